@@ -1,0 +1,11 @@
+from htpy import button, div
+
+from app._ui.components import badge, card, stat
+
+
+def page():
+    return div(".stack")[
+        div(".grid")[stat("Pending approvals", "7"), stat("Seats used", "48 / 50"), stat("Uptime", "99.98%")],
+        card("Admin console", button(".btn", type="button")["Review approvals"],
+             aside=badge("admin only", "red")),
+    ]

@@ -1,0 +1,11 @@
+from htpy import li, p, ul
+
+from app._ui.components import card
+
+
+def page():
+    return card(
+        "Your workspace",
+        ul[li["Review the Alpha onboarding copy"], li["Reply to Grace about billing"]],
+        p(".muted")["Need admin rights? Ask an admin of your team."],
+    )

@@ -1,0 +1,184 @@
+"""Everything ``panes check`` reports, gathered in one :class:`Analysis` of the app directory.
+
+The App, ``panes check`` and ``panes routes`` all start from :func:`analyze`, so a server never
+starts on an app directory that ``panes check`` rejects, and both say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem
+from .loader import Loaded, load
+from .plan import Leaf, Outcome, slot_label
+from .routes import Route, build_routes
+from .scan import scan
+from .segments import Kind
+from .tree import CHILDREN, Node
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    app_dir: Path
+    root: Node
+    routes: tuple[Route, ...]
+    loaded: Loaded
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+
+def analyze(app_dir: str | Path) -> Analysis:
+    """Scan, build the routes, import the user's files and run every check."""
+    base = Path(app_dir).resolve()
+    scanned = scan(base)
+    root = scanned.root
+    routes, route_problems = build_routes(root)
+    loaded = load(base, root)
+    problems = [
+        *scanned.problems,
+        *_tree_problems(root),
+        *route_problems,
+        *loaded.problems,
+        *_slot_warnings(root, loaded),
+        *_missing_default_warnings(routes, loaded),
+    ]
+    return Analysis(base, root, tuple(routes), loaded, tuple(_relative(p, base) for p in problems))
+
+
+def _relative(problem: Problem, base: Path) -> Problem:
+    """Problems name files as the user would type them: ``app/@team/page.py``."""
+    if Path(problem.path).is_absolute():
+        return problem
+    return Problem(f"{base.name}/{problem.path}" if problem.path else base.name,
+                   problem.message, problem.fix, problem.severity)
+
+
+def _url_children(node: Node) -> Iterator[Node]:
+    """The folders that give the next URL segment below ``node``, looking through groups."""
+    for child in node.children:
+        if child.segment.kind is Kind.GROUP:
+            yield from _url_children(child)
+        elif child.segment.intercept is None:
+            yield child
+
+
+def _tree_problems(root: Node) -> Iterator[Problem]:
+    yield from _level_problems(root)
+    yield from _interception_problems(root, 0)
+
+
+def _level_problems(root: Node) -> Iterator[Problem]:
+    for node in root.walk():
+        if node.segment.kind is Kind.GROUP and node is not root:
+            continue  # its URL children are checked with the folder above it
+        by_kind: dict[Kind, list[Node]] = defaultdict(list)
+        for child in _url_children(node):
+            by_kind[child.segment.kind].append(child)
+        for kind in (Kind.DYNAMIC, Kind.CATCH_ALL, Kind.OPTIONAL_CATCH_ALL):
+            names = sorted({c.segment.name for c in by_kind[kind]})
+            if len(names) > 1:
+                yield Problem(
+                    by_kind[kind][0].path,
+                    f"{' and '.join(names)} are different names for the same URL segment",
+                    "use one parameter name for all of them",
+                )
+        if by_kind[Kind.CATCH_ALL] and by_kind[Kind.OPTIONAL_CATCH_ALL]:
+            a, b = by_kind[Kind.CATCH_ALL][0], by_kind[Kind.OPTIONAL_CATCH_ALL][0]
+            yield Problem(
+                b.path,
+                f"a catch-all ({a.path}) and an optional catch-all ({b.path}) at one level",
+                "keep one: [[...x]] already matches what [...x] does, plus the folder itself",
+            )
+        if node.segment.is_catch_all:
+            below = [n for n in node.walk() if n is not node and n.segment.is_url]
+            if below:
+                yield Problem(
+                    below[0].path,
+                    f"the catch-all {node.segment.name} must be the last URL segment, "
+                    f"but {below[0].segment.name} follows it",
+                    f"move {below[0].segment.name} out of {node.path}",
+                )
+
+
+def _interception_problems(node: Node, depth: int) -> Iterator[Problem]:
+    """``depth`` counts the URL segments above ``node`` (groups and slots do not count)."""
+    for child in (*node.children, *node.slots.values()):
+        levels = child.segment.intercept
+        if levels is not None and levels > depth:
+            yield Problem(
+                child.path,
+                f"the marker in {child.segment.name} climbs {levels} level(s) but only "
+                f"{depth} URL segment(s) lie above it",
+                "use (.) for the same level, or (...) for the app root",
+            )
+        yield from _interception_problems(child, depth + child.segment.is_url)
+
+
+def _slot_warnings(root: Node, loaded: Loaded) -> Iterator[Problem]:
+    for node in root.walk():
+        if not node.slots:
+            continue
+        layout = node.file("layout")
+        if layout and layout not in loaded.functions:
+            continue  # its own error is reported already
+        declared = declared_slots(node, loaded)
+        for key, holder in node.slots.items():
+            if key in declared:
+                continue
+            where = layout or f"{node.path}/layout.py".lstrip("/")
+            arg = key.replace("-", "_")
+            yield Problem(
+                holder.path,
+                f"no layout at this level places slot @{key}, so it never renders",
+                f"declare `{arg}` in {where} and place it, or rename the folder if it is a typo",
+                "warning",
+            )
+
+
+def _missing_default_warnings(routes: tuple[Route, ...], loaded: Loaded) -> Iterator[Problem]:
+    urls: dict[str, list[str]] = defaultdict(list)
+    holders: dict[str, Node] = {}
+    for route in routes:
+        for label, leaf in declared_leaves(route.plan, loaded):
+            if leaf.kind == "missing" and leaf.node.segment.kind is Kind.SLOT:
+                urls[label].append(route.path)
+                holders[label] = leaf.node
+    for label, paths in urls.items():
+        holder = holders[label]
+        yield Problem(
+            holder.path,
+            f"@{holder.segment.value} has no page and no default.py for {', '.join(paths)}: "
+            "a hard load of these URLs is a 404",
+            f"add {holder.path}/default.py (return None to show nothing)",
+            "warning",
+        )
+
+
+def declared_leaves(outcome: Outcome, loaded: Loaded,
+                     holder: Node | None = None) -> Iterator[tuple[str, Leaf]]:
+    """The leaves of a plan in slots that their layouts declare (the ones that can render)."""
+    if isinstance(outcome, Leaf):
+        yield slot_label(holder), outcome
+        return
+    for key, child in outcome.slots.items():
+        if key in declared_slots(outcome.node, loaded):
+            inner = holder if key == CHILDREN else outcome.node.slots[key]
+            yield from declared_leaves(child, loaded, inner)
+
+
+def declared_slots(node: Node, loaded: Loaded) -> frozenset[str]:
+    """The slots a folder's layout may place; without a layout, only children renders."""
+    layout = node.file("layout")
+    if layout is None:
+        return frozenset({CHILDREN})
+    return loaded.declared_slots.get(layout, frozenset())

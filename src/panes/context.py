@@ -1,0 +1,59 @@
+"""The one piece of ambient state: which layout is rendering, for ``selected_layout_segment(s)``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from .plan import Branch, Outcome
+from .segments import Kind
+from .tree import CHILDREN
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutContext:
+    branch: Branch
+    segments: Sequence[str]
+
+
+current_layout: ContextVar[LayoutContext] = ContextVar("panes_current_layout")
+
+
+def selected_layout_segments(parallel_routes_key: str = CHILDREN) -> list[str]:
+    """The active segments below the rendering layout in one of its slots, as in Next.js.
+
+    Route groups are included as written; a dynamic segment gives its value, a catch-all its
+    values joined by ``/``. A slot showing its default gives ``[]``.
+    """
+    try:
+        ctx = current_layout.get()
+    except LookupError:
+        raise RuntimeError("selected_layout_segments() is callable only while a layout renders") from None
+    key = parallel_routes_key.replace("_", "-") if parallel_routes_key not in ctx.branch.slots \
+        else parallel_routes_key
+    if key not in ctx.branch.slots:
+        known = ", ".join(ctx.branch.slots)
+        raise KeyError(f"this layout has no slot {parallel_routes_key!r} (it has {known})")
+    return _segments_below(ctx.branch.slots[key], ctx.segments)
+
+
+def selected_layout_segment(parallel_routes_key: str = CHILDREN) -> str | None:
+    """The first active segment below the layout (the last one for a named slot), or None."""
+    found = selected_layout_segments(parallel_routes_key)
+    if not found:
+        return None
+    return found[0] if parallel_routes_key == CHILDREN else found[-1]
+
+
+def _segments_below(outcome: Outcome, segments: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    while isinstance(outcome, Branch):
+        seg = outcome.node.segment
+        if seg.is_param:
+            value = outcome.params.bind(segments)[seg.value]
+            out.append("/".join(value) if isinstance(value, list) else value)
+        elif seg.kind is not Kind.SLOT:
+            out.append(seg.name)
+        outcome = outcome.slots[CHILDREN]
+    return out

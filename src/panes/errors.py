@@ -1,0 +1,85 @@
+"""Everything panes raises, in three families kept apart (as Werkzeug does)::
+
+    PanesError
+    ├── AppDirError        configuration: the app directory is wrong (reported at start-up)
+    └── HTTPOutcome        raised by user code or the router, turned into a response
+        ├── NotFound       panes.not_found(): the nearest not_found.py, status 404
+        │   └── MissingSlot  a placed slot has no page and no default: the root 404
+        ├── Redirect       panes.redirect(url): status 307 before the first byte
+        └── BadRequest     a malformed URL or header: status 400
+
+A :class:`Problem` is one line of ``panes check``: the file, what is wrong, the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, NoReturn
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    message: str
+    fix: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.severity}: {self.message}. Fix: {self.fix}."
+
+
+class PanesError(Exception):
+    """Base of every panes exception."""
+
+
+class AppDirError(PanesError):
+    """The app directory has errors; ``problems`` holds one :class:`Problem` each."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"the app directory has {len(self.problems)} error(s):\n{lines}")
+
+
+class HTTPOutcome(PanesError):
+    """An outcome that ends rendering of a segment with an HTTP meaning."""
+
+    status = 500
+
+
+class NotFound(HTTPOutcome):
+    status = 404
+
+
+class MissingSlot(NotFound):
+    """A slot that the layout placed has neither a match nor a ``default.py``."""
+
+    def __init__(self, slot: str) -> None:
+        super().__init__(f"slot {slot!r} has no page for this URL and no default.py")
+        self.slot = slot
+
+
+class Redirect(HTTPOutcome):
+    status = 307
+
+    def __init__(self, url: str, status: int = 307) -> None:
+        super().__init__(url)
+        self.url = url
+        self.status = status
+
+
+class BadRequest(HTTPOutcome):
+    status = 400
+
+
+def not_found() -> NoReturn:
+    """End rendering here and show the nearest ``not_found.py`` (status 404)."""
+    raise NotFound()
+
+
+def redirect(url: str, permanent: bool = False) -> NoReturn:
+    """End rendering and send the browser to ``url`` (307, or 308 when ``permanent``)."""
+    raise Redirect(url, 308 if permanent else 307)

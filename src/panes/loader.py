@@ -1,0 +1,169 @@
+"""Imports the user's files by path and checks what each function asks for.
+
+Every file defines one function named like the file; its arguments are given by name, and a
+function declares only those it uses. An argument panes does not know is a :class:`Problem`
+reported before any request is served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import re
+import sys
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .errors import Problem
+from .tree import CHILDREN, Node
+
+#: The arguments each kind of file may declare (layouts also get one per slot at their level).
+ARGUMENTS: Mapping[str, frozenset[str]] = {
+    "page": frozenset({"params", "search_params", "request"}),
+    "default": frozenset({"params", "search_params", "request"}),
+    "loading": frozenset({"params", "search_params", "request"}),
+    "not_found": frozenset({"params", "search_params", "request"}),
+    "error": frozenset({"error", "params", "search_params", "request"}),
+    "layout": frozenset({CHILDREN, "params", "request"}),
+}
+
+
+def slot_argument(key: str) -> str:
+    """The keyword a layout declares for slot ``@key``: ``-`` becomes ``_``."""
+    return key.replace("-", "_")
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class UserFunction:
+    """A user's ``page``/``layout``/… function and the argument names it declared."""
+
+    file: str
+    func: Callable[..., Any]
+    wants: frozenset[str]
+    takes_all: bool = False  # it declared **kwargs
+
+    def kwargs(self, available: Mapping[str, Any]) -> dict[str, Any]:
+        if self.takes_all:
+            return dict(available)
+        return {name: available[name] for name in self.wants if name in available}
+
+    def __repr__(self) -> str:
+        return f"UserFunction({self.file!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    functions: Mapping[str, UserFunction]  # by file path relative to the app directory
+    problems: tuple[Problem, ...]
+    declared_slots: Mapping[str, frozenset[str]]  # layout file -> slot keys (and children) it declares
+
+
+def load(app_dir: Path, root: Node) -> Loaded:
+    """Import every special file of the tree and check each function's signature.
+
+    The folder that holds the app directory goes on ``sys.path`` first, so that user code
+    imports shared helpers as modules (``app/_ui/card.py`` is ``app._ui.card``).
+    """
+    parent = str(app_dir.resolve().parent)
+    if parent not in sys.path:
+        sys.path.insert(0, parent)
+    functions: dict[str, UserFunction] = {}
+    declared: dict[str, frozenset[str]] = {}
+    problems: list[Problem] = []
+    for node in root.walk():
+        for kind, rel in node.files.items():
+            allowed = ARGUMENTS[kind]
+            slot_names: dict[str, str] = {}
+            if kind == "layout":
+                slot_names = {slot_argument(k): k for k in node.slots}
+                allowed = allowed | slot_names.keys()
+            try:
+                module = import_file(app_dir, rel)
+            except Exception as exc:  # noqa: BLE001 - any error in user code is a problem to report
+                problems.append(Problem(rel, f"importing it raised {_one_line(exc)}",
+                                        "fix the error shown (run `panes dev` for the traceback)"))
+                continue
+            fn = _function(module, kind, rel, allowed, slot_names, problems)
+            if fn is None:
+                continue
+            functions[rel] = fn
+            if kind == "layout":
+                wanted = set(node.slots) if fn.takes_all else {
+                    slot_names[a] for a in fn.wants if a in slot_names}
+                if fn.takes_all or CHILDREN in fn.wants:
+                    wanted.add(CHILDREN)
+                declared[rel] = frozenset(wanted)
+    return Loaded(functions, tuple(problems), declared)
+
+
+def _function(module: ModuleType, kind: str, rel: str, allowed: frozenset[str],
+              slot_names: Mapping[str, str], problems: list[Problem]) -> UserFunction | None:
+    func = getattr(module, kind, None)
+    if not callable(func):
+        problems.append(Problem(rel, f"it defines no function named {kind}()",
+                                f"add `def {kind}(...)` (or `async def {kind}(...)`)"))
+        return None
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return UserFunction(rel, func, frozenset(), takes_all=False)
+    wants, takes_all, ok = set(), False, True
+    for p in parameters:
+        if p.kind is p.VAR_KEYWORD:
+            takes_all = True
+        elif p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
+            problems.append(Problem(rel, f"{kind}() takes {p.name!r} by position",
+                                    "declare arguments by name only (panes passes them by keyword)"))
+            ok = False
+        elif p.name not in allowed:
+            problems.append(Problem(rel, f"{kind}() declares an unknown argument {p.name!r}",
+                                    _unknown_argument_fix(kind, p.name, allowed, slot_names)))
+            ok = False
+        else:
+            wants.add(p.name)
+    if not ok:
+        return None
+    return UserFunction(rel, func, frozenset(wants), takes_all)
+
+
+def _unknown_argument_fix(kind: str, name: str, allowed: frozenset[str],
+                          slot_names: Mapping[str, str]) -> str:
+    if kind == "layout" and name == "search_params":
+        return ("layouts do not get search_params (a layout is kept across navigations that "
+                "change only the query); read it in a page, or use request.query_params")
+    known = ", ".join(sorted(allowed))
+    hint = f"use one of: {known}"
+    if kind == "layout":
+        hint += f"; or create the slot folder @{name} beside {kind}.py"
+    return hint
+
+
+def import_file(app_dir: Path, rel: str) -> ModuleType:
+    """Import one file of the app directory under a private, unique module name."""
+    path = app_dir / rel
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
+    name = "_panes_app_" + re.sub(r"\W", "_", rel.removesuffix(".py")) + "_" + digest
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:  # pragma: no cover - only for non-.py paths
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+
+def _one_line(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at line {frames[-1].lineno}" if frames else ""
+    if isinstance(exc, SyntaxError):
+        where = f" at line {exc.lineno}"
+    return f"{type(exc).__name__}: {exc}{where}"

@@ -1,0 +1,67 @@
+"""What ``panes routes`` prints: the route table, and one URL explained slot by slot."""
+
+from __future__ import annotations
+
+from .check import Analysis, declared_leaves
+from .match import Matcher, split_path
+from .plan import Leaf
+
+
+def _cell(leaf: Leaf, app: str) -> str:
+    if leaf.kind == "missing":
+        return "404"
+    if leaf.kind == "empty":
+        return "-"
+    return f"{app}/{leaf.file}" if leaf.file else "(built-in 404)"
+
+
+def route_table(analysis: Analysis) -> str:
+    """Every URL pattern × every slot → the file that renders there on a hard load."""
+    app = analysis.app_dir.name
+    rows: list[dict[str, str]] = []
+    columns: dict[str, None] = {"children": None}
+    for route in analysis.routes:
+        row = {"URL": route.path}
+        for label, leaf in declared_leaves(route.plan, analysis.loaded):
+            column = label if label == "children" else f"{app}/{label}"
+            columns.setdefault(column)
+            row[column] = _cell(leaf, app)
+        rows.append(row)
+    if not rows:
+        return f"no routes: add {app}/page.py"
+    header = ["URL", *columns]
+    widths = {h: max(len(h), *(len(r.get(h, "")) for r in rows)) for h in header}
+    lines = ["  ".join(h.ljust(widths[h]) for h in header).rstrip()]
+    lines.append("  ".join("-" * widths[h] for h in header))
+    for row in rows:
+        lines.append("  ".join(row.get(h, "").ljust(widths[h]) for h in header).rstrip())
+    lines.append("")
+    lines.append("Cells are the file each slot renders on a hard load; 404: the URL is not found "
+                 "because that slot has no page and no default.py.")
+    return "\n".join(lines)
+
+
+def explain_url(analysis: Analysis, url: str) -> str:
+    """Which route serves ``url``, and for each slot the file chosen and why."""
+    app = analysis.app_dir.name
+    path = url.split("?", 1)[0].split("#", 1)[0] or "/"
+    segments = split_path(path)
+    found = Matcher(analysis.routes).match(segments)
+    if found is None:
+        not_found = analysis.root.file("not_found")
+        shown = f"{app}/{not_found}" if not_found else "panes's built-in 404 page"
+        return f"{path}: no route serves this URL; {shown} renders, status 404"
+    lines = [f"{path}: route {found.route.path}"]
+    leaves = list(declared_leaves(found.plan, analysis.loaded))
+    width = max(len(label) for label, _ in leaves)
+    statuses = []
+    for label, leaf in leaves:
+        params = leaf.params.bind(found.segments)
+        shown = _cell(leaf, app) + (f"  params={params}" if params else "")
+        lines.append(f"  {label.ljust(width)}  {shown}")
+        lines.append(f"  {' ' * width}  ({leaf.why})")
+        if leaf.kind == "missing":
+            statuses.append(label)
+    if statuses:
+        lines.append(f"status 404: {', '.join(statuses)} has nothing to show on a hard load")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""The route tree: frozen records built once by :mod:`panes.scan`, read by everything else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .segments import Segment
+
+#: The special files, each defining one function of the same name.
+FILE_KINDS = ("page", "layout", "default", "loading", "error", "not_found")
+
+CHILDREN = "children"
+
+
+def _frozen(mapping: Mapping[str, object] | None = None) -> Mapping[str, object]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Node:
+    """One folder of the app directory.
+
+    ``files`` maps a file kind (``"page"``, ``"layout"`` …) to its path relative to the app
+    directory. ``children`` are the routing folders below (URL segments, groups and interception
+    folders); ``slots`` the named slots (``@team`` under the key ``"team"``). The contents of an
+    ``@children`` folder are merged into its parent.
+    """
+
+    path: str
+    segment: Segment
+    files: Mapping[str, str] = field(default_factory=_frozen)
+    children: tuple[Node, ...] = ()
+    slots: Mapping[str, Node] = field(default_factory=_frozen)
+
+    def file(self, kind: str) -> str | None:
+        return self.files.get(kind)
+
+    def walk(self) -> Iterator[Node]:
+        """This node and every node below it, slots included, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+        for slot in self.slots.values():
+            yield from slot.walk()
+
+    def __repr__(self) -> str:
+        files = ", ".join(self.files)
+        return f"Node({self.path or '.'!r}{': ' + files if files else ''})"
