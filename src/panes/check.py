@@ -6,12 +6,13 @@ starts on an app directory that ``panes check`` rejects, and both say the same t
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem
+from .errors import Problem, ref
 from .loader import Loaded, load
 from .plan import Leaf, Outcome, slot_label
 from .routes import Route, build_routes
@@ -52,15 +53,21 @@ def analyze(app_dir: str | Path) -> Analysis:
         *_slot_warnings(root, loaded),
         *_missing_default_warnings(routes, loaded),
     ]
-    return Analysis(base, root, tuple(routes), loaded, tuple(_relative(p, base) for p in problems))
+    shown = tuple(_as_typed(p, base.name) for p in problems)
+    return Analysis(base, root, tuple(routes), loaded, shown)
 
 
-def _relative(problem: Problem, base: Path) -> Problem:
-    """Problems name files as the user would type them: ``app/@team/page.py``."""
-    if Path(problem.path).is_absolute():
-        return problem
-    return Problem(f"{base.name}/{problem.path}" if problem.path else base.name,
-                   problem.message, problem.fix, problem.severity)
+def _as_typed(problem: Problem, app: str) -> Problem:
+    """Name files as the user would type them from the app's parent: ``app/@team/page.py``."""
+
+    def show(text: str) -> str:
+        return _REF.sub(lambda m: f"{app}/{m.group(1)}" if m.group(1) else app, text)
+
+    return Problem(show(ref(problem.path)), show(problem.message), show(problem.fix),
+                   problem.severity)
+
+
+_REF = re.compile("\x1f([^\x1f]*)\x1f")
 
 
 def _url_children(node: Node) -> Iterator[Node]:
@@ -85,18 +92,21 @@ def _level_problems(root: Node) -> Iterator[Problem]:
         for child in _url_children(node):
             by_kind[child.segment.kind].append(child)
         for kind in (Kind.DYNAMIC, Kind.CATCH_ALL, Kind.OPTIONAL_CATCH_ALL):
-            names = sorted({c.segment.name for c in by_kind[kind]})
-            if len(names) > 1:
+            first: dict[str, str] = {}
+            for child in by_kind[kind]:
+                first.setdefault(child.segment.name, child.path)
+            if len(first) > 1:
                 yield Problem(
-                    by_kind[kind][0].path,
-                    f"{' and '.join(names)} are different names for the same URL segment",
+                    next(iter(first.values())),
+                    f"{' and '.join(map(ref, first.values()))} give one URL segment different "
+                    "parameter names",
                     "use one parameter name for all of them",
                 )
         if by_kind[Kind.CATCH_ALL] and by_kind[Kind.OPTIONAL_CATCH_ALL]:
             a, b = by_kind[Kind.CATCH_ALL][0], by_kind[Kind.OPTIONAL_CATCH_ALL][0]
             yield Problem(
                 b.path,
-                f"a catch-all ({a.path}) and an optional catch-all ({b.path}) at one level",
+                f"a catch-all ({ref(a.path)}) and an optional catch-all ({ref(b.path)}) at one level",
                 "keep one: [[...x]] already matches what [...x] does, plus the folder itself",
             )
         if node.segment.is_catch_all:
@@ -106,7 +116,7 @@ def _level_problems(root: Node) -> Iterator[Problem]:
                     below[0].path,
                     f"the catch-all {node.segment.name} must be the last URL segment, "
                     f"but {below[0].segment.name} follows it",
-                    f"move {below[0].segment.name} out of {node.path}",
+                    f"move {below[0].segment.name} out of {ref(node.path)}",
                 )
 
 
@@ -140,7 +150,7 @@ def _slot_warnings(root: Node, loaded: Loaded) -> Iterator[Problem]:
             yield Problem(
                 holder.path,
                 f"no layout at this level places slot @{key}, so it never renders",
-                f"declare `{arg}` in {where} and place it, or rename the folder if it is a typo",
+                f"declare `{arg}` in {ref(where)} and place it, or rename the folder if it is a typo",
                 "warning",
             )
 
@@ -159,7 +169,7 @@ def _missing_default_warnings(routes: tuple[Route, ...], loaded: Loaded) -> Iter
             holder.path,
             f"@{holder.segment.value} has no page and no default.py for {', '.join(paths)}: "
             "a hard load of these URLs is a 404",
-            f"add {holder.path}/default.py (return None to show nothing)",
+            f"add {ref(holder.path + '/default.py')} (return None to show nothing)",
             "warning",
         )
 

@@ -31,6 +31,12 @@ class Problem:
         return f"{self.path}: {self.severity}: {self.message}. Fix: {self.fix}."
 
 
+def ref(path: str) -> str:
+    """Mark a path (relative to the app directory) in a message; ``panes check`` shows it as
+    the user would type it (``app/@team/page.py``)."""
+    return f"\x1f{path}\x1f"
+
+
 class PanesError(Exception):
     """Base of every panes exception."""
 

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
+from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from .context import LayoutContext, current_layout
@@ -43,6 +44,12 @@ class SlotPlaceholder:
         return self._token
 
     __str__ = __html__
+
+    def __add__(self, other: object) -> Markup:
+        return Markup(self._token) + other
+
+    def __radd__(self, other: object) -> Markup:
+        return escape(other) + Markup(self._token)
 
     def __repr__(self) -> str:
         return f"<slot {self._name}>"

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import Problem
+from .errors import Problem, ref
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .segments import RANK, Kind, Segment
 from .tree import CHILDREN, Node
@@ -161,7 +161,7 @@ class _PlanBuilder:
         files = sorted(c[-1].file("page") or "" for c in chains)
         self.problems.append(Problem(
             files[0],
-            f"pages {' and '.join(files)} resolve to the same URL "
+            f"pages {' and '.join(map(ref, files))} resolve to the same URL "
             f"/{'/'.join(s.pattern for s in self.pattern)} in the same slot",
             "delete one, or move it to another URL or slot",
         ))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import Problem
+from .errors import Problem, ref
 from .segments import ROOT, Kind, Segment, SegmentError, parse_segment
 from .tree import FILE_KINDS, Node
 
@@ -101,7 +101,8 @@ def _duplicate_file(first: str, second: str, kind: str) -> Problem:
     if kind == "default":
         return Problem(
             second,
-            f"default.py and @children/default.py are the same file ({first} and {second})",
+            f"default.py and @children/default.py are the same file ({ref(first)} and {ref(second)})",
             "keep only one of them",
         )
-    return Problem(second, f"{kind}.py is defined twice ({first} and {second})", "keep only one")
+    return Problem(second, f"{kind}.py is defined twice ({ref(first)} and {ref(second)})",
+                   "keep only one")

@@ -1,0 +1,108 @@
+"""Shared fixtures: app directories written from dicts, served in-process or by a real uvicorn."""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from panes import App
+
+PAGE = "def page():\n    return {text!r}\n"
+
+
+def write_app(root: Path, files: Mapping[str, str] | list[str]) -> Path:
+    """Write an app directory. A list of paths gets a one-line function per file.
+
+    The generated function returns the file's own path, so a page shows where it came from;
+    layouts place ``children`` and every slot at their level.
+    """
+    if isinstance(files, list):
+        files = {path: "" for path in files}
+    for rel in files:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    for rel, source in files.items():
+        (root / rel).write_text(textwrap.dedent(source) if source else _stub(root, rel))
+    return root
+
+
+def _stub(root: Path, rel: str) -> str:
+    kind = Path(rel).stem
+    if kind == "layout":
+        folder = (root / rel).parent
+        slots = sorted(p.name[1:].replace("-", "_") for p in folder.iterdir()
+                       if p.is_dir() and p.name.startswith("@") and p.name != "@children")
+        args = ", ".join(["children", *slots])
+        body = " + ".join(["children", *slots]) if slots else "children"
+        return (f"from markupsafe import Markup\n\ndef layout({args}):\n"
+                f"    return Markup('<div data-layout=\"{rel}\">') + {body} + Markup('</div>')\n")
+    if kind == "error":
+        return f"def error(error):\n    return '{rel}: ' + str(error)\n"
+    return f"def {kind}():\n    return {('[' + rel + ']')!r}\n"
+
+
+@pytest.fixture
+def make_app(tmp_path: Path):
+    """``make_app({...})`` writes an app directory under tmp_path and returns a panes App."""
+
+    def make(files: Mapping[str, str] | list[str], dev: bool = False) -> App:
+        app_dir = write_app(tmp_path / "app", files)
+        return App(app_dir, dev=dev)
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """An httpx client for an ASGI app, in process."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(app: object) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
+                                   base_url="http://test", follow_redirects=False)
+        clients.append(client)
+        return client
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A real uvicorn serving an ASGI app on a loopback port, in a thread."""
+
+    def __init__(self, app: object) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")  # type: ignore[arg-type]
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server() -> Iterator[type[LiveServer]]:
+    yield LiveServer

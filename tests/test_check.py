@@ -1,0 +1,139 @@
+"""``panes check``: one line per problem, naming the file and the fix; exit 1 on errors."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import write_app
+
+from panes import App, AppDirError
+from panes.check import analyze
+from panes.cli import main
+
+LAYOUT_TEAM = "def layout(children, team):\n    return children\n"
+
+# (files, the file named, words the message must hold, severity), one row per problem kind.
+CASES = [
+    # two pages resolving to the same URL (through two route groups)
+    (["(a)/x/page.py", "(b)/x/page.py"], "app/(a)/x/page.py", "resolve to the same URL /x", "error"),
+    # a page and a grouped page for the same URL in the same slot
+    (["x/page.py", "x/(g)/page.py"], "app/x/(g)/page.py", "resolve to the same URL /x", "error"),
+    # two dynamic names at one level, also through a group
+    (["[id]/page.py", "[slug]/page.py"], "app/[id]", "app/[id] and app/[slug] give one URL segment different parameter names", "error"),
+    (["[id]/page.py", "(g)/[slug]/page.py"], "app/(g)/[slug]", "different parameter names", "error"),
+    # a catch-all that is not last
+    (["[...slug]/edit/page.py"], "app/[...slug]/edit", "must be the last URL segment", "error"),
+    # a required and an optional catch-all at one level
+    (["[...a]/page.py", "[[...a]]/page.py"], "app/[[...a]]", "optional catch-all", "error"),
+    # invalid slot, group, dynamic and marker names
+    (["@1x/page.py", "page.py"], "app/@1x", "invalid slot name", "error"),
+    (["@/page.py", "page.py"], "app/@", "invalid slot name", "error"),
+    (["(.)/page.py"], "app/(.)", "names no route", "error"),
+    (["(....)x/page.py"], "app/(....)x", "invalid route group or interception marker", "error"),
+    (["[id/page.py"], "app/[id", "invalid dynamic segment", "error"),
+    (["a[b]/page.py"], "app/a[b]", "mixes text", "error"),
+    (["(.)(@x)/page.py"], "app/(.)(@x)", "must be followed by a URL segment", "error"),
+    # an interception marker that climbs above the root
+    (["page.py", "(..)photos/page.py"], "app/(..)photos", "climbs 1 level(s) but only 0", "error"),
+    (["a/page.py", "a/(..)(..)b/page.py"], "app/a/(..)(..)b", "climbs 2 level(s) but only 1", "error"),
+]
+
+
+@pytest.mark.parametrize(("files", "path", "words", "severity"), CASES)
+def test_problem(tmp_path, files, path, words, severity):
+    analysis = analyze(write_app(tmp_path / "app", files))
+    found = [p for p in analysis.problems if p.path == path and words in p.message]
+    assert found, "\n".join(str(p) for p in analysis.problems)
+    assert found[0].severity == severity
+    assert found[0].fix
+
+
+SOURCE_CASES = [
+    # a file without its function
+    ({"page.py": "def pag():\n    return 1\n"}, "app/page.py", "defines no function named page()",
+     "add `def page(...)`"),
+    # an argument name panes does not know
+    ({"page.py": "def page(parms):\n    return 1\n"}, "app/page.py", "unknown argument 'parms'",
+     "use one of: params, request, search_params"),
+    # layouts do not get search_params, and the message says why
+    ({"page.py": "", "layout.py": "def layout(children, search_params):\n    return children\n"},
+     "app/layout.py", "unknown argument 'search_params'", "layouts do not get search_params"),
+    # a layout argument that names no slot folder: a likely typo
+    ({"page.py": "", "@team/page.py": "", "layout.py": "def layout(children, teem):\n    return children\n"},
+     "app/layout.py", "unknown argument 'teem'", "create the slot folder @teem"),
+    # positional-only arguments cannot be passed by name
+    ({"page.py": "def page(params, /):\n    return 1\n"}, "app/page.py", "by position", "by name"),
+    # an import error names the line
+    ({"page.py": "x = 1/0\ndef page():\n    return 1\n"}, "app/page.py",
+     "ZeroDivisionError: division by zero at line 1", "fix the error"),
+    # both default.py and @children/default.py
+    ({"page.py": "", "default.py": "", "@children/default.py": ""}, "app/@children/default.py",
+     "default.py and @children/default.py are the same file", "keep only one"),
+]
+
+
+@pytest.mark.parametrize(("files", "path", "words", "fix"), SOURCE_CASES)
+def test_source_problem(tmp_path, files, path, words, fix):
+    files = {k: v or _default(k) for k, v in files.items()}
+    analysis = analyze(write_app(tmp_path / "app", files))
+    found = [p for p in analysis.errors if p.path == path and words in p.message]
+    assert found, "\n".join(str(p) for p in analysis.problems)
+    assert fix in found[0].fix
+
+
+def _default(rel: str) -> str:
+    kind = rel.rsplit("/", 1)[-1].removesuffix(".py")
+    return f"def {kind}():\n    return {rel!r}\n"
+
+
+def test_undeclared_slot_folder_is_a_warning(tmp_path):
+    app_dir = write_app(tmp_path / "app", {
+        "page.py": _default("page.py"), "@team/page.py": _default("@team/page.py"),
+        "@teams/page.py": _default("@teams/page.py"), "layout.py": LAYOUT_TEAM,
+    })
+    analysis = analyze(app_dir)
+    assert not analysis.errors
+    [warning] = analysis.warnings
+    assert warning.path == "app/@teams" and "never renders" in warning.message
+    assert "declare `teams` in app/layout.py" in warning.fix
+
+
+def test_named_slot_missing_default_names_the_urls(tmp_path):
+    app_dir = write_app(tmp_path / "app", {
+        "page.py": _default("page.py"), "default.py": _default("default.py"),
+        "about/page.py": _default("about/page.py"), "blog/[id]/page.py": _default("x"),
+        "@team/page.py": _default("@team/page.py"), "layout.py": LAYOUT_TEAM,
+    })
+    analysis = analyze(app_dir)
+    [warning] = analysis.warnings
+    assert warning.path == "app/@team"
+    assert "no page and no default.py for /about, /blog/[id]" in warning.message
+    assert warning.fix.startswith("add app/@team/default.py")
+
+
+def test_clean_app_has_no_problems(tmp_path):
+    app_dir = write_app(tmp_path / "app", ["layout.py", "page.py", "@team/page.py",
+                                           "@team/default.py", "default.py", "x/page.py"])
+    assert analyze(app_dir).problems == ()
+
+
+def test_cli_check_exit_codes(tmp_path, capsys):
+    good = write_app(tmp_path / "good", ["page.py", "a/[id]/page.py"])
+    assert main(["check", str(good)]) == 0
+    assert "ok: 2 routes, 0 warning(s)" in capsys.readouterr().out
+    bad = write_app(tmp_path / "bad", ["[id]/page.py", "[slug]/page.py", "@/page.py"])
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("bad/@: error: invalid slot name")
+    assert any(line.startswith("bad/[id]: error: bad/[id] and bad/[slug] give") for line in err)
+    assert err[-1] == "3 error(s), 0 warning(s)"  # the two pages also collide
+
+
+def test_servers_refuse_to_start_on_errors(tmp_path, capsys):
+    bad = write_app(tmp_path / "app", ["[id]/page.py", "[slug]/page.py"])
+    assert main(["start", str(bad), "--port", "1"]) == 1
+    assert main(["dev", str(bad), "--port", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "not starting" in err and "app/[id] and app/[slug] give one URL segment different parameter names" in err
+    with pytest.raises(AppDirError) as info:
+        App(bad)
+    assert "app/[id] and app/[slug]" in str(info.value)
