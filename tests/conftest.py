@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import textwrap
 import threading
@@ -15,7 +16,12 @@ import uvicorn
 
 from panes import App
 
-PAGE = "def page():\n    return {text!r}\n"
+REGION_MARKER = re.compile(r"<!--/?panes:[^>]*-->")
+
+
+def visible(html: str) -> str:
+    """The HTML without panes's region markers: what the user's functions produced."""
+    return REGION_MARKER.sub("", html)
 
 
 def write_app(root: Path, files: Mapping[str, str] | list[str]) -> Path:

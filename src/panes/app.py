@@ -17,6 +17,7 @@ from .match import Matcher, split_path
 from .plan import Branch
 from .render import Renderer
 from .routes import not_found_plan
+from .stream import StreamedDocument
 
 logger = logging.getLogger("panes")
 
@@ -26,9 +27,11 @@ MAX_QUERY_PARAMS = 1000
 class App:
     """An app directory served over ASGI. ``dev`` shows tracebacks in the browser."""
 
-    def __init__(self, app_dir: str | Path = "app", *, dev: bool = False) -> None:
+    def __init__(self, app_dir: str | Path = "app", *, dev: bool = False,
+                 slot_timeout: float | None = None) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.dev = dev
+        self.slot_timeout = slot_timeout
         analysis = analyze(self.app_dir)
         if analysis.errors:
             raise AppDirError(analysis.errors)
@@ -73,25 +76,33 @@ class App:
 
     async def render(self, request: Request, plan: Branch, segments: tuple[str, ...],
                      status: int = 200) -> Response:
-        renderer = Renderer(self.functions, request, segments)
+        """Render before the first byte (see :mod:`panes.render`), then stream what is left."""
+        renderer = Renderer(self.functions, request, segments, slot_timeout=self.slot_timeout,
+                            dev=self.dev)
         try:
             body = await renderer.branch(plan)
         except Redirect as exc:
+            renderer.close()
             return RedirectResponse(exc.url, exc.status)
         except NotFound:
+            renderer.close()
             if plan is self.not_found_plan:
-                return self._document(builtin_not_found(), 404)
+                return HTMLResponse(self._document(builtin_not_found()), 404)
             return await self.render(request, self.not_found_plan, segments, status=404)
         except Exception as exc:
+            renderer.close()
             logger.exception("error rendering %s", request.url.path)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", exc if self.dev else None), 500
             )
-        return self._document(body, status if renderer.status == 200 else renderer.status)
-
-    def _document(self, body: str, status: int) -> Response:
-        html = ensure_doctype(body) if self.root.file("layout") else document(body)
+        status = status if renderer.status == 200 else renderer.status
+        html = self._document(body)
+        if renderer.streaming:
+            return StreamedDocument(renderer, html, status)
         return HTMLResponse(html, status)
+
+    def _document(self, body: str) -> str:
+        return ensure_doctype(body) if self.root.file("layout") else document(body)
 
 
 def _route_path(scope: Scope) -> bytes:
