@@ -60,15 +60,15 @@ class App:
         try:
             raw = _route_path(request.scope)
             segments = split_path(raw)
+            query = _query(request.scope)
             if len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
                 raise BadRequest("too many query parameters")
         except BadRequest as exc:
             return HTMLResponse(error_document(400, f"Bad request: {exc}"), 400)
         if len(segments) > 1 and segments[-1] == "" and "" not in segments[:-1]:
-            location = raw[:-1].decode("latin-1")
-            if request.url.query:
-                location += "?" + request.url.query
-            return RedirectResponse(location, 308)
+            # /settings/ is /settings, as in Next.js; the path is kept on this site and mount.
+            location = quote(request.scope.get("root_path", "")) + quote(raw[:-1], safe=_SAFE)
+            return RedirectResponse(location + (f"?{query}" if query else ""), 308)
         found = self.matcher.match(segments)
         if found is None:
             return await self.render(request, self.not_found_plan, segments, status=404)
@@ -91,7 +91,7 @@ class App:
             return await self.render(request, self.not_found_plan, segments, status=404)
         except Exception as exc:
             renderer.close()
-            logger.exception("error rendering %s", request.url.path)
+            logger.exception("error rendering %s", request.scope.get("path"))
             return HTMLResponse(
                 error_document(500, "Internal Server Error", exc if self.dev else None), 500
             )
@@ -103,6 +103,17 @@ class App:
 
     def _document(self, body: str) -> str:
         return ensure_doctype(body) if self.root.file("layout") else document(body)
+
+
+_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def _query(scope: Scope) -> str:
+    try:
+        query: str = scope.get("query_string", b"").decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the query string is not valid UTF-8") from None
+    return query
 
 
 def _route_path(scope: Scope) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,7 +106,8 @@ def _level_problems(root: Node) -> Iterator[Problem]:
             a, b = by_kind[Kind.CATCH_ALL][0], by_kind[Kind.OPTIONAL_CATCH_ALL][0]
             yield Problem(
                 b.path,
-                f"a catch-all ({ref(a.path)}) and an optional catch-all ({ref(b.path)}) at one level",
+                f"a catch-all ({ref(a.path)}) and an optional catch-all ({ref(b.path)}) "
+                "at one level",
                 "keep one: [[...x]] already matches what [...x] does, plus the folder itself",
             )
         if node.segment.is_catch_all:
@@ -150,12 +151,13 @@ def _slot_warnings(root: Node, loaded: Loaded) -> Iterator[Problem]:
             yield Problem(
                 holder.path,
                 f"no layout at this level places slot @{key}, so it never renders",
-                f"declare `{arg}` in {ref(where)} and place it, or rename the folder if it is a typo",
+                f"declare `{arg}` in {ref(where)} and place it, "
+                "or rename the folder if it is a typo",
                 "warning",
             )
 
 
-def _missing_default_warnings(routes: tuple[Route, ...], loaded: Loaded) -> Iterator[Problem]:
+def _missing_default_warnings(routes: Sequence[Route], loaded: Loaded) -> Iterator[Problem]:
     urls: dict[str, list[str]] = defaultdict(list)
     holders: dict[str, Node] = {}
     for route in routes:

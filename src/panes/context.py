@@ -29,7 +29,9 @@ def selected_layout_segments(parallel_routes_key: str = CHILDREN) -> list[str]:
     try:
         ctx = current_layout.get()
     except LookupError:
-        raise RuntimeError("selected_layout_segments() is callable only while a layout renders") from None
+        raise RuntimeError(
+            "selected_layout_segments() is callable only while a layout renders"
+        ) from None
     key = parallel_routes_key.replace("_", "-") if parallel_routes_key not in ctx.branch.slots \
         else parallel_routes_key
     if key not in ctx.branch.slots:

@@ -60,7 +60,7 @@ class UserFunction:
 class Loaded:
     functions: Mapping[str, UserFunction]  # by file path relative to the app directory
     problems: tuple[Problem, ...]
-    declared_slots: Mapping[str, frozenset[str]]  # layout file -> slot keys (and children) it declares
+    declared_slots: Mapping[str, frozenset[str]]  # layout file -> the slots it declares
 
 
 def load(app_dir: Path, root: Node) -> Loaded:
@@ -118,7 +118,8 @@ def _function(module: ModuleType, kind: str, rel: str, allowed: frozenset[str],
             takes_all = True
         elif p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
             problems.append(Problem(rel, f"{kind}() takes {p.name!r} by position",
-                                    "declare arguments by name only (panes passes them by keyword)"))
+                                    "declare arguments by name only "
+                                    "(panes passes them by keyword)"))
             ok = False
         elif p.name not in allowed:
             problems.append(Problem(rel, f"{kind}() declares an unknown argument {p.name!r}",

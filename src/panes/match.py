@@ -7,6 +7,7 @@ of routes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
@@ -17,6 +18,7 @@ from .routes import Route
 from .segments import Kind
 
 MAX_PATH_BYTES = 8 * 1024
+_ESCAPES = re.compile(rb"(?:[^%]|%[0-9A-Fa-f]{2})*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +90,10 @@ def split_path(raw_path: bytes | str) -> tuple[str, ...]:
     """Split a raw URL path into segments, percent-decoding each one on its own.
 
     ``%2F`` stays inside its segment. Raises :class:`BadRequest` for what no page could serve
-    and a browser never sends: invalid UTF-8, control characters, an over-long path.
+    and a browser never sends: invalid UTF-8 or percent-escapes, control characters, dot
+    segments, an over-long path.
     """
-    raw = raw_path.encode("latin-1") if isinstance(raw_path, str) else raw_path
+    raw = raw_path.encode() if isinstance(raw_path, str) else raw_path
     if len(raw) > MAX_PATH_BYTES:
         raise BadRequest("the URL path is too long")
     if not raw.startswith(b"/"):
@@ -98,11 +101,15 @@ def split_path(raw_path: bytes | str) -> tuple[str, ...]:
     parts = raw[1:].split(b"/") if raw != b"/" else []
     segments = []
     for part in parts:
+        if not _ESCAPES.fullmatch(part):
+            raise BadRequest("the URL path holds an invalid percent-escape")
         try:
             text = unquote_to_bytes(part).decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("the URL path is not valid UTF-8") from None
         if any(ord(c) < 32 or ord(c) == 127 for c in text):
             raise BadRequest("the URL path holds a control character")
+        if text in (".", ".."):
+            raise BadRequest("the URL path holds a dot segment (browsers resolve them away)")
         segments.append(text)
     return tuple(segments)

@@ -62,7 +62,7 @@ class SlotPlaceholder:
     __str__ = __html__
 
     def __add__(self, other: object) -> Markup:
-        return Markup(self._token) + other
+        return Markup(self._token) + escape(other)
 
     def __radd__(self, other: object) -> Markup:
         return escape(other) + Markup(self._token)

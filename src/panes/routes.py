@@ -120,8 +120,11 @@ class _PlanBuilder:
             return self.branch(holder, depth + 1, pos, params, mine)
         ends_here = [c for c in mine if len(c) == depth + 1]
         nexts = _group_by(mine, depth + 1)
-        if len(ends_here) + len(nexts) > 1:
-            self._conflict(mine)
+        # Two pages in one slot for one URL are an error; a page that reaches the URL only
+        # through a named slot further down yields silently to the other (as in Next.js).
+        direct = [c for c in mine if not any(n.segment.kind is Kind.SLOT for n in c[depth + 1:])]
+        if len(direct) > 1:
+            self._conflict(direct)
         if ends_here:
             file = parent.file("page")
             return Leaf("page", parent, file, params, why)
@@ -134,7 +137,8 @@ class _PlanBuilder:
         where = holder if holder is not None else parent
         default = where.file("default")
         if default:
-            return Leaf("default", where, default, params, "default: no page in this slot serves this URL")
+            return Leaf("default", where, default, params,
+                        "default: no page in this slot serves this URL")
         name = f"@{holder.segment.value}" if holder is not None else "children"
         return Leaf("missing", where, None, params,
                     f"404: no page in {name} serves this URL and it has no default.py")
@@ -208,7 +212,8 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 def not_found_plan(root: Node) -> Branch:
     """The plan for a URL no route serves: the root's not_found UI, its named slots' defaults."""
     slots: dict[str, Outcome] = {
-        CHILDREN: Leaf("not_found", root, root.file("not_found"), ParamSpec(), "no route serves this URL"),
+        CHILDREN: Leaf("not_found", root, root.file("not_found"), ParamSpec(),
+                       "no route serves this URL"),
     }
     for key, holder in root.slots.items():
         default = holder.file("default")

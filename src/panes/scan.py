@@ -101,7 +101,8 @@ def _duplicate_file(first: str, second: str, kind: str) -> Problem:
     if kind == "default":
         return Problem(
             second,
-            f"default.py and @children/default.py are the same file ({ref(first)} and {ref(second)})",
+            "default.py and @children/default.py are the same file "
+            f"({ref(first)} and {ref(second)})",
             "keep only one of them",
         )
     return Problem(second, f"{kind}.py is defined twice ({ref(first)} and {ref(second)})",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from .segments import Segment
 
@@ -14,8 +15,8 @@ FILE_KINDS = ("page", "layout", "default", "loading", "error", "not_found")
 CHILDREN = "children"
 
 
-def _frozen(mapping: Mapping[str, object] | None = None) -> Mapping[str, object]:
-    return MappingProxyType(dict(mapping or {}))
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -30,9 +31,9 @@ class Node:
 
     path: str
     segment: Segment
-    files: Mapping[str, str] = field(default_factory=_frozen)
+    files: Mapping[str, str] = field(default_factory=_empty)
     children: tuple[Node, ...] = ()
-    slots: Mapping[str, Node] = field(default_factory=_frozen)
+    slots: Mapping[str, Node] = field(default_factory=_empty)
 
     def file(self, kind: str) -> str | None:
         return self.files.get(kind)
