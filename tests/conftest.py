@@ -16,12 +16,17 @@ import uvicorn
 
 from panes import App
 
-REGION_MARKER = re.compile(r"<!--/?panes:[^>]*-->")
+PANES_MARKUP = re.compile(
+    r"<!--/?panes:[^>]*-->"
+    r'|<script type="application/json" id="panes-state">[^<]*</script>'
+    r'|<script src="[^"]*/_panes/panes\.[0-9a-f]+\.js"[^>]*></script>'
+)
 
 
 def visible(html: str) -> str:
-    """The HTML without panes's region markers: what the user's functions produced."""
-    return REGION_MARKER.sub("", html)
+    """The HTML without what panes adds (region markers, state, runtime): what the user's
+    functions produced."""
+    return PANES_MARKUP.sub("", html)
 
 
 def write_app(root: Path, files: Mapping[str, str] | list[str]) -> Path:

@@ -1,37 +1,69 @@
-"""The ASGI application: a request in, a matched plan rendered, a response out."""
+"""The ASGI application: a request in, a matched plan rendered, a response out.
+
+Three kinds of request reach a page URL: a hard load (a document), a soft navigation from the
+client runtime (``Panes-State`` holds what the browser shows: only what changes is rendered),
+and a restore (``Panes-Target`` and ``Panes-Regions``: some regions rendered again from the
+URLs that activated them, for refresh(), back/forward without a cache, and ``RESTORE``).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from . import client
 from .check import analyze
 from .errors import AppDirError, BadRequest, NotFound, Redirect
 from .html import builtin_not_found, document, ensure_doctype, error_document
 from .match import Matcher, split_path
-from .plan import Branch
-from .render import Renderer
+from .navigation import (
+    Patch,
+    Source,
+    State,
+    decode,
+    diff,
+    encode,
+    entry_for,
+    identity,
+    join,
+    regions_under,
+    replace_regions,
+)
+from .plan import Branch, Leaf, Outcome
+from .render import Place, Renderer, gather
 from .routes import not_found_plan
-from .stream import StreamedDocument
+from .stream import NDJSON, NavigationStream, StreamedDocument, line
+from .tree import CHILDREN
 
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
+SECRET_ENV = "PANES_SECRET"
 
 
 class App:
-    """An app directory served over ASGI. ``dev`` shows tracebacks in the browser."""
+    """An app directory served over ASGI.
+
+    ``dev`` shows tracebacks in the browser; ``slot_timeout`` (seconds) makes a slot that runs
+    longer render its error boundary; ``secret`` signs the navigation state (default: the
+    ``PANES_SECRET`` environment variable, else a random one per process).
+    """
 
     def __init__(self, app_dir: str | Path = "app", *, dev: bool = False,
-                 slot_timeout: float | None = None) -> None:
+                 slot_timeout: float | None = None, secret: str | bytes | None = None) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.dev = dev
         self.slot_timeout = slot_timeout
+        secret = secret or os.environ.get(SECRET_ENV) or secrets.token_hex(32)
+        self.secret = secret.encode() if isinstance(secret, str) else secret
         analysis = analyze(self.app_dir)
         if analysis.errors:
             raise AppDirError(analysis.errors)
@@ -59,6 +91,8 @@ class App:
             return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
         try:
             raw = _route_path(request.scope)
+            if raw.startswith(client.PREFIX):
+                return client.response(raw)
             segments = split_path(raw)
             query = _query(request.scope)
             if len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
@@ -69,18 +103,28 @@ class App:
             # /settings/ is /settings, as in Next.js; the path is kept on this site and mount.
             location = quote(request.scope.get("root_path", "")) + quote(raw[:-1], safe=_SAFE)
             return RedirectResponse(location + (f"?{query}" if query else ""), 308)
+        url = raw.decode("latin-1") + (f"?{query}" if query else "")
+        src = Source(url, segments, query)
+        try:
+            if "panes-target" in request.headers:
+                return await self.restore(request, src)
+            if "panes-state" in request.headers:
+                return await self.navigate(request, src)
+        except BadRequest as exc:
+            return PlainTextResponse(f"Bad request: {exc}", 400)
         found = self.matcher.match(segments)
         if found is None:
-            return await self.render(request, self.not_found_plan, segments, status=404)
-        return await self.render(request, found.plan, found.segments)
+            return await self.render(request, self.not_found_plan, src, status=404)
+        return await self.render(request, found.plan, src)
 
-    async def render(self, request: Request, plan: Branch, segments: tuple[str, ...],
+    # -- hard loads -------------------------------------------------------------------------
+
+    async def render(self, request: Request, plan: Branch, src: Source,
                      status: int = 200) -> Response:
         """Render before the first byte (see :mod:`panes.render`), then stream what is left."""
-        renderer = Renderer(self.functions, request, segments, slot_timeout=self.slot_timeout,
-                            dev=self.dev)
+        renderer = self._renderer(request, src)
         try:
-            body = await renderer.branch(plan)
+            body = await renderer.branch(plan, renderer.place())
         except Redirect as exc:
             renderer.close()
             return RedirectResponse(exc.url, exc.status)
@@ -88,7 +132,7 @@ class App:
             renderer.close()
             if plan is self.not_found_plan:
                 return HTMLResponse(self._document(builtin_not_found()), 404)
-            return await self.render(request, self.not_found_plan, segments, status=404)
+            return await self.render(request, self.not_found_plan, src, status=404)
         except Exception as exc:
             renderer.close()
             logger.exception("error rendering %s", request.scope.get("path"))
@@ -97,12 +141,151 @@ class App:
             )
         status = status if renderer.status == 200 else renderer.status
         html = self._document(body)
+        cut = html.rfind("</body>")
+        head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
+        renderer.regions.setdefault("", entry_for(plan, src))
+        root = _document_layout(plan)
+
+        def finish() -> str:
+            state = encode(State(src.url, renderer.regions, root), self.secret)
+            return client.tags(state, request.scope.get("root_path", "")) + tail
+
         if renderer.streaming:
-            return StreamedDocument(renderer, html, status)
-        return HTMLResponse(html, status)
+            return StreamedDocument(renderer, head, finish, status)
+        return HTMLResponse(head + finish(), status)
 
     def _document(self, body: str) -> str:
-        return ensure_doctype(body) if self.root.file("layout") else document(body)
+        if self.root.file("layout") or body.lstrip()[:9].lower() in ("<!doctype", "<html>") \
+                or body.lstrip().lower().startswith("<html"):
+            return ensure_doctype(body)
+        return document(body)
+
+    def _renderer(self, request: Request, src: Source, **options: Any) -> Renderer:
+        return Renderer(self.functions, request, src, slot_timeout=self.slot_timeout,
+                        dev=self.dev, **options)
+
+    # -- soft navigations -------------------------------------------------------------------
+
+    async def navigate(self, request: Request, src: Source) -> Response:
+        """Render only the regions that change between what the browser shows and ``src``."""
+        old = decode(request.headers["panes-state"], self.secret)
+        found = self.matcher.match(src.segments)
+        if found is None or _document_layout(found.plan) != old.root:
+            return _hard()  # a 404, or another root layout: a full page load
+        changes = diff(found.plan, src, old, self._sticky)
+        renderer = self._renderer(request, src, old=old, kept=changes.kept)
+        return await self._patch(renderer, changes.patches, old, src.url, found.plan)
+
+    def _sticky(self, leaf: Leaf) -> bool:
+        return leaf.file is None or self.functions[leaf.file].sticky
+
+    async def _patch(self, renderer: Renderer, patches: tuple[Patch, ...] | list[Patch],
+                     old: State, url: str, plan: Branch | None) -> Response:
+        """Render each patch; the browser gets them, then the fills, then the final state."""
+        async def one(patch: Patch) -> str:
+            if patch.region == "" and plan is not None:  # the document's own layout
+                return self._document(await renderer.branch(plan, renderer.place()))
+            assert patch.parent is not None
+            src = renderer.overrides.get(patch.region, (patch.outcome, renderer.src))[1]
+            at = Place(patch.region, (*patch.trail, (patch.parent, patch.region)), src)
+            return await renderer.slot(patch.parent, patch.outcome, at, wrap=False)
+
+        try:
+            rendered = await gather(*(one(p) for p in patches)) if patches else []
+        except Redirect as exc:
+            renderer.close()
+            return _lines({"redirect": exc.url})
+        except Exception:
+            renderer.close()
+            logger.exception("error in a soft navigation to %s: loading it in full", url)
+            return _hard()
+        regions = [p.region for p in patches]
+
+        def state() -> str:
+            return encode(replace_regions(old, url, regions, renderer.regions), self.secret)
+
+        first = {"url": url, "state": state(),
+                 "patches": [{"region": r, "html": h} for r, h in zip(regions, rendered,
+                                                                     strict=True)]}
+        return NavigationStream(renderer, first, lambda: {"state": state()})
+
+    # -- restores ---------------------------------------------------------------------------
+
+    async def restore(self, request: Request, src: Source) -> Response:
+        """Render regions again from the URLs that activated them, as the target state says."""
+        current = decode(request.headers.get("panes-state", ""), self.secret)
+        target = decode(request.headers["panes-target"], self.secret)
+        wanted = [unquote(r) for r in request.headers.get("panes-regions", "").split(",") if r]
+        patches: list[Patch] = []
+        overrides: dict[str, tuple[Outcome, Source]] = {}
+        for rid in wanted:
+            if rid not in target.regions or not rid:
+                raise BadRequest(f"no region {rid!r} in the target state")
+            found = self._resolve(rid, target)
+            if found is None:
+                return _hard()
+            parent, outcome, trail, where = found
+            patches.append(Patch(rid, parent, outcome, trail))
+            overrides[rid] = (outcome, where)
+            for inner in regions_under(target.regions, rid):
+                entry = target.regions[inner]
+                if entry.url != target.regions[rid].url:
+                    nested = self._resolve(inner, target)
+                    if nested is not None:
+                        overrides[inner] = (nested[1], nested[3])
+        renderer = self._renderer(request, src, overrides=overrides)
+        return await self._patch(renderer, patches, current, current.url, None)
+
+    def _resolve(self, rid: str, target: State) -> tuple[Branch, Outcome, Any, Source] | None:
+        """The outcome at region ``rid`` for the URL that activated it, if it is still what
+        the target state says (same identity, inside the same layouts)."""
+        entry = target.regions[rid]
+        path, _, query = entry.url.partition("?")
+        try:
+            segments = split_path(path.encode("latin-1"))
+        except (BadRequest, UnicodeEncodeError):
+            return None
+        found = self.matcher.match(segments)
+        if found is None:
+            return None
+        where = Source(entry.url, segments, query)
+        branch: Branch = found.plan
+        trail: tuple[tuple[Branch, str], ...] = ()
+        keys = rid.split("/")
+        prefix = ""
+        for key in keys[:-1]:
+            prefix = join(prefix, key)
+            step = branch.slots.get(key)
+            above = target.regions.get(prefix)
+            if not isinstance(step, Branch) or above is None \
+                    or above.key != identity(step, where):
+                return None
+            trail = (*trail, (branch, prefix))
+            branch = step
+        outcome = branch.slots.get(keys[-1])
+        if outcome is None or identity(outcome, where) != entry.key:
+            return None
+        return branch, outcome, trail, where
+
+
+def _document_layout(plan: Branch) -> str | None:
+    """The layout that renders the document: the first one down the children chain."""
+    outcome: Outcome = plan
+    while isinstance(outcome, Branch):
+        layout = outcome.node.file("layout")
+        if layout is not None:
+            return layout
+        outcome = outcome.slots[CHILDREN]
+    return None
+
+
+def _lines(*items: dict[str, Any]) -> Response:
+    return Response("".join(line(i) for i in items), 200, media_type=NDJSON,
+                    headers={"cache-control": "no-store"})
+
+
+def _hard() -> Response:
+    return _lines({"hard": True})
 
 
 _SAFE = "/%:@!$&'()*+,;=-._~"
@@ -138,3 +321,4 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
+

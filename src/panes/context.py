@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .plan import Branch, Outcome
 from .segments import Kind
@@ -13,8 +13,11 @@ from .tree import CHILDREN
 
 @dataclass(frozen=True, slots=True)
 class LayoutContext:
+    """The rendering layout's slots, how to read what each shows, and what it read."""
+
     branch: Branch
-    segments: Sequence[str]
+    lookup: Callable[[str], list[str]]  # slot key -> the active segments below it
+    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 current_layout: ContextVar[LayoutContext] = ContextVar("panes_current_layout")
@@ -37,7 +40,9 @@ def selected_layout_segments(parallel_routes_key: str = CHILDREN) -> list[str]:
     if key not in ctx.branch.slots:
         known = ", ".join(ctx.branch.slots)
         raise KeyError(f"this layout has no slot {parallel_routes_key!r} (it has {known})")
-    return _segments_below(ctx.branch.slots[key], ctx.segments)
+    found = ctx.lookup(key)
+    ctx.reads[key] = tuple(found)
+    return found
 
 
 def selected_layout_segment(parallel_routes_key: str = CHILDREN) -> str | None:
@@ -48,7 +53,8 @@ def selected_layout_segment(parallel_routes_key: str = CHILDREN) -> str | None:
     return found[0] if parallel_routes_key == CHILDREN else found[-1]
 
 
-def _segments_below(outcome: Outcome, segments: Sequence[str]) -> list[str]:
+def segments_below(outcome: Outcome, segments: Sequence[str]) -> list[str]:
+    """The active segments in a plan, from ``outcome`` down its ``children``."""
     out: list[str] = []
     while isinstance(outcome, Branch):
         seg = outcome.node.segment

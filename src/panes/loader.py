@@ -14,7 +14,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -46,6 +46,8 @@ class UserFunction:
     func: Callable[..., Any]
     wants: frozenset[str]
     takes_all: bool = False  # it declared **kwargs
+    sticky: bool = True  # default.py: STICKY = False shows the default on soft navigation too
+    restore: bool = False  # default.py: RESTORE = True shows the last page again after a reload
 
     def kwargs(self, available: Mapping[str, Any]) -> dict[str, Any]:
         if self.takes_all:
@@ -91,6 +93,9 @@ def load(app_dir: Path, root: Node) -> Loaded:
             fn = _function(module, kind, rel, allowed, slot_names, problems)
             if fn is None:
                 continue
+            if kind == "default":
+                fn = replace(fn, sticky=bool(getattr(module, "STICKY", True)),
+                             restore=bool(getattr(module, "RESTORE", False)))
             functions[rel] = fn
             if kind == "layout":
                 wanted = set(node.slots) if fn.takes_all else {

@@ -23,28 +23,49 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 import re
 import secrets
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from markupsafe import Markup, escape
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from .context import LayoutContext, current_layout
+from .context import LayoutContext, current_layout, segments_below
 from .errors import BadRequest, MissingSlot, NotFound, Redirect
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
+from .navigation import Entry, Source, State, Trail, entry_for, join, regions_under
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .tree import CHILDREN
 
 logger = logging.getLogger("panes")
 
-Trail = tuple[tuple[Branch, str], ...]  # the (branch, region) pairs above a slot, outermost first
+#: Region markers carry a per-request nonce, so no user text can forge one.
+_PLACEHOLDER = re.compile("\ue000([0-9a-f]{12}):(\\d+)\ue001")
+KEEP = "<!--panes:keep-->"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a slot renders: its region, the boundaries above it, the URL it comes from.
+
+    ``trail`` holds the (branch, region) pairs from the document down to this slot's own;
+    ``flushed`` is the event of the streamed region it is inside, if any.
+    """
+
+    region: str
+    trail: Trail
+    src: Source
+    flushed: asyncio.Event | None = None
+
+    def slot(self, branch: Branch, key: str, src: Source | None = None) -> Place:
+        rid = join(self.region, key)
+        return Place(rid, (*self.trail, (branch, rid)), src or self.src, self.flushed)
 
 
 class SlotPlaceholder:
@@ -78,82 +99,106 @@ def region(region_id: str, html: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """Content that arrives after the first flush: it replaces region ``target``'s content."""
+    """Content that arrives after the first flush: it replaces region ``target``'s content,
+    or sends the browser to ``redirect``."""
 
-    target: str | None  # None: not about a region (a redirect)
+    target: str
     html: str
     flushed: asyncio.Event  # set once this fill is sent: fills inside it wait for it
+    redirect: str | None = None
 
 
 class Renderer:
-    """Renders one request. Holds the status that boundaries may change (404) and the fills."""
+    """Renders one request. Holds the status boundaries may change (404), the fills to
+    stream, and what each region it rendered shows (for the navigation state).
 
-    def __init__(self, functions: Mapping[str, UserFunction], request: Request,
-                 segments: Sequence[str], *, stream: bool = True,
-                 slot_timeout: float | None = None, dev: bool = False) -> None:
+    A soft navigation renders with ``old`` (the browser's state) and ``kept`` (regions the
+    browser keeps: they render as a keep marker); a restore renders some regions from other
+    URLs (``overrides``).
+    """
+
+    def __init__(self, functions: Mapping[str, UserFunction], request: Request, src: Source,
+                 *, stream: bool = True, slot_timeout: float | None = None, dev: bool = False,
+                 old: State | None = None, kept: frozenset[str] = frozenset(),
+                 overrides: Mapping[str, tuple[Outcome, Source]] | None = None) -> None:
         self.functions = functions
         self.request = request
-        self.segments = segments
+        self.src = src
         self.stream = stream
         self.slot_timeout = slot_timeout
         self.dev = dev
+        self.old = old
+        self.kept = kept
+        self.overrides = overrides or {}
         self.status = 200
-        nonce = secrets.token_hex(6)
-        self._prefix = f"\ue000{nonce}:"
-        self._pattern = re.compile(f"\ue000{nonce}:(\\d+)\ue001")
+        self.regions: dict[str, Entry] = {}
+        self._nonce = secrets.token_hex(6)
         self._next_id = 0
         self._fills: asyncio.Queue[Fill] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsent = 0
 
+    def place(self) -> Place:
+        """The document's place: where rendering a whole plan starts."""
+        return Place("", (), self.src)
+
     # -- the tree ---------------------------------------------------------------------------
 
-    async def branch(self, branch: Branch, prefix: str = "", trail: Trail = (),
-                     flushed: asyncio.Event | None = None) -> str:
-        """A folder's layout around the slots it placed; ``prefix`` names its slots' regions."""
+    async def branch(self, branch: Branch, at: Place) -> str:
+        """A folder's layout around the slots it placed (``at`` is the branch's own place)."""
         renders: dict[int, Callable[[], Awaitable[str]]] = {}
         placeholders: dict[str, SlotPlaceholder] = {}
         for key, outcome in branch.slots.items():
             slot_id = self._next_id
             self._next_id += 1
-            placeholders[key] = SlotPlaceholder(f"{self._prefix}{slot_id}\ue001", key)
-            region_id = f"{prefix}/{key}" if prefix else key
-            renders[slot_id] = _bind(self.slot, branch, outcome, region_id, trail, flushed)
+            placeholders[key] = SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001", key)
+            src = at.src
+            override = self.overrides.get(join(at.region, key))
+            if override is not None:
+                outcome, src = override
+            renders[slot_id] = _bind(self.slot, branch, outcome, at.slot(branch, key, src))
         layout = branch.node.file("layout")
         if layout is None:
             html = placeholders[CHILDREN].__html__()
         else:
-            available = self._available(branch.params, layout=True)
+            available = self._available(branch.params, at.src, layout=True)
             available[CHILDREN] = placeholders[CHILDREN]
             for key, placeholder in placeholders.items():
                 if key != CHILDREN:
                     available[slot_argument(key)] = placeholder
-            token = current_layout.set(LayoutContext(branch, self.segments))
+            context = LayoutContext(branch, self._lookup(branch, at))
+            token = current_layout.set(context)
             try:
                 html = to_html(await self.call(layout, available))
             finally:
                 current_layout.reset(token)
+            if context.reads:
+                self.regions[at.region] = replace(
+                    self.regions.get(at.region) or entry_for(branch, at.src), reads=context.reads)
         return await self._fill_placeholders(html, renders)
 
-    async def slot(self, branch: Branch, outcome: Outcome, region_id: str, trail: Trail,
-                   flushed: asyncio.Event | None) -> str:
+    async def slot(self, branch: Branch, outcome: Outcome, at: Place, wrap: bool = True) -> str:
         """One slot of ``branch`` in its region, inside the folder's boundaries."""
-        inner = (*trail, (branch, region_id))
+        if at.region in self.kept and self.old is not None:
+            for rid in (at.region, *regions_under(self.old.regions, at.region)):
+                self.regions[rid] = self.old.regions[rid]
+            return region(at.region, KEEP)
+        self.regions[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
         loading = branch.node.file("loading")
         if loading is not None and self.stream:
-            html = to_html(await self.call(loading, self._available(branch.params)))
-            self._spawn(self._streamed(branch, outcome, region_id, inner, flushed))
-            return region(region_id, html)
-        return region(region_id, await self.caught(branch, outcome, region_id, inner, flushed))
+            html = to_html(await self.call(loading, self._available(branch.params, at.src)))
+            self._spawn(self._streamed(branch, outcome, at))
+        else:
+            html = await self.caught(branch, outcome, at)
+        return region(at.region, html) if wrap else html
 
-    async def caught(self, branch: Branch, outcome: Outcome, region_id: str, trail: Trail,
-                     flushed: asyncio.Event | None) -> str:
+    async def caught(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The outcome, or the folder's not_found.py / error.py when it raises."""
         try:
             if self.slot_timeout is None:
-                return await self.outcome(outcome, region_id, trail, flushed)
+                return await self.outcome(outcome, at)
             async with asyncio.timeout(self.slot_timeout):
-                return await self.outcome(outcome, region_id, trail, flushed)
+                return await self.outcome(outcome, at)
         except (MissingSlot, Redirect, BadRequest):
             raise
         except NotFound:
@@ -161,27 +206,26 @@ class Renderer:
             if not_found is None:
                 raise
             self.status = 404
-            return to_html(await self.call(not_found, self._available(branch.params)))
+            return to_html(await self.call(not_found, self._available(branch.params, at.src)))
         except Exception as exc:
             error = branch.node.file("error")
             if error is None:
                 raise
-            return await self._error(branch, error, exc, outcome)
+            return await self._error(branch, error, exc, outcome, at.src)
 
-    async def outcome(self, outcome: Outcome, region_id: str = "", trail: Trail = (),
-                      flushed: asyncio.Event | None = None) -> str:
+    async def outcome(self, outcome: Outcome, at: Place) -> str:
         if isinstance(outcome, Branch):
-            return await self.branch(outcome, region_id, trail, flushed)
-        return await self.leaf(outcome)
+            return await self.branch(outcome, at)
+        return await self.leaf(outcome, at.src)
 
-    async def leaf(self, leaf: Leaf) -> str:
+    async def leaf(self, leaf: Leaf, src: Source) -> str:
         if leaf.kind == "missing":
             raise MissingSlot(leaf.node.path or CHILDREN)
         if leaf.kind == "empty":
             return ""
         if leaf.file is None:  # the root not_found.py is missing: panes's own
             return builtin_not_found()
-        return to_html(await self.call(leaf.file, self._available(leaf.params)))
+        return to_html(await self.call(leaf.file, self._available(leaf.params, src)))
 
     async def call(self, file: str, available: Mapping[str, Any]) -> Any:
         fn = self.functions[file]
@@ -215,32 +259,32 @@ class Renderer:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _streamed(self, branch: Branch, outcome: Outcome, region_id: str, trail: Trail,
-                        outer: asyncio.Event | None) -> None:
+    async def _streamed(self, branch: Branch, outcome: Outcome, at: Place) -> None:
         flushed = asyncio.Event()
-        target: str | None = region_id
+        inside = replace(at, flushed=flushed)
+        target, redirect = at.region, None
         try:
-            html = await self.caught(branch, outcome, region_id, trail, flushed)
+            html = await self.caught(branch, outcome, inside)
         except Redirect as exc:
-            target, html = None, _redirect_html(exc.url)
+            html, redirect = "", exc.url
         except Exception as exc:  # noqa: BLE001 - every failure renders somewhere in the stream
-            target, html = await self._escalate(exc, trail[:-1], region_id, outcome)
-        if outer is not None:
-            await outer.wait()
-        self._fills.put_nowait(Fill(target, html, flushed))
+            target, html = await self._escalate(exc, at, outcome)
+        if at.flushed is not None:
+            await at.flushed.wait()
+        self._fills.put_nowait(Fill(target, html, flushed, redirect))
 
-    async def _escalate(self, exc: Exception, trail: Trail, region_id: str,
-                        outcome: Outcome) -> tuple[str, str]:
+    async def _escalate(self, exc: Exception, at: Place, outcome: Outcome) -> tuple[str, str]:
         """A failure no boundary inside the streamed region caught: the nearest one above."""
         kind = "not_found" if isinstance(exc, NotFound) else "error"
-        for branch, above in reversed(trail):
+        for branch, above in reversed(at.trail[:-1]):
             file = branch.node.file(kind)
             if file is None:
                 continue
             try:
                 if kind == "error":
-                    return above, await self._error(branch, file, exc, outcome)
-                return above, to_html(await self.call(file, self._available(branch.params)))
+                    return above, await self._error(branch, file, exc, outcome, at.src)
+                available = self._available(branch.params, at.src)
+                return above, to_html(await self.call(file, available))
             except Exception as again:  # noqa: BLE001 - the boundary failed: try the next one
                 exc = again
         logger.error("error in %s after the response started", _describe(outcome), exc_info=exc)
@@ -250,34 +294,55 @@ class Renderer:
         details = ""
         if self.dev:
             details = f"<pre>{escape(''.join(traceback.format_exception(exc)))}</pre>"
-        return region_id, f'<div role="alert">{text}</div>{details}'
+        return at.region, f'<div role="alert">{text}</div>{details}'
 
-    async def _error(self, branch: Branch, file: str, exc: Exception, outcome: Outcome) -> str:
+    async def _error(self, branch: Branch, file: str, exc: Exception, outcome: Outcome,
+                     src: Source) -> str:
         logger.error("error in %s, shown by %s", _describe(outcome), file, exc_info=exc)
-        available = self._available(branch.params)
+        available = self._available(branch.params, src)
         available["error"] = exc
         return to_html(await self.call(file, available))
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _available(self, params: ParamSpec, layout: bool = False) -> dict[str, Any]:
-        available: dict[str, Any] = {
-            "params": params.bind(self.segments),
-            "request": self.request,
-        }
+    def _available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
+        available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request}
         if not layout:
-            available["search_params"] = self.request.query_params
+            available["search_params"] = (self.request.query_params if src is self.src
+                                          else QueryParams(src.query))
         return available
+
+    def _lookup(self, branch: Branch, at: Place) -> Callable[[str], list[str]]:
+        """What ``selected_layout_segments`` reads: the plan, or what the browser keeps."""
+
+        def lookup(key: str) -> list[str]:
+            rid = join(at.region, key)
+            if self.old is not None and rid in self.kept:
+                return self.old.segments_below(rid)
+            return segments_below(branch.slots[key], at.src.segments)
+
+        return lookup
+
+    def _restores(self, branch: Branch, key_region: str) -> bool:
+        key = key_region.rsplit("/", 1)[-1]
+        holder = branch.node if key == CHILDREN else branch.node.slots.get(key)
+        default = holder.file("default") if holder is not None else None
+        return default is not None and self.functions[default].restore
 
     async def _fill_placeholders(self, html: str,
                                  renders: Mapping[int, Callable[[], Awaitable[str]]]) -> str:
-        placed = [int(i) for i in dict.fromkeys(self._pattern.findall(html))]
+        nonce = self._nonce
+        placed = [int(i) for n, i in dict.fromkeys(_PLACEHOLDER.findall(html)) if n == nonce]
         placed = [i for i in placed if i in renders]
         if not placed:
-            return self._pattern.sub("", html)
+            return _PLACEHOLDER.sub("", html)
         contents = await gather(*(renders[i]() for i in placed))
         filled = dict(zip(placed, contents, strict=True))
-        return self._pattern.sub(lambda m: filled.get(int(m.group(1)), ""), html)
+
+        def put(m: re.Match[str]) -> str:
+            return filled.get(int(m.group(2)), "") if m.group(1) == nonce else ""
+
+        return _PLACEHOLDER.sub(put, html)
 
 
 def _bind(method: Callable[..., Awaitable[str]], *args: Any) -> Callable[[], Awaitable[str]]:
@@ -288,12 +353,6 @@ def _describe(outcome: Outcome) -> str:
     if isinstance(outcome, Leaf):
         return outcome.file or outcome.node.path
     return outcome.node.path or "."
-
-
-def _redirect_html(url: str) -> str:
-    script = json.dumps(url).replace("</", "<\\/")
-    return (f'<meta http-equiv="refresh" content="0;url={escape(url)}">'
-            f"<script>location.replace({script})</script>")
 
 
 async def gather(*awaitables: Awaitable[str]) -> list[str]:

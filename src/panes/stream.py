@@ -1,15 +1,19 @@
-"""The one seam between rendering and serving: a rendered document sent as ASGI messages.
+"""The one seam between rendering and serving: rendered text sent as ASGI messages.
 
-The document up to ``</body>`` goes out in the first flush; each fill follows as it finishes, as
+A document goes out up to ``</body>`` in the first flush; each fill follows as it finishes, as
 visible HTML plus an inline script that moves it into its region (so without JavaScript the
-content still ends up readable, at the end of the page); the closing tags go last. While it
-streams, the response watches for the client leaving and then cancels the work still running.
+content still ends up readable, at the end of the page); the closing part goes last. A soft
+navigation streams the same way, as lines of JSON. While a response streams, it watches for the
+client leaving and then cancels the work still running.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from markupsafe import escape
 from starlette.responses import Response
@@ -28,25 +32,41 @@ FILL_SCRIPT = (
     "</script>"
 )
 
+NDJSON = "application/x-ndjson"
+
 
 def fill_chunk(fill: Fill) -> str:
-    if fill.target is None:
-        return fill.html
+    if fill.redirect is not None:
+        script = json.dumps(fill.redirect).replace("</", "<\\/")
+        return (f'<meta http-equiv="refresh" content="0;url={escape(fill.redirect)}">'
+                f"<script>location.replace({script})</script>")
     return (f'<div data-panes-fill="{escape(fill.target)}">{fill.html}</div>'
             "<script>__panesFill(document.currentScript)</script>")
 
 
-class StreamedDocument(Response):
-    """A document whose loading boundaries are filled in as their content is ready."""
+def line(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":")) + "\n"
 
-    def __init__(self, renderer: Renderer, html: str, status: int) -> None:
+
+def fill_line(fill: Fill) -> str:
+    if fill.redirect is not None:
+        return line({"redirect": fill.redirect})
+    return line({"fill": fill.target, "html": fill.html})
+
+
+class _Streamed(Response):
+    """A response whose body is an async iterator of text, cancelled if the client leaves."""
+
+    def __init__(self, renderer: Renderer, status: int, media_type: str) -> None:
         self.status_code = status
-        self.media_type = "text/html"
+        self.media_type = media_type
         self.background = None
         self.init_headers()  # no body yet: no content-length, the response is chunked
+        self.headers["cache-control"] = "no-store"
         self.renderer = renderer
-        cut = html.rfind("</body>")
-        self.head, self.tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
+
+    def chunks(self) -> AsyncIterator[str]:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code,
@@ -66,15 +86,46 @@ class StreamedDocument(Response):
             raise pump.exception()  # type: ignore[misc]
 
     async def _pump(self, send: Send) -> None:
-        await _body(send, self.head + FILL_SCRIPT)
+        async for text in self.chunks():
+            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class StreamedDocument(_Streamed):
+    """A document whose loading boundaries are filled in as their content is ready.
+
+    ``finish`` gives the closing part once every fill is sent (it holds the final state).
+    """
+
+    def __init__(self, renderer: Renderer, head: str, finish: Callable[[], str],
+                 status: int) -> None:
+        super().__init__(renderer, status, "text/html")
+        self.head = head
+        self.finish = finish
+
+    async def chunks(self) -> AsyncIterator[str]:
+        yield self.head + FILL_SCRIPT
         async for fill in self.renderer.fills():
-            await _body(send, fill_chunk(fill))
+            yield fill_chunk(fill)
             fill.flushed.set()
-        await send({"type": "http.response.body", "body": self.tail.encode(), "more_body": False})
+        yield self.finish()
 
 
-async def _body(send: Send, text: str) -> None:
-    await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+class NavigationStream(_Streamed):
+    """A soft navigation: the first line holds the patches, fills follow, the state closes."""
+
+    def __init__(self, renderer: Renderer, first: dict[str, Any],
+                 finish: Callable[[], dict[str, Any]]) -> None:
+        super().__init__(renderer, 200, NDJSON)
+        self.first = first
+        self.finish = finish
+
+    async def chunks(self) -> AsyncIterator[str]:
+        yield line(self.first)
+        async for fill in self.renderer.fills():
+            yield fill_line(fill)
+            fill.flushed.set()
+        yield line(self.finish())
 
 
 async def _disconnected(receive: Receive) -> None:

@@ -1,0 +1,37 @@
+"""The client runtime: one dependency-free script, served at a content-hashed URL."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib.resources import files
+
+from markupsafe import escape
+from starlette.responses import PlainTextResponse, Response
+
+PREFIX = b"/_panes/"
+
+
+@cache
+def source() -> bytes:
+    return files("panes").joinpath("static/panes.js").read_bytes()
+
+
+@cache
+def path() -> str:
+    digest = hashlib.sha256(source()).hexdigest()[:12]
+    return f"/_panes/panes.{digest}.js"
+
+
+def tags(state: str, root_path: str = "") -> str:
+    """What panes adds before ``</body>``: the navigation state and the runtime."""
+    return (f'<script type="application/json" id="panes-state">{state}</script>'
+            f'<script src="{escape(root_path)}{path()}" data-root="{escape(root_path)}" defer>'
+            "</script>")
+
+
+def response(raw_path: bytes) -> Response:
+    if raw_path.decode("latin-1") != path():
+        return PlainTextResponse("Not Found", 404)
+    return Response(source(), media_type="text/javascript",
+                    headers={"cache-control": "public, max-age=31536000, immutable"})

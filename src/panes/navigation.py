@@ -1,0 +1,264 @@
+"""The navigation state: what the browser shows, region by region, its wire form, and the diff.
+
+A *region* is a slot placed in the page, named by the slot keys that lead to it (``team``,
+``analytics/children``; ``""`` is the document itself). The browser keeps the :class:`State` the
+server last sent and sends it back with each soft navigation; the server compares it with the
+plan of the new URL (:func:`diff`) and renders only the regions that change.
+
+The state is untrusted input, so the server signs what it sends and refuses what it did not
+sign: a region exists in a state only if a layout placed it for this user. The server still
+matches every URL itself; the state never names a file to render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import BadRequest
+from .plan import Branch, Leaf, Outcome
+from .segments import Kind
+from .tree import CHILDREN
+
+VERSION = 1
+MAX_STATE_BYTES = 32 * 1024
+
+Trail = tuple[tuple[Branch, str], ...]
+
+
+def join(prefix: str, key: str) -> str:
+    return f"{prefix}/{key}" if prefix else key
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What one region shows.
+
+    ``key`` identifies it (same key: nothing to render again), ``url`` is the URL that put it
+    there, ``segment`` what ``selected_layout_segments`` collects for it, ``reads`` the segments
+    its layout read (a change re-renders the layout), ``restore`` whether its slot asked for
+    ``RESTORE = True``.
+    """
+
+    key: str
+    url: str
+    segment: str | None = None
+    leaf: bool = False
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    restore: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """What the browser shows: its URL, the layout that renders its document, its regions."""
+
+    url: str
+    regions: Mapping[str, Entry]
+    root: str | None = None
+
+    def segments_below(self, region_id: str) -> list[str]:
+        """Follow ``children`` down from a region, as ``selected_layout_segments`` does."""
+        out: list[str] = []
+        entry = self.regions.get(region_id)
+        while entry is not None and not entry.leaf:
+            if entry.segment is not None:
+                out.append(entry.segment)
+            region_id = join(region_id, CHILDREN)
+            entry = self.regions.get(region_id)
+        return out
+
+
+# -- identity ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an outcome's arguments come from: the URL that activated it."""
+
+    url: str
+    segments: tuple[str, ...]
+    query: str = ""
+
+
+def identity(outcome: Outcome, src: Source) -> str:
+    """Two outcomes with the same identity render the same (a page also reads the query)."""
+    params = json.dumps(outcome.params.bind(src.segments), sort_keys=True, ensure_ascii=True)
+    if isinstance(outcome, Branch):
+        return f"b:{outcome.node.path}:{params}"
+    if outcome.kind == "page":
+        return f"p:{outcome.file}:{params}?{src.query}"
+    if outcome.kind in ("default", "not_found"):
+        return f"d:{outcome.file}:{params}"
+    return "n:"
+
+
+def segment_value(outcome: Outcome, src: Source) -> str | None:
+    if isinstance(outcome, Leaf):
+        return None
+    seg = outcome.node.segment
+    if seg.is_param:
+        value = outcome.params.bind(src.segments)[seg.value]
+        return "/".join(value) if isinstance(value, list) else value
+    return None if seg.kind is Kind.SLOT or not seg.name else seg.name
+
+
+def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
+    return Entry(identity(outcome, src), src.url, segment_value(outcome, src),
+                 isinstance(outcome, Leaf), restore=restore)
+
+
+# -- wire form --------------------------------------------------------------------------------
+
+
+def encode(state: State, secret: bytes) -> str:
+    """``signature.json``: ASCII only, so it travels as a header value as it is."""
+    body = json.dumps({"v": VERSION, "url": state.url, "root": state.root, "regions": {
+        rid: _entry_to_wire(e) for rid, e in state.regions.items()
+    }}, separators=(",", ":"), ensure_ascii=True, sort_keys=True)
+    # Safe inside <script> too: the browser sends back exactly the text it was given.
+    body = body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f"{_sign(body, secret)}.{body}"
+
+
+def decode(text: str, secret: bytes) -> State:
+    """The state the server signed, or :class:`BadRequest` for anything else."""
+    if len(text) > MAX_STATE_BYTES:
+        raise BadRequest("the navigation state is too large")
+    signature, dot, body = text.partition(".")
+    if not dot or not hmac.compare_digest(signature, _sign(body, secret)):
+        raise BadRequest("the navigation state is not one this server sent")
+    try:
+        data = json.loads(body)
+        if data["v"] != VERSION:
+            raise BadRequest(f"navigation state version {data['v']!r} is not {VERSION}")
+        regions = {str(rid): _entry_from_wire(e) for rid, e in data["regions"].items()}
+        root = data.get("root")
+        return State(str(data["url"]), regions, None if root is None else str(root))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadRequest("the navigation state is malformed") from exc
+
+
+def _sign(body: str, secret: bytes) -> str:
+    return hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _entry_to_wire(entry: Entry) -> dict[str, Any]:
+    wire: dict[str, Any] = {"k": entry.key, "u": entry.url}
+    if entry.segment is not None:
+        wire["s"] = entry.segment
+    if entry.leaf:
+        wire["l"] = 1
+    if entry.reads:
+        wire["r"] = {k: list(v) for k, v in entry.reads.items()}
+    if entry.restore:
+        wire["R"] = 1
+    return wire
+
+
+def _entry_from_wire(wire: Mapping[str, Any]) -> Entry:
+    reads = {str(k): tuple(str(s) for s in v) for k, v in wire.get("r", {}).items()}
+    segment = wire.get("s")
+    return Entry(str(wire["k"]), str(wire["u"]), None if segment is None else str(segment),
+                 bool(wire.get("l")), reads, bool(wire.get("R")))
+
+
+# -- the diff ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """Region ``region`` gets new content: ``outcome`` inside ``parent``'s boundaries.
+
+    A *relayout* patch re-renders the branch itself (its layout read segments that change);
+    its slots that did not change are kept (moved, not re-rendered, in the browser).
+    """
+
+    region: str
+    parent: Branch | None
+    outcome: Outcome
+    trail: Trail
+    relayout: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    patches: tuple[Patch, ...]
+    kept: frozenset[str]  # regions whose content stays as the browser has it
+
+
+def diff(plan: Branch, src: Source, old: State, sticky: Callable[[Leaf], bool]) -> Diff:
+    """The regions a soft navigation to ``src.url`` changes, given what the browser shows.
+
+    As in Next.js: a region whose identity is unchanged is kept, and so is a region that has no
+    match at the new URL (unless its ``default.py`` says ``STICKY = False``); only regions the
+    browser has (the ones layouts placed) are considered.
+    """
+    kept: set[str] = set()
+    changed: dict[str, Outcome] = {}
+
+    def walk(branch: Branch, prefix: str, parent: Branch | None, trail: Trail) -> list[Patch]:
+        """``trail``: the (branch, region) pairs above ``branch``'s slots."""
+        patches: list[Patch] = []
+        direct: list[Patch] = []
+        for key, outcome in branch.slots.items():
+            rid = join(prefix, key)
+            have = old.regions.get(rid)
+            if have is None:
+                continue  # the layout did not place it: it is never rendered
+            if isinstance(outcome, Leaf) and outcome.kind != "page" and (
+                    outcome.kind != "default" or sticky(outcome)):
+                kept.add(rid)
+                continue
+            if have.key == identity(outcome, src):
+                if isinstance(outcome, Branch):
+                    patches += walk(outcome, rid, branch, (*trail, (branch, rid)))
+                else:
+                    kept.add(rid)
+                continue
+            changed[rid] = outcome
+            direct.append(Patch(rid, branch, outcome, trail))
+        entry = old.regions.get(prefix)
+        if entry is not None and entry.reads and _reads_change(branch, prefix, entry):
+            return [Patch(prefix, parent, branch, trail[:-1], relayout=True), *patches]
+        return direct + patches
+
+    def _reads_change(branch: Branch, prefix: str, entry: Entry) -> bool:
+        return any(tuple(new_segments(branch.slots[k], join(prefix, k))) != v
+                   for k, v in entry.reads.items() if k in branch.slots)
+
+    def new_segments(outcome: Outcome, rid: str) -> Iterator[str]:
+        while True:
+            if rid in kept or (rid not in changed and isinstance(outcome, Leaf)):
+                yield from old.segments_below(rid)
+                return
+            value = segment_value(outcome, src)
+            if isinstance(outcome, Leaf):
+                return
+            if value is not None:
+                yield value
+            outcome, rid = outcome.slots[CHILDREN], join(rid, CHILDREN)
+
+    patches = walk(plan, "", None, ())
+    return Diff(tuple(patches), frozenset(kept))
+
+
+def regions_under(regions: Mapping[str, Entry], region_id: str) -> Iterator[str]:
+    """The region ids strictly inside ``region_id``."""
+    prefix = f"{region_id}/" if region_id else ""
+    return (rid for rid in regions if rid.startswith(prefix) and rid != region_id)
+
+
+def replace_regions(old: State, url: str, patched: Sequence[str],
+                    fresh: Mapping[str, Entry]) -> State:
+    """The new state: ``patched`` regions and everything inside them come from ``fresh``."""
+    regions = dict(old.regions)
+    for rid in patched:
+        for inner in list(regions_under(regions, rid)):
+            del regions[inner]
+        regions.pop(rid, None)
+    regions.update(fresh)
+    return State(url, regions, old.root)

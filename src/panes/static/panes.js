@@ -1,0 +1,344 @@
+// panes client runtime: soft navigation between server-rendered slots.
+//
+// The server marks every slot it placed with comments, <!--panes:ID--> ... <!--/panes:ID-->,
+// and sends a signed state saying what each region shows. A soft navigation sends that state
+// back; the answer (lines of JSON) holds only the regions that change, then their streamed
+// fills, then the final state. Everything else on the page keeps its DOM.
+(function () {
+  "use strict";
+  var NDJSON = "application/x-ndjson";
+  var script = document.currentScript;
+  var root = (script && script.getAttribute("data-root")) || "";
+  var state = document.getElementById("panes-state").textContent;
+  var entry = { id: newId(), state: state, scroll: 0 }; // this history entry
+  var cache = {}; // history entry id -> { region id -> DocumentFragment it showed }
+  var prefetched = {}; // url -> feed, made for the current state only
+  var navigation = 0; // the latest navigation; older ones stop applying
+
+  function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
+  function regions(s) { return JSON.parse(s.slice(s.indexOf(".") + 1)).regions; }
+  function docUrl(s) { return JSON.parse(s.slice(s.indexOf(".") + 1)).url; }
+
+  // -- regions in the DOM ------------------------------------------------------------------
+
+  function markers(within) {
+    var found = {}, walker = document.createTreeWalker(within || document, 128), node;
+    while ((node = walker.nextNode())) {
+      var data = node.data;
+      if (data.lastIndexOf("panes:", 0) === 0 && data !== "panes:keep") {
+        (found[data.slice(6)] = found[data.slice(6)] || {}).start = node;
+      } else if (data.lastIndexOf("/panes:", 0) === 0) {
+        (found[data.slice(7)] = found[data.slice(7)] || {}).end = node;
+      }
+    }
+    return found;
+  }
+
+  function detach(region) { // the region's content, taken out into a fragment
+    var fragment = document.createDocumentFragment();
+    while (region.start.nextSibling && region.start.nextSibling !== region.end) {
+      fragment.appendChild(region.start.nextSibling);
+    }
+    return fragment;
+  }
+
+  function parse(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    return template.content;
+  }
+
+  function activate(node) { // scripts inserted with innerHTML do not run: recreate them
+    var scripts = node.querySelectorAll ? node.querySelectorAll("script") : [];
+    Array.prototype.forEach.call(scripts, function (old) {
+      var fresh = document.createElement("script");
+      Array.prototype.forEach.call(old.attributes, function (a) { fresh.setAttribute(a.name, a.value); });
+      fresh.textContent = old.textContent;
+      old.replaceWith(fresh);
+    });
+  }
+
+  function fill(id, content, keepFrom) {
+    // Put content into region id; <!--panes:keep--> inside it takes the DOM the region had.
+    var here = markers()[id];
+    if (!here || !here.end) return null;
+    var fresh = markers(content);
+    Object.keys(fresh).forEach(function (inner) {
+      var keep = fresh[inner].start && fresh[inner].start.nextSibling;
+      var old = markers()[inner];
+      if (keep && keep.nodeType === 8 && keep.data === "panes:keep" && old && old.end) {
+        keep.replaceWith(detach(old));
+      }
+    });
+    var previous = detach(here);
+    if (keepFrom) cache[keepFrom] = cache[keepFrom] || {}, cache[keepFrom][id] = previous;
+    var first = content.firstElementChild || content.firstChild;
+    here.end.parentNode.insertBefore(content, here.end);
+    for (var n = here.start.nextSibling; n && n !== here.end; n = n.nextSibling) activate(n);
+    return first;
+  }
+
+  function replaceDocument(html) { // the document's own layout changed
+    var next = new DOMParser().parseFromString(html, "text/html");
+    var body = document.createDocumentFragment();
+    while (next.body.firstChild) body.appendChild(document.adoptNode(next.body.firstChild));
+    var oldMarkers = markers(), fresh = markers(body);
+    Object.keys(fresh).forEach(function (id) {
+      var keep = fresh[id].start.nextSibling;
+      if (keep && keep.nodeType === 8 && keep.data === "panes:keep" && oldMarkers[id]) {
+        keep.replaceWith(detach(oldMarkers[id]));
+      }
+    });
+    document.title = next.title;
+    Array.prototype.slice.call(document.body.childNodes).forEach(function (n) {
+      if (n !== script && n.id !== "panes-state") n.remove();
+    });
+    document.body.insertBefore(body, document.body.firstChild);
+    activate(document.body);
+  }
+
+  // -- talking to the server ---------------------------------------------------------------
+
+  function feed(url, headers) { // the answer's lines, readable while they arrive
+    var f = { lines: [], done: false, failed: false, wake: null };
+    function wake() { if (f.wake) { var w = f.wake; f.wake = null; w(); } }
+    headers["Panes-State"] = state;
+    fetch(url, { headers: headers, credentials: "same-origin" }).then(function (res) {
+      if (!res.ok || (res.headers.get("content-type") || "").indexOf(NDJSON) !== 0) throw 0;
+      var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function pump() {
+        return reader.read().then(function (r) {
+          if (r.done) return;
+          buffer += decoder.decode(r.value, { stream: true });
+          var i;
+          while ((i = buffer.indexOf("\n")) >= 0) {
+            f.lines.push(JSON.parse(buffer.slice(0, i)));
+            buffer = buffer.slice(i + 1);
+          }
+          wake();
+          return pump();
+        });
+      }
+      return pump();
+    }).catch(function () { f.failed = true; }).then(function () { f.done = true; wake(); });
+    return f;
+  }
+
+  function each(f, apply) { // apply every line in order; resolves when the answer is complete
+    var i = 0;
+    return new Promise(function (resolve, reject) {
+      (function next() {
+        try {
+          while (i < f.lines.length) if (apply(f.lines[i++]) === false) return resolve();
+        } catch (e) { return reject(e); }
+        if (f.done) return f.failed ? reject(new Error("navigation failed")) : resolve();
+        f.wake = next;
+      })();
+    });
+  }
+
+  function hard(url, mode) { mode === "replace" ? location.replace(url) : location.assign(url); }
+
+  // -- navigations -------------------------------------------------------------------------
+
+  function navigate(url, mode) {
+    url = new URL(url, location.href).href;
+    var mine = ++navigation;
+    var f = prefetched[url];
+    delete prefetched[url];
+    f = f || feed(url, {});
+    var first = null;
+    return each(f, function (data) {
+      if (mine !== navigation) return false;
+      if (data.hard) { hard(url, mode); return false; }
+      if (data.redirect) { navigate(data.redirect, mode); return false; }
+      if (data.patches) {
+        first = null;
+        saveScroll();
+        var left = entry.id;
+        data.patches.forEach(function (p) {
+          if (p.region === "") replaceDocument(p.html);
+          else first = first || fill(p.region, parse(p.html), left);
+        });
+        entry = { id: newId(), state: data.state, scroll: 0 };
+        setState(data.state);
+        history[mode === "replace" ? "replaceState" : "pushState"]({ panes: entry }, "", url);
+        reveal(first, url);
+      } else if (data.fill !== undefined) {
+        fill(data.fill, parse(data.html));
+        links();
+      } else if (data.state) {
+        entry.state = data.state;
+        setState(data.state);
+        history.replaceState({ panes: entry }, "", location.href);
+      }
+    }).catch(function () { if (mine === navigation) hard(url, mode); });
+  }
+
+  function restore(target, ids, url) { // render regions again as the target state says
+    if (!ids.length) return Promise.resolve();
+    var headers = { "Panes-Target": target, "Panes-Regions": ids.map(encodeURIComponent).join(",") };
+    var mine = ++navigation;
+    return each(feed(location.href, headers), function (data) {
+      if (mine !== navigation) return false;
+      if (data.hard) { location.reload(); return false; }
+      if (data.patches) data.patches.forEach(function (p) { fill(p.region, parse(p.html), entry.id); });
+      if (data.fill !== undefined) fill(data.fill, parse(data.html));
+      if (data.state) {
+        entry.state = data.state;
+        setState(data.state);
+        history.replaceState({ panes: entry }, "", url || location.href);
+      }
+    });
+  }
+
+  function changed(from, to) { // the outermost regions that differ between two states
+    var a = regions(from), b = regions(to), out = [];
+    Object.keys(b).concat(Object.keys(a)).forEach(function (id) {
+      if (!id || out.indexOf(id) >= 0) return;
+      if (a[id] && b[id] && a[id].k === b[id].k) return;
+      for (var up = id; up.indexOf("/") > 0;) {
+        up = up.slice(0, up.lastIndexOf("/"));
+        if (out.indexOf(up) >= 0 || !(a[up] && b[up] && a[up].k === b[up].k)) return;
+      }
+      out.push(id);
+    });
+    return out;
+  }
+
+  window.addEventListener("popstate", function (event) {
+    var target = event.state && event.state.panes;
+    if (!target) return;
+    var left = entry.id, missing = [];
+    var ids = changed(state, target.state).filter(function (id) { return regions(target.state)[id]; });
+    ids.forEach(function (id) {
+      var saved = cache[target.id] && cache[target.id][id];
+      var here = markers()[id];
+      if (saved && here) {
+        delete cache[target.id][id];
+        cache[left] = cache[left] || {};
+        cache[left][id] = detach(here);
+        here.end.parentNode.insertBefore(saved, here.end);
+      } else missing.push(id);
+    });
+    entry = target;
+    setState(target.state);
+    ++navigation;
+    restore(target.state, missing).then(function () { window.scrollTo(0, target.scroll || 0); });
+    window.scrollTo(0, target.scroll || 0);
+  });
+
+  function reveal(element, url) {
+    var hash = new URL(url).hash;
+    var anchor = hash && document.getElementById(decodeURIComponent(hash.slice(1)));
+    if (anchor) return anchor.scrollIntoView();
+    while (element && element.nodeType !== 1) element = element.nextSibling;
+    if (!element) return;
+    var box = element.getBoundingClientRect();
+    if (box.top < 0 || box.top > innerHeight) element.scrollIntoView({ block: "start" });
+  }
+
+  var scrollTimer = 0;
+  function saveScroll() {
+    entry.scroll = window.scrollY;
+    history.replaceState({ panes: entry }, "", location.href);
+  }
+  addEventListener("scroll", function () {
+    clearTimeout(scrollTimer);
+    scrollTimer = setTimeout(saveScroll, 100);
+  }, { passive: true });
+
+  function setState(next) {
+    state = next;
+    prefetched = {}; // a prefetch never outlives the tree it was made for
+    links();
+  }
+
+  // -- links ---------------------------------------------------------------------------------
+
+  function soft(a) { // the URL of a link panes navigates softly, or null
+    if (!a || !a.href || a.hasAttribute("download") || a.hasAttribute("data-panes-reload")) return null;
+    if (a.target && a.target !== "_self") return null;
+    var url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || !/^https?:$/.test(url.protocol)) return null;
+    if (url.pathname === location.pathname && url.search === location.search && url.hash) return null;
+    return url.href;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var a = event.target.closest && event.target.closest("a[href]");
+    var url = soft(a);
+    if (!url) return;
+    event.preventDefault();
+    navigate(url, "push");
+  });
+
+  function prefetch(url) {
+    if (!prefetched[url]) prefetched[url] = feed(url, { "Panes-Prefetch": "1" });
+  }
+  var seen = "IntersectionObserver" in window && new IntersectionObserver(function (items) {
+    items.forEach(function (item) {
+      if (!item.isIntersecting) return;
+      seen.unobserve(item.target);
+      var url = soft(item.target);
+      if (url && url !== location.href && item.target.getAttribute("data-panes-prefetch") !== "false") {
+        prefetch(url);
+      }
+    });
+  });
+  document.addEventListener("mouseover", function (event) {
+    var a = event.target.closest && event.target.closest("a[href]");
+    var url = soft(a);
+    if (url && url !== location.href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(url);
+  });
+
+  function links() { // aria-current on links showing their slot's URL; prefetch when visible
+    var all = regions(state), here = docUrl(state), stack = [];
+    function slotUrl(id) {
+      while (all[id] && !all[id].l && all[id + "/children"]) id = id + "/children";
+      return all[id] ? all[id].u : here;
+    }
+    var walker = document.createTreeWalker(document.body, 129), node;
+    while ((node = walker.nextNode())) {
+      if (node.nodeType === 8) {
+        if (node.data.lastIndexOf("panes:", 0) === 0 && node.data !== "panes:keep") stack.push(node.data.slice(6));
+        else if (node.data.lastIndexOf("/panes:", 0) === 0) stack.pop();
+      } else if (node.tagName === "A" && node.hasAttribute("href")) {
+        var url = new URL(node.href, location.href);
+        var showing = root + (stack.length ? slotUrl(stack[stack.length - 1]) : here);
+        if (url.origin === location.origin && url.pathname + url.search === showing) {
+          node.setAttribute("aria-current", "page");
+        } else if (node.getAttribute("aria-current") === "page") node.removeAttribute("aria-current");
+        if (seen) seen.observe(node);
+      }
+    }
+  }
+
+  // -- start -------------------------------------------------------------------------------
+
+  history.scrollRestoration = "manual";
+  var saved = history.state && history.state.panes;
+  history.replaceState({ panes: entry }, "", location.href);
+  links();
+  document.addEventListener("panes:fill", links);
+  if (saved && saved.state) { // a reload: slots with RESTORE = True show what they showed
+    var now = regions(state), before = regions(saved.state);
+    var ids = changed(state, saved.state).filter(function (id) {
+      return now[id] && now[id].R && before[id];
+    });
+    restore(saved.state, ids);
+    window.scrollTo(0, saved.scroll || 0);
+  }
+
+  window.panes = {
+    push: function (url) { return navigate(url, "push"); },
+    replace: function (url) { return navigate(url, "replace"); },
+    refresh: function () {
+      var top = Object.keys(regions(state)).filter(function (id) { return id && id.indexOf("/") < 0; });
+      return restore(state, top);
+    },
+    prefetch: prefetch
+  };
+})();
