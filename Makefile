@@ -15,8 +15,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/panes dev examples/dashboard/app --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+test: $(STAMP) /usr/bin/chromium
 	$(PY) -m pytest
+
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+/usr/bin/chromium:
+	apt-get update -qq && apt-get install -y -qq chromium
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -117,3 +117,36 @@ class LiveServer:
 @pytest.fixture
 def live_server() -> Iterator[type[LiveServer]]:
     yield LiveServer
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: sync Playwright keeps an event loop running in this thread for
+    the rest of the session, which the in-process async tests cannot share."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    yield page
+    context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -12,13 +13,16 @@ __all__ = ["Markup", "escape", "to_html", "document", "ensure_doctype", "error_d
 
 
 def to_html(value: Any) -> str:
-    """``__html__`` is inserted as is, ``None`` is nothing, anything else is escaped text."""
+    """``__html__`` is inserted as is, ``None`` is nothing, a list (or any iterable that is
+    not text) is its items in order, anything else is escaped text."""
     if value is None:
         return ""
     html = getattr(value, "__html__", None)
     if html is not None:
         return str(html())
-    return str(escape(value))
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        return str(escape(value))
+    return "".join(to_html(item) for item in value)
 
 
 def document(body: str, title: str = "") -> str:

@@ -42,15 +42,15 @@
     return fragment;
   }
 
-  function parse(html) {
+  function parse(html) { // new content, its scripts ready to run once inserted
     var template = document.createElement("template");
     template.innerHTML = html;
+    activate(template.content);
     return template.content;
   }
 
-  function activate(node) { // scripts inserted with innerHTML do not run: recreate them
-    var scripts = node.querySelectorAll ? node.querySelectorAll("script") : [];
-    Array.prototype.forEach.call(scripts, function (old) {
+  function activate(content) { // parsed scripts do not run: recreate them, to run on insertion
+    Array.prototype.forEach.call(content.querySelectorAll("script"), function (old) {
       var fresh = document.createElement("script");
       Array.prototype.forEach.call(old.attributes, function (a) { fresh.setAttribute(a.name, a.value); });
       fresh.textContent = old.textContent;
@@ -58,43 +58,47 @@
     });
   }
 
-  function fill(id, content, keepFrom) {
-    // Put content into region id; <!--panes:keep--> inside it takes the DOM the region had.
-    var here = markers()[id];
-    if (!here || !here.end) return null;
-    var fresh = markers(content);
-    Object.keys(fresh).forEach(function (inner) {
-      var keep = fresh[inner].start && fresh[inner].start.nextSibling;
-      var old = markers()[inner];
-      if (keep && keep.nodeType === 8 && keep.data === "panes:keep" && old && old.end) {
-        keep.replaceWith(detach(old));
+  function keeps(content) {
+    // A region of new content holding just <!--panes:keep--> takes the DOM that region has on
+    // the page, and leaves the marker there instead: swapping back later is the same move.
+    var live = markers(), fresh = markers(content);
+    Object.keys(fresh).forEach(function (id) {
+      var keep = fresh[id].start && fresh[id].start.nextSibling;
+      if (keep && keep.nodeType === 8 && keep.data === "panes:keep" && live[id] && live[id].end) {
+        var moved = detach(live[id]);
+        live[id].end.parentNode.insertBefore(keep, live[id].end);
+        fresh[id].end.parentNode.insertBefore(moved, fresh[id].end);
       }
     });
-    var previous = detach(here);
-    if (keepFrom) cache[keepFrom] = cache[keepFrom] || {}, cache[keepFrom][id] = previous;
-    var first = content.firstElementChild || content.firstChild;
-    here.end.parentNode.insertBefore(content, here.end);
-    for (var n = here.start.nextSibling; n && n !== here.end; n = n.nextSibling) activate(n);
+  }
+
+  function put(id, content, leftId) {
+    // Put content into region id ("" is the whole body); what it showed is kept for Back.
+    var previous, first = content.firstElementChild || content.firstChild;
+    keeps(content);
+    if (id === "") {
+      previous = document.createDocumentFragment();
+      Array.prototype.slice.call(document.body.childNodes).forEach(function (n) {
+        if (n !== script && n.id !== "panes-state") previous.appendChild(n);
+      });
+      document.body.insertBefore(content, document.body.firstChild);
+    } else {
+      var here = markers()[id];
+      if (!here || !here.end) return null;
+      previous = detach(here);
+      here.end.parentNode.insertBefore(content, here.end);
+    }
+    if (leftId) (cache[leftId] = cache[leftId] || {})[id] = previous;
     return first;
   }
 
-  function replaceDocument(html) { // the document's own layout changed
+  function parseDocument(html) { // the document's own layout changed: its new body
     var next = new DOMParser().parseFromString(html, "text/html");
     var body = document.createDocumentFragment();
     while (next.body.firstChild) body.appendChild(document.adoptNode(next.body.firstChild));
-    var oldMarkers = markers(), fresh = markers(body);
-    Object.keys(fresh).forEach(function (id) {
-      var keep = fresh[id].start.nextSibling;
-      if (keep && keep.nodeType === 8 && keep.data === "panes:keep" && oldMarkers[id]) {
-        keep.replaceWith(detach(oldMarkers[id]));
-      }
-    });
     document.title = next.title;
-    Array.prototype.slice.call(document.body.childNodes).forEach(function (n) {
-      if (n !== script && n.id !== "panes-state") n.remove();
-    });
-    document.body.insertBefore(body, document.body.firstChild);
-    activate(document.body);
+    activate(body);
+    return body;
   }
 
   // -- talking to the server ---------------------------------------------------------------
@@ -157,15 +161,16 @@
         saveScroll();
         var left = entry.id;
         data.patches.forEach(function (p) {
-          if (p.region === "") replaceDocument(p.html);
-          else first = first || fill(p.region, parse(p.html), left);
+          var content = p.region === "" ? parseDocument(p.html) : parse(p.html);
+          var shown = put(p.region, content, left);
+          first = first || (p.region === "" ? null : shown);
         });
         entry = { id: newId(), state: data.state, scroll: 0 };
         setState(data.state);
         history[mode === "replace" ? "replaceState" : "pushState"]({ panes: entry }, "", url);
         reveal(first, url);
       } else if (data.fill !== undefined) {
-        fill(data.fill, parse(data.html));
+        put(data.fill, parse(data.html));
         links();
       } else if (data.state) {
         entry.state = data.state;
@@ -175,31 +180,35 @@
     }).catch(function () { if (mine === navigation) hard(url, mode); });
   }
 
-  function restore(target, ids, url) { // render regions again as the target state says
+  function restore(target, ids, leftId) { // render regions again as the target state says
     if (!ids.length) return Promise.resolve();
     var headers = { "Panes-Target": target, "Panes-Regions": ids.map(encodeURIComponent).join(",") };
     var mine = ++navigation;
     return each(feed(location.href, headers), function (data) {
       if (mine !== navigation) return false;
       if (data.hard) { location.reload(); return false; }
-      if (data.patches) data.patches.forEach(function (p) { fill(p.region, parse(p.html), entry.id); });
-      if (data.fill !== undefined) fill(data.fill, parse(data.html));
+      if (data.patches) data.patches.forEach(function (p) { put(p.region, parse(p.html), leftId); });
+      if (data.fill !== undefined) put(data.fill, parse(data.html));
       if (data.state) {
         entry.state = data.state;
         setState(data.state);
-        history.replaceState({ panes: entry }, "", url || location.href);
+        history.replaceState({ panes: entry }, "", location.href);
       }
     });
   }
 
+  function same(a, b) { // the same content, rendered by a layout that read the same segments
+    return a && b && a.k === b.k && JSON.stringify(a.r || {}) === JSON.stringify(b.r || {});
+  }
+
   function changed(from, to) { // the outermost regions that differ between two states
     var a = regions(from), b = regions(to), out = [];
+    if (!same(a[""], b[""])) return [""];
     Object.keys(b).concat(Object.keys(a)).forEach(function (id) {
-      if (!id || out.indexOf(id) >= 0) return;
-      if (a[id] && b[id] && a[id].k === b[id].k) return;
+      if (!id || out.indexOf(id) >= 0 || same(a[id], b[id])) return;
       for (var up = id; up.indexOf("/") > 0;) {
         up = up.slice(0, up.lastIndexOf("/"));
-        if (out.indexOf(up) >= 0 || !(a[up] && b[up] && a[up].k === b[up].k)) return;
+        if (out.indexOf(up) >= 0 || !same(a[up], b[up])) return;
       }
       out.push(id);
     });
@@ -210,21 +219,20 @@
     var target = event.state && event.state.panes;
     if (!target) return;
     var left = entry.id, missing = [];
-    var ids = changed(state, target.state).filter(function (id) { return regions(target.state)[id]; });
-    ids.forEach(function (id) {
+    changed(state, target.state).forEach(function (id) {
       var saved = cache[target.id] && cache[target.id][id];
-      var here = markers()[id];
-      if (saved && here) {
+      if (saved) {
         delete cache[target.id][id];
-        cache[left] = cache[left] || {};
-        cache[left][id] = detach(here);
-        here.end.parentNode.insertBefore(saved, here.end);
-      } else missing.push(id);
+        put(id, saved, left);
+      } else if (id === "") {
+        missing = null;
+      } else if (regions(target.state)[id]) missing.push(id);
     });
+    if (!missing) return location.reload(); // the document's layout, and nothing cached
     entry = target;
     setState(target.state);
     ++navigation;
-    restore(target.state, missing).then(function () { window.scrollTo(0, target.scroll || 0); });
+    restore(target.state, missing, left).then(function () { window.scrollTo(0, target.scroll || 0); });
     window.scrollTo(0, target.scroll || 0);
   });
 
@@ -278,6 +286,7 @@
   function prefetch(url) {
     if (!prefetched[url]) prefetched[url] = feed(url, { "Panes-Prefetch": "1" });
   }
+  var observed = new WeakSet(); // each link is prefetched once when it first comes into view
   var seen = "IntersectionObserver" in window && new IntersectionObserver(function (items) {
     items.forEach(function (item) {
       if (!item.isIntersecting) return;
@@ -311,7 +320,7 @@
         if (url.origin === location.origin && url.pathname + url.search === showing) {
           node.setAttribute("aria-current", "page");
         } else if (node.getAttribute("aria-current") === "page") node.removeAttribute("aria-current");
-        if (seen) seen.observe(node);
+        if (seen && !observed.has(node)) observed.add(node), seen.observe(node);
       }
     }
   }
