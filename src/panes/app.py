@@ -29,6 +29,7 @@ from .navigation import (
     Source,
     State,
     decode,
+    delta,
     diff,
     encode,
     entry_for,
@@ -40,7 +41,7 @@ from .navigation import (
 from .plan import Branch, Leaf, Outcome
 from .render import Place, Renderer, gather
 from .routes import not_found_plan
-from .stream import NDJSON, NavigationStream, StreamedDocument, line
+from .stream import NAVIGATION, NavigationStream, StreamedDocument, record
 from .tree import CHILDREN
 
 logger = logging.getLogger("panes")
@@ -194,20 +195,23 @@ class App:
             rendered = await gather(*(one(p) for p in patches)) if patches else []
         except Redirect as exc:
             renderer.close()
-            return _lines({"redirect": exc.url})
+            return _answer(record({"redirect": exc.url}))
         except Exception:
             renderer.close()
             logger.exception("error in a soft navigation to %s: loading it in full", url)
             return _hard()
         regions = [p.region for p in patches]
+        provisional = replace_regions(old, url, regions, renderer.regions)
+        first = record({"url": url, "patches": regions, **delta(old, provisional, self.secret)},
+                       *rendered)
+        if not renderer.streaming:
+            return _answer(first)
 
-        def state() -> str:
-            return encode(replace_regions(old, url, regions, renderer.regions), self.secret)
+        def finish() -> str:  # regions placed inside streamed content join the state
+            final = replace_regions(old, url, regions, renderer.regions)
+            return record(delta(provisional, final, self.secret))
 
-        first = {"url": url, "state": state(),
-                 "patches": [{"region": r, "html": h} for r, h in zip(regions, rendered,
-                                                                     strict=True)]}
-        return NavigationStream(renderer, first, lambda: {"state": state()})
+        return NavigationStream(renderer, first, finish)
 
     # -- restores ---------------------------------------------------------------------------
 
@@ -279,13 +283,12 @@ def _document_layout(plan: Branch) -> str | None:
     return None
 
 
-def _lines(*items: dict[str, Any]) -> Response:
-    return Response("".join(line(i) for i in items), 200, media_type=NDJSON,
-                    headers={"cache-control": "no-store"})
+def _answer(body: str) -> Response:
+    return Response(body, 200, media_type=NAVIGATION, headers={"cache-control": "no-store"})
 
 
 def _hard() -> Response:
-    return _lines({"hard": True})
+    return _answer(record({"hard": True}))
 
 
 _SAFE = "/%:@!$&'()*+,;=-._~"

@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote
 
 from .errors import BadRequest
 from .plan import Branch, Leaf, Outcome
@@ -85,15 +86,20 @@ class Source:
 
 
 def identity(outcome: Outcome, src: Source) -> str:
-    """Two outcomes with the same identity render the same (a page also reads the query)."""
+    """Two outcomes with the same identity render the same (a page also reads the query).
+
+    Only compared, never read: a short digest keeps the state small.
+    """
     params = json.dumps(outcome.params.bind(src.segments), sort_keys=True, ensure_ascii=True)
     if isinstance(outcome, Branch):
-        return f"b:{outcome.node.path}:{params}"
-    if outcome.kind == "page":
-        return f"p:{outcome.file}:{params}?{src.query}"
-    if outcome.kind in ("default", "not_found"):
-        return f"d:{outcome.file}:{params}"
-    return "n:"
+        text = f"b:{outcome.node.path}:{params}"
+    elif outcome.kind == "page":
+        text = f"p:{outcome.file}:{params}?{src.query}"
+    elif outcome.kind in ("default", "not_found"):
+        text = f"d:{outcome.file}:{params}"
+    else:
+        text = "n:"
+    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
 
 
 def segment_value(outcome: Outcome, src: Source) -> str | None:
@@ -112,16 +118,43 @@ def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
 
 
 # -- wire form --------------------------------------------------------------------------------
+#
+#   signature "." version "|" url "|" root "|" region ";" region ...
+#   region = id "," key "," url "," flags "," segment "," reads
+#   reads  = slot ":" segment ":" segment ... "&" slot ":" ...
+#
+# Every value is percent-encoded, so no separator (and no quote, <, > or &) appears inside one:
+# the text travels as a header value, inside <script> and inside JSON unchanged, and the
+# browser sends back exactly the text it was given.
+
+_SAFE = "/@[]()-_.~!$'*+="
+
+
+def _q(value: str) -> str:
+    return quote(value, safe=_SAFE)
 
 
 def encode(state: State, secret: bytes) -> str:
-    """``signature.json``: ASCII only, so it travels as a header value as it is."""
-    body = json.dumps({"v": VERSION, "url": state.url, "root": state.root, "regions": {
-        rid: _entry_to_wire(e) for rid, e in state.regions.items()
-    }}, separators=(",", ":"), ensure_ascii=True, sort_keys=True)
-    # Safe inside <script> too: the browser sends back exactly the text it was given.
-    body = body.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    regions = ";".join(sorted(_items(state).values()))
+    body = f"{VERSION}|{_q(state.url)}|{_q(state.root or '')}|{regions}"
     return f"{_sign(body, secret)}.{body}"
+
+
+def delta(before: State, after: State, secret: bytes) -> dict[str, Any]:
+    """``after`` as changes to ``before``: the browser rebuilds the exact text :func:`encode`
+    gives (regions sorted, the URL field as sent) and keeps the signature."""
+    old, new = _items(before), _items(after)
+    return {
+        "sig": encode(after, secret).partition(".")[0],
+        "su": _q(after.url),
+        "drop": sorted(rid for rid in old if rid not in new),
+        "add": ";".join(sorted(item for rid, item in new.items() if old.get(rid) != item)),
+    }
+
+
+def _items(state: State) -> dict[str, str]:
+    """Each region's wire text, by its encoded id."""
+    return {_q(rid): _entry_to_wire(rid, e) for rid, e in state.regions.items()}
 
 
 def decode(text: str, secret: bytes) -> State:
@@ -132,13 +165,12 @@ def decode(text: str, secret: bytes) -> State:
     if not dot or not hmac.compare_digest(signature, _sign(body, secret)):
         raise BadRequest("the navigation state is not one this server sent")
     try:
-        data = json.loads(body)
-        if data["v"] != VERSION:
-            raise BadRequest(f"navigation state version {data['v']!r} is not {VERSION}")
-        regions = {str(rid): _entry_from_wire(e) for rid, e in data["regions"].items()}
-        root = data.get("root")
-        return State(str(data["url"]), regions, None if root is None else str(root))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        version, url, root, regions = body.split("|")
+        if version != str(VERSION):
+            raise BadRequest(f"navigation state version {version!r} is not {VERSION}")
+        entries = dict(_entry_from_wire(item) for item in regions.split(";") if item)
+        return State(unquote(url), entries, unquote(root) or None)
+    except ValueError as exc:
         raise BadRequest("the navigation state is malformed") from exc
 
 
@@ -146,24 +178,21 @@ def _sign(body: str, secret: bytes) -> str:
     return hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _entry_to_wire(entry: Entry) -> dict[str, Any]:
-    wire: dict[str, Any] = {"k": entry.key, "u": entry.url}
-    if entry.segment is not None:
-        wire["s"] = entry.segment
-    if entry.leaf:
-        wire["l"] = 1
-    if entry.reads:
-        wire["r"] = {k: list(v) for k, v in entry.reads.items()}
-    if entry.restore:
-        wire["R"] = 1
-    return wire
+def _entry_to_wire(rid: str, entry: Entry) -> str:
+    flags = ("l" if entry.leaf else "") + ("R" if entry.restore else "") + (
+        "s" if entry.segment is not None else "")
+    reads = "&".join(":".join(map(_q, (key, *segments))) for key, segments in entry.reads.items())
+    return ",".join((_q(rid), entry.key, _q(entry.url), flags, _q(entry.segment or ""), reads))
 
 
-def _entry_from_wire(wire: Mapping[str, Any]) -> Entry:
-    reads = {str(k): tuple(str(s) for s in v) for k, v in wire.get("r", {}).items()}
-    segment = wire.get("s")
-    return Entry(str(wire["k"]), str(wire["u"]), None if segment is None else str(segment),
-                 bool(wire.get("l")), reads, bool(wire.get("R")))
+def _entry_from_wire(item: str) -> tuple[str, Entry]:
+    rid, key, url, flags, segment, reads = item.split(",")
+    read = {}
+    for part in filter(None, reads.split("&")):
+        slot, *segments = part.split(":")
+        read[unquote(slot)] = tuple(unquote(s) for s in segments)
+    return unquote(rid), Entry(key, unquote(url), unquote(segment) if "s" in flags else None,
+                               "l" in flags, read, "R" in flags)
 
 
 # -- the diff ---------------------------------------------------------------------------------

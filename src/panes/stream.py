@@ -32,7 +32,7 @@ FILL_SCRIPT = (
     "</script>"
 )
 
-NDJSON = "application/x-ndjson"
+NAVIGATION = "application/x-panes-navigation"
 
 
 def fill_chunk(fill: Fill) -> str:
@@ -44,14 +44,21 @@ def fill_chunk(fill: Fill) -> str:
             "<script>__panesFill(document.currentScript)</script>")
 
 
-def line(data: dict[str, Any]) -> str:
-    return json.dumps(data, separators=(",", ":")) + "\n"
+def record(head: dict[str, Any], *html: str) -> str:
+    """One record of a navigation answer: a JSON line, then the HTML it announces, raw.
+
+    ``n`` gives each HTML part's length in UTF-16 code units (a JavaScript string's length),
+    so HTML travels without escaping and the browser cuts it out while the answer streams.
+    """
+    if html:
+        head = {**head, "n": [len(h.encode("utf-16-le")) // 2 for h in html]}
+    return json.dumps(head, separators=(",", ":")) + "\n" + "".join(html)
 
 
-def fill_line(fill: Fill) -> str:
+def fill_record(fill: Fill) -> str:
     if fill.redirect is not None:
-        return line({"redirect": fill.redirect})
-    return line({"fill": fill.target, "html": fill.html})
+        return record({"redirect": fill.redirect})
+    return record({"fill": fill.target}, fill.html)
 
 
 class _Streamed(Response):
@@ -112,20 +119,20 @@ class StreamedDocument(_Streamed):
 
 
 class NavigationStream(_Streamed):
-    """A soft navigation: the first line holds the patches, fills follow, the state closes."""
+    """A soft navigation: the first record holds the patches, fills follow, then the state
+    gains the regions placed inside them (``finish``)."""
 
-    def __init__(self, renderer: Renderer, first: dict[str, Any],
-                 finish: Callable[[], dict[str, Any]]) -> None:
-        super().__init__(renderer, 200, NDJSON)
+    def __init__(self, renderer: Renderer, first: str, finish: Callable[[], str]) -> None:
+        super().__init__(renderer, 200, NAVIGATION)
         self.first = first
         self.finish = finish
 
     async def chunks(self) -> AsyncIterator[str]:
-        yield line(self.first)
+        yield self.first
         async for fill in self.renderer.fills():
-            yield fill_line(fill)
+            yield fill_record(fill)
             fill.flushed.set()
-        yield line(self.finish())
+        yield self.finish()
 
 
 async def _disconnected(receive: Receive) -> None:

@@ -2,11 +2,11 @@
 //
 // The server marks every slot it placed with comments, <!--panes:ID--> ... <!--/panes:ID-->,
 // and sends a signed state saying what each region shows. A soft navigation sends that state
-// back; the answer (lines of JSON) holds only the regions that change, then their streamed
-// fills, then the final state. Everything else on the page keeps its DOM.
+// back; the answer (records: a JSON line, then raw HTML) holds only the regions that change,
+// then their streamed fills, then the final state. Everything else on the page keeps its DOM.
 (function () {
   "use strict";
-  var NDJSON = "application/x-ndjson";
+  var ANSWER = "application/x-panes-navigation";
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
   var state = document.getElementById("panes-state").textContent;
@@ -16,8 +16,20 @@
   var navigation = 0; // the latest navigation; older ones stop applying
 
   function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
-  function regions(s) { return JSON.parse(s.slice(s.indexOf(".") + 1)).regions; }
-  function docUrl(s) { return JSON.parse(s.slice(s.indexOf(".") + 1)).url; }
+  // The state (see navigation.py): "sig.version|url|root|id,key,url,flags,segment,reads;..."
+  function fields(s) { return s.slice(s.indexOf(".") + 1).split("|"); }
+  function docUrl(s) { return decodeURIComponent(fields(s)[1]); }
+  function regions(s) {
+    var out = {};
+    fields(s)[3].split(";").forEach(function (item) {
+      var f = item.split(",");
+      if (f.length > 5) {
+        out[decodeURIComponent(f[0])] = { k: f[1], u: decodeURIComponent(f[2]), l: f[3].indexOf("l") >= 0,
+          R: f[3].indexOf("R") >= 0, r: f[5] };
+      }
+    });
+    return out;
+  }
 
   // -- regions in the DOM ------------------------------------------------------------------
 
@@ -103,22 +115,32 @@
 
   // -- talking to the server ---------------------------------------------------------------
 
-  function feed(url, headers) { // the answer's lines, readable while they arrive
-    var f = { lines: [], done: false, failed: false, wake: null };
+  function feed(url, headers) {
+    // The answer's records, readable while they arrive: a JSON line, then n[i] characters of
+    // HTML for each part it announces.
+    var f = { records: [], done: false, failed: false, wake: null };
     function wake() { if (f.wake) { var w = f.wake; f.wake = null; w(); } }
     headers["Panes-State"] = state;
     fetch(url, { headers: headers, credentials: "same-origin" }).then(function (res) {
-      if (!res.ok || (res.headers.get("content-type") || "").indexOf(NDJSON) !== 0) throw 0;
+      if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw 0;
       var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function cut() {
+        for (;;) {
+          var eol = buffer.indexOf("\n");
+          if (eol < 0) return;
+          var head = JSON.parse(buffer.slice(0, eol)), sizes = head.n || [], at = eol + 1;
+          var total = sizes.reduce(function (a, b) { return a + b; }, 0);
+          if (buffer.length < at + total) return;
+          head.html = sizes.map(function (size) { at += size; return buffer.slice(at - size, at); });
+          buffer = buffer.slice(at);
+          f.records.push(head);
+        }
+      }
       function pump() {
         return reader.read().then(function (r) {
           if (r.done) return;
           buffer += decoder.decode(r.value, { stream: true });
-          var i;
-          while ((i = buffer.indexOf("\n")) >= 0) {
-            f.lines.push(JSON.parse(buffer.slice(0, i)));
-            buffer = buffer.slice(i + 1);
-          }
+          cut();
           wake();
           return pump();
         });
@@ -128,12 +150,24 @@
     return f;
   }
 
+  function rebuild(delta) { // the signed state after a change (see navigation.delta)
+    var f = fields(state), items = {};
+    function add(list) {
+      list.split(";").forEach(function (item) { if (item) items[item.slice(0, item.indexOf(","))] = item; });
+    }
+    add(f[3]);
+    delta.drop.forEach(function (id) { delete items[id]; });
+    add(delta.add);
+    var body = [f[0], delta.su, f[2], Object.keys(items).sort().map(function (id) { return items[id]; }).join(";")];
+    return delta.sig + "." + body.join("|");
+  }
+
   function each(f, apply) { // apply every line in order; resolves when the answer is complete
     var i = 0;
     return new Promise(function (resolve, reject) {
       (function next() {
         try {
-          while (i < f.lines.length) if (apply(f.lines[i++]) === false) return resolve();
+          while (i < f.records.length) if (apply(f.records[i++]) === false) return resolve();
         } catch (e) { return reject(e); }
         if (f.done) return f.failed ? reject(new Error("navigation failed")) : resolve();
         f.wake = next;
@@ -159,22 +193,22 @@
       if (data.patches) {
         first = null;
         saveScroll();
-        var left = entry.id;
-        data.patches.forEach(function (p) {
-          var content = p.region === "" ? parseDocument(p.html) : parse(p.html);
-          var shown = put(p.region, content, left);
-          first = first || (p.region === "" ? null : shown);
+        var left = entry.id, next = rebuild(data);
+        data.patches.forEach(function (id, i) {
+          var content = id === "" ? parseDocument(data.html[i]) : parse(data.html[i]);
+          var shown = put(id, content, left);
+          first = first || (id === "" ? null : shown);
         });
-        entry = { id: newId(), state: data.state, scroll: 0 };
-        setState(data.state);
+        entry = { id: newId(), state: next, scroll: 0 };
+        setState(next);
         history[mode === "replace" ? "replaceState" : "pushState"]({ panes: entry }, "", url);
         reveal(first, url);
       } else if (data.fill !== undefined) {
-        put(data.fill, parse(data.html));
+        put(data.fill, parse(data.html[0]));
         links();
-      } else if (data.state) {
-        entry.state = data.state;
-        setState(data.state);
+      } else if (data.sig) {
+        entry.state = rebuild(data);
+        setState(entry.state);
         history.replaceState({ panes: entry }, "", location.href);
       }
     }).catch(function () { if (mine === navigation) hard(url, mode); });
@@ -187,18 +221,19 @@
     return each(feed(location.href, headers), function (data) {
       if (mine !== navigation) return false;
       if (data.hard) { location.reload(); return false; }
-      if (data.patches) data.patches.forEach(function (p) { put(p.region, parse(p.html), leftId); });
-      if (data.fill !== undefined) put(data.fill, parse(data.html));
-      if (data.state) {
-        entry.state = data.state;
-        setState(data.state);
+      var next = data.sig && rebuild(data);
+      if (data.patches) data.patches.forEach(function (id, i) { put(id, parse(data.html[i]), leftId); });
+      if (data.fill !== undefined) put(data.fill, parse(data.html[0]));
+      if (next) {
+        entry.state = next;
+        setState(next);
         history.replaceState({ panes: entry }, "", location.href);
       }
     });
   }
 
   function same(a, b) { // the same content, rendered by a layout that read the same segments
-    return a && b && a.k === b.k && JSON.stringify(a.r || {}) === JSON.stringify(b.r || {});
+    return a && b && a.k === b.k && a.r === b.r;
   }
 
   function changed(from, to) { // the outermost regions that differ between two states

@@ -1,0 +1,96 @@
+"""Soft navigation cost on the dashboard: bytes sent and user functions executed.
+
+Each soft navigation from ``/`` below changes one slot (a team page or an analytics tab).
+Measured in one run, in process: its answer against the full document of the same URL, and the
+user functions each one executes.
+
+Targets, for every one of them: the soft navigation sends at most 15% of the document's bytes,
+and executes only the functions of the changed slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from panes import App
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_DIR = ROOT / "examples" / "dashboard" / "app"
+
+
+def counting(app: App) -> Counter[str]:
+    """Wrap every user function of ``app`` so that each call is counted by file."""
+    calls: Counter[str] = Counter()
+
+    def wrap(file: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.iscoroutinefunction(func):
+            async def async_counted(**kwargs: Any) -> Any:
+                calls[file] += 1
+                return await func(**kwargs)
+            return async_counted
+
+        def counted(**kwargs: Any) -> Any:
+            calls[file] += 1
+            return func(**kwargs)
+        return counted
+
+    app.functions = {f: dataclasses.replace(fn, func=wrap(f, fn.func))
+                     for f, fn in app.functions.items()}
+    return calls
+
+
+#: URL -> the page of the one slot it changes, coming from /
+NAVIGATIONS = {
+    "/settings": "@team/settings/page.py",
+    "/page-views": "@analytics/page-views/page.py",
+    "/visitors": "@analytics/visitors/page.py",
+    "/realtime": "@analytics/realtime/page.py",
+}
+
+
+async def measure(url: str) -> tuple[int, int, Counter[str], Counter[str]]:
+    app = App(APP_DIR)
+    calls = counting(app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        home = await client.get("/")
+        state = re.search(r'id="panes-state">([^<]*)</script>', home.text).group(1)  # type: ignore[union-attr]
+        calls.clear()
+        full = await client.get(url)
+        full_calls = Counter(calls)
+        calls.clear()
+        soft = await client.get(url, headers={"Panes-State": state})
+        soft_calls = Counter(calls)
+    return len(full.content), len(soft.content), full_calls, soft_calls
+
+
+def main(argv: list[str]) -> bool:
+    print("== soft navigations from / on the dashboard, one slot each ==")
+    print(f"{'to':<12} {'document':>9} {'soft':>7} {'ratio':>6}  functions (document -> soft)")
+    ok = True
+    for url, page in NAVIGATIONS.items():
+        full, soft, full_calls, soft_calls = asyncio.run(measure(url))
+        ratio = soft / full
+        only_slot = set(soft_calls) <= {page, page.replace("page.py", "loading.py")}
+        ok = ok and ratio <= 0.15 and only_slot
+        notes = ("" if ratio <= 0.15 else "  (over 15%)") + (
+            "" if only_slot else "  (other slots ran)")
+        print(f"{url:<12} {full:>9,} {soft:>7,} {ratio:>6.3f}  "
+              f"{sum(full_calls.values())} -> {', '.join(sorted(soft_calls))}{notes}")
+    print(f"{'PASS' if ok else 'FAIL'}: every soft navigation sends ≤ 15% of the document's bytes "
+          "and runs only the changed slot's functions")
+    return ok
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(sys.argv[1:]) else 1)

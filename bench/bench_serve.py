@@ -1,0 +1,233 @@
+"""Serving benchmark: ``panes start examples/dashboard/app`` against a hand-written Starlette app
+(``bench/baseline_dashboard.py``) that builds the same ``/`` page from the same functions, both
+under uvicorn with the same options, both loaded by ``wrk`` the same way.
+
+Each server is started on a free loopback port, checked (status and body size) and warmed up
+with a short wrk run; then ``wrk -t2 -c50 -d10s`` measures them in turn, for two rounds, and the
+best round of each is kept (alternating evens out load from elsewhere on the machine); all are
+stopped on the way out, whatever happens. The servers share the machine with wrk, so the ratio
+panes/baseline is the figure that means something; requests per second alone depend on the
+machine.
+
+A third server (no target) is the baseline serving its first body again without rendering: the
+ceiling that uvicorn and Starlette leave on this machine, which tells the page's own rendering
+cost apart from panes's.
+
+Targets (measured in this run):
+  * panes rps / baseline rps ≥ 0.6;
+  * panes serves ≥ 3,000 rps (for scale: Next.js 15.5 ``next start`` serves an equivalent
+    dynamic page at about 290 rps on these machines).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_DIR = ROOT / "examples" / "dashboard" / "app"
+BASELINE = Path(__file__).resolve().parent / "baseline_dashboard.py"
+HOST = "127.0.0.1"  # loopback only
+
+WRK = shutil.which("wrk") or ("/usr/bin/wrk" if Path("/usr/bin/wrk").exists() else None)
+WRK_ARGS = ("-t2", "-c50")
+WARMUP_S = 2
+DURATION_S = 10
+ROUNDS = 2
+START_TIMEOUT_S = 30
+
+MIN_RATIO = 0.6
+MIN_RPS = 3_000
+NEXT_RPS = 290  # Next.js 15.5 `next start`, equivalent dynamic page, same machines
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def fetch(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+@contextmanager
+def server(name: str, argv: Sequence[str], port: int) -> Iterator[str]:
+    """Run a server in its own process group; always stopped on the way out.
+
+    Its output goes to a temporary file (a pipe nobody reads could fill and stall it), shown
+    when it fails to start.
+    """
+    url = f"http://{HOST}:{port}/"
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    out = log.read().decode(errors="replace")
+                    raise RuntimeError(f"{name} exited with {proc.returncode}:\n{out[-2000:]}")
+                try:
+                    fetch(url, timeout=1.0)
+                    break
+                except (OSError, urllib.error.URLError):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"{name} did not answer on {url} within {START_TIMEOUT_S} s"
+                        ) from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group (it may have forked workers), SIGKILL if it lingers."""
+    if proc.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def wrk(url: str, seconds: int) -> tuple[float, str]:
+    """Requests/sec reported by wrk, and its whole output."""
+    assert WRK is not None
+    out = subprocess.run(
+        [WRK, *WRK_ARGS, f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    m = re.search(r"Requests/sec:\s*([\d.]+)", out)
+    if not m:
+        raise RuntimeError(f"no Requests/sec in wrk output:\n{out}")
+    errors = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
+    if errors:
+        raise RuntimeError(f"wrk got {errors.group(1)} error responses from {url}:\n{out}")
+    return float(m.group(1)), out
+
+
+def latency(out: str) -> str:
+    m = re.search(r"Latency\s+(\S+)\s+(\S+)\s+(\S+)", out)
+    p99 = re.search(r"99%\s+(\S+)", out)
+    return f"latency avg {m.group(1)}, p99 {p99.group(1) if p99 else '?'}" if m else ""
+
+
+def check(name: str, url: str) -> bytes:
+    status, body = fetch(url)
+    if status != 200:
+        raise RuntimeError(f"{name} answered {status} on {url}:\n{body[:500]!r}")
+    print(f"  {name:<9} {url} answers 200, {len(body):,} bytes", flush=True)
+    return body
+
+
+def main(argv: Sequence[str] = ()) -> bool:
+    print("== bench_serve: panes start vs hand-written Starlette, dashboard / ==")
+    if WRK is None:
+        print("wrk is not installed: `apt-get install wrk` (Debian/Ubuntu), then run again")
+        print("FAIL: panes/baseline ratio not measured (no wrk)")
+        print("FAIL: panes rps not measured (no wrk)")
+        return False
+    print(
+        f"wrk {' '.join(WRK_ARGS)} -d{DURATION_S}s after a {WARMUP_S} s warm-up, "
+        f"{ROUNDS} rounds alternating the servers, best round kept; "
+        f"{os.cpu_count()} CPUs shared by server and wrk\n"
+    )
+    baseline = [sys.executable, str(BASELINE), "--app-dir", str(APP_DIR), "--host", HOST]
+    commands = {
+        "panes": [sys.executable, "-m", "panes", "start", str(APP_DIR), "--host", HOST],
+        "baseline": baseline,
+        # not a target: the same bytes with no rendering, what uvicorn + Starlette allow here
+        "ceiling": [*baseline, "--cached"],
+    }
+    rps: dict[str, list[float]] = {name: [] for name in commands}
+    with ExitStack() as stack:
+        urls = {}
+        for name, argv_ in commands.items():
+            port = free_port()
+            urls[name] = stack.enter_context(server(name, [*argv_, "--port", str(port)], port))
+        bodies = {name: check(name, url) for name, url in urls.items()}
+        for url in urls.values():
+            wrk(url, WARMUP_S)
+        for round_ in range(1, ROUNDS + 1):
+            for name, url in urls.items():
+                value, out = wrk(url, DURATION_S)
+                rps[name].append(value)
+                print(
+                    f"  round {round_}: {name:<9} {value:>8,.0f} requests/s  ({latency(out)})",
+                    flush=True,
+                )
+            print(
+                f"  round {round_}: panes / baseline = "
+                f"{rps['panes'][-1] / rps['baseline'][-1]:.2f}",
+                flush=True,
+            )
+
+    panes_body, base_body = bodies["panes"], bodies["baseline"]
+    diff = len(panes_body) - len(base_body)
+    if panes_body == base_body:
+        same = "identical bytes"
+    elif re.sub(rb"<!--/?panes:[^>]*-->", b"", panes_body) == base_body:
+        same = "identical once panes's <!--panes:…--> slot markers are removed"
+    else:
+        same = "bodies differ beyond panes's slot markers"
+    print(
+        f"\n  body size: panes {len(panes_body):,} B, baseline {len(base_body):,} B "
+        f"(panes {diff:+,} B, {100 * diff / len(base_body):+.1f}%; {same})"
+    )
+    best = {name: max(values) for name, values in rps.items()}
+    ratio = best["panes"] / best["baseline"]
+    print(f"\n{'server':<10}{'requests/s':>12}  {'/ baseline':>10}")
+    print(f"{'panes':<10}{best['panes']:>12,.0f}  {ratio:>10.2f}")
+    print(
+        f"{'baseline':<10}{best['baseline']:>12,.0f}  {1:>10.2f}   "
+        "hand-written Starlette, same page functions"
+    )
+    print(
+        f"{'ceiling':<10}{best['ceiling']:>12,.0f}  {best['ceiling'] / best['baseline']:>10.2f}"
+        "   baseline serving its first body again (no rendering)"
+    )
+    print(
+        f"panes / Next.js 15.5 reference ({NEXT_RPS} rps, not measured here): "
+        f"{best['panes'] / NEXT_RPS:.1f}×\n"
+    )
+    ok_ratio = ratio >= MIN_RATIO
+    ok_rps = best["panes"] >= MIN_RPS
+    print(
+        f"{'PASS' if ok_ratio else 'FAIL'}: panes serves {ratio:.2f}× the baseline's rps "
+        f"(target ≥ {MIN_RATIO:g})"
+    )
+    print(
+        f"{'PASS' if ok_rps else 'FAIL'}: panes serves {best['panes']:,.0f} rps "
+        f"(target ≥ {MIN_RPS:,})"
+    )
+    return ok_ratio and ok_rps
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(sys.argv[1:]) else 1)
