@@ -29,6 +29,8 @@ STATES = [
     # text that must stay safe inside <script> and a header
     State("/caf%C3%A9?q=</script>", {"children": Entry("0a1b2c3d", "/é?a=1&b=<x>", "é,;|:&")}),
     State("/", {"x/y": Entry("0a1b2c3d", "/", reads={"a-b": ("", ":", ","), "c": ()})}),
+    # an intercepted modal over its background
+    State("/photos/1", {"modal": Entry("0a1b2c3d", "/photos/1", via="/feed?x=|")}, base="/feed"),
 ]
 
 
@@ -60,11 +62,11 @@ def _signed(body: str) -> str:
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ("2|%2F||", "version '2' is not 1"),
-    ("1|%2F|", "malformed"),  # a field missing
-    ("1|%2F||a,k,%2F,l", "malformed"),  # a region with too few fields
-    ("1|%2F||a,k,%2F,l,,,extra", "malformed"),
-    ("{}", "malformed"),
+    ("2|%2F|||", "version '2' is not 1"),
+    ("1|%2F||", "malformed"),  # a field missing
+    ("1|%2F||a,k,%2F,l|", "malformed"),  # a region with too few fields
+    ("1|%2F||a,k,%2F,l,,,,extra|", "malformed"),
+    ("{}", "version .{}. is not 1"),  # not this format at all
 ])
 def test_signed_but_malformed_states_are_refused(body, message):
     with pytest.raises(BadRequest, match=message):
@@ -150,7 +152,8 @@ def state_after(before: str, record: dict) -> str:
     for rid in record["drop"]:
         del items[rid]
     items.update({i.split(",", 1)[0]: i for i in record["add"].split(";") if i})
-    body = "|".join([fields[0], record["su"], fields[2], ";".join(items[k] for k in sorted(items))])
+    body = "|".join([fields[0], record["su"], fields[2], ";".join(items[k] for k in sorted(items)),
+                     record["sb"]])
     return record["sig"] + "." + body
 
 
@@ -191,7 +194,8 @@ async def test_a_forged_tree_cannot_run_a_slot_the_layout_would_not_place(app, c
     client = client_for(app)
     state = state_of((await client.get("/admin-area")).text)  # no admin cookie: user view
     assert "ADMIN" not in (await client.get("/admin-area")).text
-    forged = state + ";children%2Fadmin,00000000,%2Fadmin-area,l,,"
+    head, regions, tail = state.rsplit("|", 2)[0], state.rsplit("|", 2)[1], state.rsplit("|", 1)[1]
+    forged = f"{head}|{regions};children/admin,00000000,/admin-area,l,,,|{tail}"
     calls().clear()
     response = await client.get("/admin-area/reports", headers={"Panes-State": forged})
     assert response.status_code == 400

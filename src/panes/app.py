@@ -8,6 +8,7 @@ URLs that activated them, for refresh(), back/forward without a cache, and ``RES
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import secrets
@@ -23,6 +24,8 @@ from . import client
 from .check import analyze
 from .errors import AppDirError, BadRequest, NotFound, Redirect
 from .html import builtin_not_found, document, ensure_doctype, error_document
+from .intercept import find
+from .loader import action_key
 from .match import Matcher, split_path
 from .navigation import (
     Patch,
@@ -74,6 +77,7 @@ class App:
         self.root = analysis.root
         self.routes = analysis.routes
         self.functions = analysis.loaded.functions
+        self.interceptions = analysis.interceptions
         self.matcher = Matcher(self.routes)
         self.not_found_plan = not_found_plan(self.root)
 
@@ -88,8 +92,8 @@ class App:
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
-        if request.method not in ("GET", "HEAD"):
-            return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
+        if request.method not in ("GET", "HEAD", "POST"):
+            return _not_allowed()
         try:
             raw = _route_path(request.scope)
             if raw.startswith(client.PREFIX):
@@ -106,6 +110,8 @@ class App:
             return RedirectResponse(location + (f"?{query}" if query else ""), 308)
         url = raw.decode("latin-1") + (f"?{query}" if query else "")
         src = Source(url, segments, query)
+        if request.method == "POST":
+            return await self.act(request, src)
         try:
             if "panes-target" in request.headers:
                 return await self.restore(request, src)
@@ -165,23 +171,78 @@ class App:
         return Renderer(self.functions, request, src, slot_timeout=self.slot_timeout,
                         dev=self.dev, **options)
 
+    # -- form posts -------------------------------------------------------------------------
+
+    async def act(self, request: Request, src: Source) -> Response:
+        """A form posted to a page's URL runs the page's ``action()``, then sends the browser
+        on (303, Post/Redirect/Get): where ``redirect()`` says, else back to the same URL."""
+        found = self.matcher.match(src.segments)
+        page = _children_page(found.plan) if found else None
+        action = self.functions.get(action_key(page.file)) if page and page.file else None
+        if page is None or action is None:
+            return _not_allowed()
+        if not _same_origin(request):
+            return PlainTextResponse("Forbidden: a form from another site", 403)
+        available = {"params": page.params.bind(src.segments), "request": request,
+                     "search_params": request.query_params}
+        location = src.url
+        try:
+            result = action.func(**action.kwargs(available))
+            if inspect.isawaitable(result):
+                await result
+        except Redirect as exc:
+            location = exc.url
+        except NotFound:
+            return await self.render(request, self.not_found_plan, src, status=404)
+        except Exception as exc:
+            logger.exception("error in the action of %s", page.file)
+            return HTMLResponse(
+                error_document(500, "Internal Server Error", exc if self.dev else None), 500
+            )
+        if "panes-state" in request.headers:  # the runtime posted it: it navigates softly
+            return _answer(record({"redirect": location}))
+        return RedirectResponse(location, 303)
+
     # -- soft navigations -------------------------------------------------------------------
 
     async def navigate(self, request: Request, src: Source) -> Response:
-        """Render only the regions that change between what the browser shows and ``src``."""
+        """Render only the regions that change between what the browser shows and ``src``.
+
+        A soft navigation is where interception happens: from the page the user is on (the
+        background, which stays the reference while an intercepted page shows), to a URL that
+        an interception route intercepts.
+        """
         old = decode(request.headers["panes-state"], self.secret)
-        found = self.matcher.match(src.segments)
-        if found is None or _document_layout(found.plan) != old.root:
+        resolved = self._plan_for(src.url, via=old.background)
+        if resolved is None or _document_layout(resolved[0]) != old.root:
             return _hard()  # a 404, or another root layout: a full page load
-        changes = diff(found.plan, src, old, self._sticky)
+        plan, src = resolved
+        changes = diff(plan, src, old, self._sticky)
         renderer = self._renderer(request, src, old=old, kept=changes.kept)
-        return await self._patch(renderer, changes.patches, old, src.url, found.plan)
+        return await self._patch(renderer, changes.patches, old, src.url, plan, src.via)
+
+    def _plan_for(self, url: str, via: str | None = None) -> tuple[Branch, Source] | None:
+        """The plan for ``url`` and where its arguments come from; with ``via`` (the page the
+        user is on), the interception route's plan when one intercepts ``url`` from there."""
+        path, _, query = url.partition("?")
+        try:
+            segments = split_path(path.encode("latin-1"))
+            background = split_path(via.partition("?")[0].encode("latin-1")) if via else None
+        except (BadRequest, UnicodeEncodeError):
+            return None
+        if background is not None:
+            item = find(self.interceptions, segments, background)
+            if item is not None:
+                return item.plan, Source(url, item.segments(segments, background), query, via)
+        found = self.matcher.match(segments)
+        return None if found is None else (found.plan, Source(url, segments, query))
 
     def _sticky(self, leaf: Leaf) -> bool:
         return leaf.file is None or self.functions[leaf.file].sticky
 
     async def _patch(self, renderer: Renderer, patches: tuple[Patch, ...] | list[Patch],
-                     old: State, url: str, plan: Branch | None) -> Response:
+                     old: State, url: str, plan: Branch | None,
+                     base: str | None = None) -> Response:
         """Render each patch; the browser gets them, then the fills, then the final state."""
         async def one(patch: Patch) -> str:
             if patch.region == "" and plan is not None:  # the document's own layout
@@ -201,14 +262,14 @@ class App:
             logger.exception("error in a soft navigation to %s: loading it in full", url)
             return _hard()
         regions = [p.region for p in patches]
-        provisional = replace_regions(old, url, regions, renderer.regions)
+        provisional = replace_regions(old, url, regions, renderer.regions, base)
         first = record({"url": url, "patches": regions, **delta(old, provisional, self.secret)},
                        *rendered)
         if not renderer.streaming:
             return _answer(first)
 
         def finish() -> str:  # regions placed inside streamed content join the state
-            final = replace_regions(old, url, regions, renderer.regions)
+            final = replace_regions(old, url, regions, renderer.regions, base)
             return record(delta(provisional, final, self.secret))
 
         return NavigationStream(renderer, first, finish)
@@ -238,22 +299,17 @@ class App:
                     if nested is not None:
                         overrides[inner] = (nested[1], nested[3])
         renderer = self._renderer(request, src, overrides=overrides)
-        return await self._patch(renderer, patches, current, current.url, None)
+        return await self._patch(renderer, patches, current, current.url, None, current.base)
 
     def _resolve(self, rid: str, target: State) -> tuple[Branch, Outcome, Any, Source] | None:
-        """The outcome at region ``rid`` for the URL that activated it, if it is still what
-        the target state says (same identity, inside the same layouts)."""
+        """The outcome at region ``rid`` for the URL that activated it (through the same
+        interception, if one did), if it is still what the target state says: the same
+        identity, inside the same layouts."""
         entry = target.regions[rid]
-        path, _, query = entry.url.partition("?")
-        try:
-            segments = split_path(path.encode("latin-1"))
-        except (BadRequest, UnicodeEncodeError):
+        resolved = self._plan_for(entry.url, entry.via)
+        if resolved is None:
             return None
-        found = self.matcher.match(segments)
-        if found is None:
-            return None
-        where = Source(entry.url, segments, query)
-        branch: Branch = found.plan
+        branch, where = resolved
         trail: tuple[tuple[Branch, str], ...] = ()
         keys = rid.split("/")
         prefix = ""
@@ -270,6 +326,26 @@ class App:
         if outcome is None or identity(outcome, where) != entry.key:
             return None
         return branch, outcome, trail, where
+
+
+def _children_page(plan: Branch) -> Leaf | None:
+    """The page at the end of the children chain: the one whose URL a form posts to."""
+    outcome: Outcome = plan
+    while isinstance(outcome, Branch):
+        outcome = outcome.slots[CHILDREN]
+    return outcome if outcome.kind == "page" else None
+
+
+def _same_origin(request: Request) -> bool:
+    """Browsers say where a form comes from; refuse one posted from another site."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _not_allowed() -> Response:
+    return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
 
 
 def _document_layout(plan: Branch) -> str | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, ref
+from .intercept import Interception, build_interceptions
 from .loader import Loaded, load
 from .plan import Leaf, Outcome, slot_label
 from .routes import Route, build_routes
@@ -26,6 +27,7 @@ class Analysis:
     app_dir: Path
     root: Node
     routes: tuple[Route, ...]
+    interceptions: tuple[Interception, ...]
     loaded: Loaded
     problems: tuple[Problem, ...]
 
@@ -44,17 +46,19 @@ def analyze(app_dir: str | Path) -> Analysis:
     scanned = scan(base)
     root = scanned.root
     routes, route_problems = build_routes(root)
+    interceptions, interception_problems = build_interceptions(root, routes)
     loaded = load(base, root)
     problems = [
         *scanned.problems,
         *_tree_problems(root),
         *route_problems,
+        *interception_problems,
         *loaded.problems,
         *_slot_warnings(root, loaded),
         *_missing_default_warnings(routes, loaded),
     ]
     shown = tuple(_as_typed(p, base.name) for p in problems)
-    return Analysis(base, root, tuple(routes), loaded, shown)
+    return Analysis(base, root, tuple(routes), tuple(interceptions), loaded, shown)
 
 
 def _as_typed(problem: Problem, app: str) -> Problem:

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     routes = commands.add_parser("routes", help="every URL pattern and the file each slot shows")
     routes.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR")
     routes.add_argument("--url", help="explain one URL: each slot, the file chosen, and why")
+    routes.add_argument("--from", dest="origin", metavar="URL",
+                        help="with --url: a soft navigation from this URL (is it intercepted?)")
     routes.set_defaults(run=_routes)
     check = commands.add_parser("check", help="validate the app directory (exit 1 on errors)")
     check.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR")
@@ -74,7 +76,7 @@ def _routes(args: argparse.Namespace) -> int:
     _report(analysis)
     if args.url is not None:
         try:
-            print(explain_url(analysis, args.url))
+            print(explain_url(analysis, args.url, args.origin))
         except BadRequest as exc:
             print(f"panes routes: {args.url}: {exc} (the server answers 400)", file=sys.stderr)
             return 1

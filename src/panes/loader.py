@@ -30,7 +30,14 @@ ARGUMENTS: Mapping[str, frozenset[str]] = {
     "not_found": frozenset({"params", "search_params", "request"}),
     "error": frozenset({"error", "params", "search_params", "request"}),
     "layout": frozenset({CHILDREN, "params", "request"}),
+    # a page.py may also define action(): what a form posted to its URL does
+    "action": frozenset({"params", "search_params", "request"}),
 }
+
+
+def action_key(page: str) -> str:
+    """Where a page's ``action`` function is kept among the functions."""
+    return f"{page}:action"
 
 
 def slot_argument(key: str) -> str:
@@ -96,6 +103,10 @@ def load(app_dir: Path, root: Node) -> Loaded:
             if kind == "default":
                 fn = replace(fn, sticky=bool(getattr(module, "STICKY", True)),
                              restore=bool(getattr(module, "RESTORE", False)))
+            if kind == "page" and callable(getattr(module, "action", None)):
+                action = _function(module, "action", rel, ARGUMENTS["action"], {}, problems)
+                if action is not None:
+                    functions[action_key(rel)] = action
             functions[rel] = fn
             if kind == "layout":
                 wanted = set(node.slots) if fn.takes_all else {

@@ -42,7 +42,8 @@ class Entry:
     ``key`` identifies it (same key: nothing to render again), ``url`` is the URL that put it
     there, ``segment`` what ``selected_layout_segments`` collects for it, ``reads`` the segments
     its layout read (a change re-renders the layout), ``restore`` whether its slot asked for
-    ``RESTORE = True``.
+    ``RESTORE = True``, ``via`` the URL of the page the user was on when an interception
+    rendered it.
     """
 
     key: str
@@ -51,15 +52,22 @@ class Entry:
     leaf: bool = False
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     restore: bool = False
+    via: str | None = None  # the background URL, when an interception rendered it
 
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """What the browser shows: its URL, the layout that renders its document, its regions."""
+    """What the browser shows: its URL, the layout that renders its document, its regions, and
+    the URL of its background (``base``: the page below an intercepted one, else ``url``)."""
 
     url: str
     regions: Mapping[str, Entry]
     root: str | None = None
+    base: str | None = None
+
+    @property
+    def background(self) -> str:
+        return self.base or self.url
 
     def segments_below(self, region_id: str) -> list[str]:
         """Follow ``children`` down from a region, as ``selected_layout_segments`` does."""
@@ -83,6 +91,7 @@ class Source:
     url: str
     segments: tuple[str, ...]
     query: str = ""
+    via: str | None = None  # the background URL of an interception
 
 
 def identity(outcome: Outcome, src: Source) -> str:
@@ -114,13 +123,13 @@ def segment_value(outcome: Outcome, src: Source) -> str | None:
 
 def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
     return Entry(identity(outcome, src), src.url, segment_value(outcome, src),
-                 isinstance(outcome, Leaf), restore=restore)
+                 isinstance(outcome, Leaf), restore=restore, via=src.via)
 
 
 # -- wire form --------------------------------------------------------------------------------
 #
-#   signature "." version "|" url "|" root "|" region ";" region ...
-#   region = id "," key "," url "," flags "," segment "," reads
+#   signature "." version "|" url "|" root "|" region ";" region ... "|" base
+#   region = id "," key "," url "," flags "," segment "," reads "," via
 #   reads  = slot ":" segment ":" segment ... "&" slot ":" ...
 #
 # Every value is percent-encoded, so no separator (and no quote, <, > or &) appears inside one:
@@ -136,7 +145,7 @@ def _q(value: str) -> str:
 
 def encode(state: State, secret: bytes) -> str:
     regions = ";".join(sorted(_items(state).values()))
-    body = f"{VERSION}|{_q(state.url)}|{_q(state.root or '')}|{regions}"
+    body = f"{VERSION}|{_q(state.url)}|{_q(state.root or '')}|{regions}|{_q(state.base or '')}"
     return f"{_sign(body, secret)}.{body}"
 
 
@@ -147,6 +156,7 @@ def delta(before: State, after: State, secret: bytes) -> dict[str, Any]:
     return {
         "sig": encode(after, secret).partition(".")[0],
         "su": _q(after.url),
+        "sb": _q(after.base or ""),
         "drop": sorted(rid for rid in old if rid not in new),
         "add": ";".join(sorted(item for rid, item in new.items() if old.get(rid) != item)),
     }
@@ -165,11 +175,12 @@ def decode(text: str, secret: bytes) -> State:
     if not dot or not hmac.compare_digest(signature, _sign(body, secret)):
         raise BadRequest("the navigation state is not one this server sent")
     try:
-        version, url, root, regions = body.split("|")
+        version, *fields = body.split("|")
         if version != str(VERSION):
             raise BadRequest(f"navigation state version {version!r} is not {VERSION}")
+        url, root, regions, base = fields
         entries = dict(_entry_from_wire(item) for item in regions.split(";") if item)
-        return State(unquote(url), entries, unquote(root) or None)
+        return State(unquote(url), entries, unquote(root) or None, unquote(base) or None)
     except ValueError as exc:
         raise BadRequest("the navigation state is malformed") from exc
 
@@ -182,17 +193,18 @@ def _entry_to_wire(rid: str, entry: Entry) -> str:
     flags = ("l" if entry.leaf else "") + ("R" if entry.restore else "") + (
         "s" if entry.segment is not None else "")
     reads = "&".join(":".join(map(_q, (key, *segments))) for key, segments in entry.reads.items())
-    return ",".join((_q(rid), entry.key, _q(entry.url), flags, _q(entry.segment or ""), reads))
+    return ",".join((_q(rid), entry.key, _q(entry.url), flags, _q(entry.segment or ""), reads,
+                     _q(entry.via or "")))
 
 
 def _entry_from_wire(item: str) -> tuple[str, Entry]:
-    rid, key, url, flags, segment, reads = item.split(",")
+    rid, key, url, flags, segment, reads, via = item.split(",")
     read = {}
     for part in filter(None, reads.split("&")):
         slot, *segments = part.split(":")
         read[unquote(slot)] = tuple(unquote(s) for s in segments)
     return unquote(rid), Entry(key, unquote(url), unquote(segment) if "s" in flags else None,
-                               "l" in flags, read, "R" in flags)
+                               "l" in flags, read, "R" in flags, unquote(via) or None)
 
 
 # -- the diff ---------------------------------------------------------------------------------
@@ -282,7 +294,7 @@ def regions_under(regions: Mapping[str, Entry], region_id: str) -> Iterator[str]
 
 
 def replace_regions(old: State, url: str, patched: Sequence[str],
-                    fresh: Mapping[str, Entry]) -> State:
+                    fresh: Mapping[str, Entry], base: str | None = None) -> State:
     """The new state: ``patched`` regions and everything inside them come from ``fresh``."""
     regions = dict(old.regions)
     for rid in patched:
@@ -290,4 +302,4 @@ def replace_regions(old: State, url: str, patched: Sequence[str],
             del regions[inner]
         regions.pop(rid, None)
     regions.update(fresh)
-    return State(url, regions, old.root)
+    return State(url, regions, old.root, base)

@@ -10,7 +10,7 @@ of their own. Conflicts (two pages for one URL in one slot) are found here, neve
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -93,10 +93,10 @@ def covers(candidate: Sequence[Segment], route: Sequence[Segment]) -> bool:
 class _PlanBuilder:
     """Builds the plan of one route from the chains of its pages (see the module docstring)."""
 
-    def __init__(self, pattern: tuple[Segment, ...], catch_alls: Sequence[Chain],
+    def __init__(self, pattern: tuple[Segment, ...], catch_alls: Mapping[Node, Sequence[Chain]],
                  problems: list[Problem]) -> None:
         self.pattern = pattern
-        self.catch_alls = catch_alls
+        self.catch_alls = catch_alls  # the catch-all pages' chains, by each folder they pass
         self.problems = problems
 
     def branch(self, node: Node, depth: int, pos: int, params: ParamSpec,
@@ -147,7 +147,7 @@ class _PlanBuilder:
                         pos: int) -> Chain | None:
         best: Chain | None = None
         best_rank: tuple[int, ...] = ()
-        for chain in self.catch_alls:
+        for chain in self.catch_alls.get(parent, ()):
             if len(chain) <= depth or chain[depth] is not parent:
                 continue
             if not _in_slot(chain, depth, holder):
@@ -189,20 +189,25 @@ def _group_by(chains: Sequence[Chain], index: int) -> dict[Node, list[Chain]]:
 def build_routes(root: Node) -> tuple[list[Route], list[Problem]]:
     """Every route of the tree, most specific first, and the conflicts found on the way."""
     by_key: dict[PatternKey, list[Chain]] = defaultdict(list)
-    catch_alls: list[Chain] = []
+    catch_alls: dict[Node, list[Chain]] = defaultdict(list)
     for chain in page_chains(root):
         pattern = url_segments(chain)
         by_key[pattern_key(pattern)].append(chain)
         if pattern and pattern[-1].is_catch_all:
-            catch_alls.append(chain)
+            for node in chain:
+                catch_alls[node].append(chain)
     problems: list[Problem] = []
-    routes = []
-    for chains in by_key.values():
-        pattern = url_segments(chains[0])
-        builder = _PlanBuilder(pattern, catch_alls, problems)
-        routes.append(Route(pattern, builder.branch(root, 0, 0, ParamSpec(), chains)))
+    routes = [Route(url_segments(chains[0]), build_plan(root, chains, catch_alls, problems))
+              for chains in by_key.values()]
     routes.sort(key=lambda r: (rank(r.pattern), r.path))
     return routes, _unique(problems)
+
+
+def build_plan(root: Node, chains: Sequence[Chain], catch_alls: Mapping[Node, Sequence[Chain]],
+               problems: list[Problem]) -> Branch:
+    """The plan of the route the ``chains`` (pages of one URL pattern) serve."""
+    builder = _PlanBuilder(url_segments(chains[0]), catch_alls, problems)
+    return builder.branch(root, 0, 0, ParamSpec(), chains)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:

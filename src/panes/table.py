@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from .check import Analysis, declared_leaves
+from .intercept import find
 from .match import Matcher, split_path
 from .plan import Leaf
+from .segments import Segment
 
 
 def _cell(leaf: Leaf, app: str) -> str:
@@ -13,6 +15,14 @@ def _cell(leaf: Leaf, app: str) -> str:
     if leaf.kind == "empty":
         return "-"
     return f"{app}/{leaf.file}" if leaf.file else "(built-in 404)"
+
+
+def _path(url: str) -> str:
+    return url.split("?", 1)[0].split("#", 1)[0] or "/"
+
+
+def _pattern(pattern: tuple[Segment, ...]) -> str:
+    return "/" + "/".join(s.pattern for s in pattern)
 
 
 def route_table(analysis: Analysis) -> str:
@@ -38,14 +48,41 @@ def route_table(analysis: Analysis) -> str:
     lines.append("")
     lines.append("Cells are the file each slot renders on a hard load; 404: the URL is not found "
                  "because that slot has no page and no default.py.")
+    if analysis.interceptions:
+        lines.append("")
+        lines.append("Intercepted on soft navigation (a hard load renders the page above):")
+        for item in analysis.interceptions:
+            pages = [leaf.file for _, leaf in declared_leaves(item.plan, analysis.loaded)
+                     if leaf.kind == "page"]
+            lines.append(f"  {_pattern(item.intercepted)} from {_pattern(item.intercepting)} "
+                         f"and below -> {', '.join(f'{app}/{p}' for p in pages)}")
     return "\n".join(lines)
 
 
-def explain_url(analysis: Analysis, url: str) -> str:
-    """Which route serves ``url``, and for each slot the file chosen and why."""
+def explain_url(analysis: Analysis, url: str, origin: str | None = None) -> str:
+    """Which route serves ``url``, and for each slot the file chosen and why; with ``origin``,
+    for a soft navigation from that URL (which an interception route may intercept)."""
     app = analysis.app_dir.name
-    path = url.split("?", 1)[0].split("#", 1)[0] or "/"
+    path = _path(url)
     segments = split_path(path)
+    if origin is not None:
+        background = split_path(_path(origin))
+        item = find(analysis.interceptions, segments, background)
+        if item is None:
+            return (f"{path} from {_path(origin)}: not intercepted; a soft navigation renders "
+                    "what a hard load does, and slots without a match keep what they show\n"
+                    + explain_url(analysis, url))
+        bound = item.segments(segments, background)
+        lines = [f"{path} from {_path(origin)}: intercepted by {app}/{item.folder.path} "
+                 f"(it intercepts {_pattern(item.intercepted)} from "
+                 f"{_pattern(item.intercepting)} and below)"]
+        for label, leaf in declared_leaves(item.plan, analysis.loaded):
+            if leaf.kind == "page":
+                params = leaf.params.bind(bound)
+                lines.append(f"  {label}  {_cell(leaf, app)}" + (f"  params={params}" if params
+                                                                   else ""))
+        lines.append("  every other slot keeps what it shows")
+        return "\n".join(lines)
     found = Matcher(analysis.routes).match(segments)
     if found is None:
         not_found = analysis.root.file("not_found")

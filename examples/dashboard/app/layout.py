@@ -86,6 +86,7 @@ input:focus, select:focus { outline: 2px solid var(--brand-soft); border-color: 
 .crumbs { display: flex; gap: 8px; color: var(--muted); font-size: 14px; margin-bottom: 12px; }
 .crumbs span + span::before { content: "/"; margin-right: 8px; color: #b6bccb; }
 .error-card { border-color: #f3c4c4; background: #fff8f8; }
+.error-card h3 { margin: 0 0 8px; font-size: 16px; }
 .error-card code { background: #fde8e8; padding: 2px 6px; border-radius: 6px; }
 .notice { background: #e3f6ee; color: var(--green); padding: 8px 12px; border-radius: 9px; font-size: 14px; }
 .skeleton { background: linear-gradient(90deg, #edf0f6 25%, #f7f8fb 50%, #edf0f6 75%);

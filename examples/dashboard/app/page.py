@@ -10,7 +10,7 @@ def page():
             stat("Revenue (MTD)", "$48,210", "+12.4%"),
             stat("Active users", "3,182", "+4.1%"),
             stat("Open projects", str(len(PROJECTS)), None),
-            stat("Error rate", "0.42%", "-0.08%"),
+            stat("Error rate", "0.42%", "-0.08%", lower_is_better=True),
         ],
         card(
             "Projects",

@@ -16,7 +16,7 @@
   var navigation = 0; // the latest navigation; older ones stop applying
 
   function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
-  // The state (see navigation.py): "sig.version|url|root|id,key,url,flags,segment,reads;..."
+  // The state (see navigation.py): "sig.version|url|root|id,key,url,flags,segment,reads,via;...|base"
   function fields(s) { return s.slice(s.indexOf(".") + 1).split("|"); }
   function docUrl(s) { return decodeURIComponent(fields(s)[1]); }
   function regions(s) {
@@ -158,7 +158,8 @@
     add(f[3]);
     delta.drop.forEach(function (id) { delete items[id]; });
     add(delta.add);
-    var body = [f[0], delta.su, f[2], Object.keys(items).sort().map(function (id) { return items[id]; }).join(";")];
+    var body = [f[0], delta.su, f[2], Object.keys(items).sort().map(function (id) { return items[id]; }).join(";"),
+      delta.sb];
     return delta.sig + "." + body.join("|");
   }
 
@@ -316,6 +317,21 @@
     if (!url) return;
     event.preventDefault();
     navigate(url, "push");
+  });
+
+  document.addEventListener("submit", function (event) { // a form post runs the page's action()
+    var form = event.target, url = new URL(form.action, location.href);
+    if (event.defaultPrevented || form.method !== "post" || url.origin !== location.origin) return;
+    if (form.hasAttribute("data-panes-reload")) return;
+    event.preventDefault();
+    fetch(url.href, { method: "POST", body: new FormData(form, event.submitter),
+      headers: { "Panes-State": state }, credentials: "same-origin" }).then(function (res) {
+      if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw 0;
+      return res.text();
+    }).then(function (text) {
+      var head = JSON.parse(text.slice(0, text.indexOf("\n")));
+      return head.redirect ? navigate(head.redirect, "push") : location.reload();
+    }).catch(function () { form.submit(); });
   });
 
   function prefetch(url) {

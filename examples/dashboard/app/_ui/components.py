@@ -8,9 +8,10 @@ def card(title, *body, aside=None):
     return article(".card")[header(".card-head")[h3[title], aside], body]
 
 
-def stat(label, value, delta=None):
+def stat(label, value, delta=None, lower_is_better=False):
     """A KPI tile: label, big number and an optional trend like "+4.1%"."""
-    tone = ".down" if delta and delta.startswith("-") else ".up"
+    better = bool(delta) and delta.startswith("-") == lower_is_better
+    tone = ".up" if better else ".down"
     return div(".stat")[
         span(".stat-label")[label],
         span(".stat-value")[value],

@@ -1,4 +1,4 @@
-from htpy import button, div
+from htpy import button, div, p
 
 from app._ui.components import badge, card, stat
 
@@ -6,6 +6,6 @@ from app._ui.components import badge, card, stat
 def page():
     return div(".stack")[
         div(".grid")[stat("Pending approvals", "7"), stat("Seats used", "48 / 50"), stat("Uptime", "99.98%")],
-        card("Admin console", button(".btn", type="button")["Review approvals"],
+        card("Admin console", p["Approve new members, manage seats and billing."], button(".btn", type="button")["Review approvals"],
              aside=badge("admin only", "red")),
     ]

@@ -1,0 +1,67 @@
+"""The gallery's photos (colour swatches stand in for images) and its modal."""
+
+from htpy import a, button, div, figure, figcaption, h2, p
+from htpy import dialog as dialog_element
+
+PHOTOS = {
+    "1": ("Sunrise over the bay", "#f6a45c", "#c2466b"),
+    "2": ("Pine forest", "#2f7a55", "#9fd3a0"),
+    "3": ("Glacier lake", "#3a7bd5", "#a8e0ff"),
+    "4": ("Desert dunes", "#d9a35b", "#8a4f2a"),
+    "5": ("Night city", "#1d1f3b", "#6a5acd"),
+    "6": ("Lavender field", "#8e6ccf", "#e4d3ff"),
+}
+
+
+def swatch(photo_id: str, large: bool = False):
+    title, start, end = PHOTOS[photo_id]
+    return div(
+        class_="swatch large" if large else "swatch",
+        style=f"background: linear-gradient(135deg, {start}, {end})",
+        role="img",
+        aria_label=title,
+    )
+
+
+def photo_figure(photo_id: str, large: bool = False):
+    title = PHOTOS[photo_id][0]
+    return figure[swatch(photo_id, large), figcaption[f"#{photo_id} · {title}"]]
+
+
+def neighbours(photo_id: str):
+    ids = list(PHOTOS)
+    i = ids.index(photo_id)
+    return ids[i - 1], ids[(i + 1) % len(ids)]
+
+
+def modal(label: str, *content):
+    """A dialog over the page; Escape, the backdrop and the close button go back."""
+    return [
+        div(".backdrop", onclick="history.back()"),
+        dialog_element(".modal", open=True, aria_label=label, data_modal=True)[
+            button(".close", type="button", aria_label="Close", onclick="history.back()")["×"],
+            *content,
+        ],
+    ]
+
+
+def photo_modal(photo_id: str):
+    previous, following = neighbours(photo_id)
+    return modal(
+        PHOTOS[photo_id][0],
+        photo_figure(photo_id, large=True),
+        p(".nav")[
+            a("#modal-prev", href=f"/photos/{previous}")["← previous"], " ",
+            a("#modal-next", href=f"/photos/{following}")["next →"],
+        ],
+    )
+
+
+def full_photo(photo_id: str):
+    previous, following = neighbours(photo_id)
+    return div(".full")[
+        h2[PHOTOS[photo_id][0]],
+        photo_figure(photo_id, large=True),
+        p(".nav")[a(href=f"/photos/{previous}")["← previous"], " ",
+                  a(href=f"/photos/{following}")["next →"], " ", a(href="/")["all photos"]],
+    ]

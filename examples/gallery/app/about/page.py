@@ -1,0 +1,6 @@
+from htpy import a, h1, p
+
+
+def page():
+    return [h1["About"], p["A gallery built with panes: parallel routes and intercepting routes."],
+            p[a("#about-team", href="/about/team")["Our favourite photos"]]]

@@ -1,0 +1,152 @@
+"""Intercepting routes: ``(.)x``, ``(..)x``, ``(..)(..)x``, ``(...)x``.
+
+A page below an interception folder does not serve a URL of its own. It serves a soft
+navigation to the URL it *intercepts*, made from a page at or below the folder that holds the
+marker (the *intercepting* route, whose URL the user is on: the background). Levels count URL
+segments; groups and slots do not count. A hard load never intercepts.
+
+An interception renders with the segments of both URLs: those of the background for the part
+above the marker, those of the target for the part from the marker down (Next.js's rule:
+params above the marker come from the current tree, the others from the target URL).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .errors import Problem, ref
+from .plan import Branch
+from .routes import Chain, PatternKey, Route, build_plan, covers, pattern_key, rank, url_segments
+from .segments import Kind, Segment
+from .tree import Node
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Interception:
+    """One interception route: from ``intercepting`` (and below), soft navigations to
+    ``intercepted`` render ``plan`` instead. ``folder`` is the one holding the marker."""
+
+    folder: Node
+    intercepting: tuple[Segment, ...]
+    intercepted: tuple[Segment, ...]
+    plan: Branch
+
+    @property
+    def _base(self) -> int:
+        """How many of the intercepted URL's segments lie above the marker."""
+        levels = self.folder.segment.intercept or 0
+        return 0 if levels < 0 else len(self.intercepting) - levels
+
+    def segments(self, target: Sequence[str], background: Sequence[str]) -> tuple[str, ...]:
+        """The segments this interception's plan binds its parameters to."""
+        return (*background[:len(self.intercepting)], *target[self._base:])
+
+    def __repr__(self) -> str:
+        return f"Interception({self.folder.path!r})"
+
+
+def interception_chains(root: Node) -> Iterator[tuple[Chain, int]]:
+    """Every page below an interception folder, with the index of that folder in its chain."""
+
+    def walk(node: Node, chain: Chain, marker: int | None) -> Iterator[tuple[Chain, int]]:
+        chain = (*chain, node)
+        if node.segment.intercept is not None and marker is None:
+            marker = len(chain) - 1
+        if marker is not None and node.file("page"):
+            yield chain, marker
+        for child in (*node.children, *node.slots.values()):
+            yield from walk(child, chain, marker)
+
+    return walk(root, (), None)
+
+
+def build_interceptions(root: Node, routes: Sequence[Route]) -> tuple[list[Interception],
+                                                                      list[Problem]]:
+    """The interception routes of the tree, and what keeps any of them from resolving."""
+    groups: dict[tuple[Node, PatternKey], list[Chain]] = defaultdict(list)
+    for chain, marker in interception_chains(root):
+        groups[(chain[marker], pattern_key(url_segments(chain)))].append(chain)
+    problems: list[Problem] = []
+    found: list[Interception] = []
+    for (folder, _), chains in groups.items():
+        marker = chains[0].index(folder)
+        intercepting = url_segments(chains[0][:marker])
+        levels = folder.segment.intercept or 0
+        if levels > len(intercepting):
+            continue  # climbs above the root: reported by panes check's tree checks
+        base = intercepting[:0 if levels < 0 else len(intercepting) - levels]
+        intercepted = (*base, *url_segments(chains[0][marker:]))
+        plan = build_plan(root, chains, {}, problems)  # catch-alls never fill interceptions
+        found.append(Interception(folder, intercepting, intercepted, plan))
+    problems += _unresolved(found, routes)
+    problems += _duplicates(found)
+    return found, problems
+
+
+def _unresolved(interceptions: Sequence[Interception],
+                routes: Sequence[Route]) -> Iterator[Problem]:
+    for item in interceptions:
+        key = pattern_key(item.intercepted)
+        served = any(
+            pattern_key(r.pattern) == key
+            or (r.pattern and r.pattern[-1].is_catch_all and covers(r.pattern, item.intercepted))
+            for r in routes
+        )
+        if not served:
+            yield Problem(
+                item.folder.path,
+                f"it intercepts {_path(item.intercepted)}, which no page serves: a hard load "
+                "or reload of that URL would be a 404",
+                f"add the page it intercepts (a page.py serving {_path(item.intercepted)})",
+            )
+
+
+def _duplicates(interceptions: Sequence[Interception]) -> Iterator[Problem]:
+    seen: dict[tuple[PatternKey, PatternKey], Interception] = {}
+    for item in interceptions:
+        key = (pattern_key(item.intercepting), pattern_key(item.intercepted))
+        other = seen.setdefault(key, item)
+        if other is not item and _slot_of(other.folder) == _slot_of(item.folder):
+            yield Problem(
+                item.folder.path,
+                f"{ref(other.folder.path)} and {ref(item.folder.path)} both intercept "
+                f"{_path(item.intercepted)} from {_path(item.intercepting)}",
+                "keep one of them",
+            )
+
+
+def _slot_of(folder: Node) -> str:
+    return "/".join(p for p in folder.path.split("/") if p.startswith("@"))
+
+
+def _path(pattern: Sequence[Segment]) -> str:
+    return "/" + "/".join(s.pattern for s in pattern)
+
+
+def matches(pattern: Sequence[Segment], segments: Sequence[str]) -> bool:
+    """Whether a URL pattern matches the segments exactly."""
+    for i, seg in enumerate(pattern):
+        if seg.kind is Kind.OPTIONAL_CATCH_ALL:
+            return True
+        if seg.kind is Kind.CATCH_ALL:
+            return len(segments) > i
+        if i >= len(segments) or (seg.kind is Kind.STATIC and segments[i] != seg.value):
+            return False
+    return len(segments) == len(pattern)
+
+
+def find(interceptions: Sequence[Interception], target: Sequence[str],
+         background: Sequence[str]) -> Interception | None:
+    """The interception of a soft navigation from ``background`` to ``target``, if any: the
+    most specific target pattern first, then the deepest intercepting route."""
+    candidates = [
+        item for item in interceptions
+        if matches(item.intercepted, target)
+        and len(background) >= len(item.intercepting)
+        and matches(item.intercepting, background[:len(item.intercepting)])
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda i: (rank(i.intercepted), -len(i.intercepting)))
