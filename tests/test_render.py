@@ -203,15 +203,28 @@ async def test_redirect(make_app, client_for):
 
 
 async def test_error_in_a_slot_renders_nearest_error_file_only_there(make_app, client_for):
-    app = make_app({
+    files = {
         "layout.py": ROOT_LAYOUT, "page.py": "", "@team/page.py": "",
         "@analytics/page.py": "def page():\n    raise ValueError('db down')\n",
         "@analytics/error.py": "def error(error):\n    return f'analytics failed: {error}'\n",
-    })
-    r = await get(client_for, app, "/")
+    }
+    r = await get(client_for, make_app(files, dev=True), "/")
     assert r.status_code == 200
     assert "<main>[page.py]</main><aside>[@team/page.py]</aside>" in r.text
     assert "<nav>analytics failed: db down</nav>" in r.text
+
+
+async def test_in_production_error_files_get_a_generic_error(make_app, client_for, caplog):
+    app = make_app({
+        "page.py": "def page():\n    raise ValueError('password=hunter2')\n",
+        "error.py": "def error(error):\n    return f'failed: {error} [{error.digest}]'\n",
+    })
+    with caplog.at_level("ERROR", logger="panes"):
+        r = await get(client_for, app, "/")
+    assert r.status_code == 200 and "hunter2" not in r.text
+    digest = r.text.split("[")[1].split("]")[0]
+    assert "failed: An error occurred while rendering this part of the page" in r.text
+    assert f"digest {digest}" in caplog.text and "hunter2" in caplog.text
 
 
 async def test_error_file_wraps_its_segment_not_its_own_layout(make_app, client_for):
@@ -221,7 +234,7 @@ async def test_error_file_wraps_its_segment_not_its_own_layout(make_app, client_
         "a/layout.py": "def layout(children):\n    raise RuntimeError('layout a')\n",
         "a/error.py": "def error(error):\n    return 'a boundary'\n",
         "a/page.py": "",
-    })
+    }, dev=True)
     text = (await get(client_for, app, "/a")).text
     assert "root boundary: layout a" in text and "a boundary" not in text
 
@@ -264,7 +277,8 @@ async def test_selected_layout_segments(make_app, client_for):
 
 async def test_selected_layout_segment_outside_a_layout_is_an_error(make_app, client_for):
     app = make_app({"page.py": "from panes import selected_layout_segment\n\ndef page():\n    return selected_layout_segment()\n",
-                    "error.py": "def error(error):\n    return type(error).__name__ + ': ' + str(error)\n"})
+                    "error.py": "def error(error):\n    return type(error).__name__ + ': ' + str(error)\n"},
+                   dev=True)
     text = (await get(client_for, app, "/")).text
     assert "RuntimeError: selected_layout_segments() is callable only while a layout renders" in text
 

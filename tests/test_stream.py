@@ -65,7 +65,7 @@ FILES = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     app_dir = write_app(tmp_path_factory.mktemp("stream") / "app", FILES)
-    with LiveServer(App(app_dir, slot_timeout=1.5)) as live:
+    with LiveServer(App(app_dir, slot_timeout=1.5, dev=True)) as live:
         yield live
 
 

@@ -2,7 +2,16 @@
 
 from .app import App
 from .context import selected_layout_segment, selected_layout_segments
-from .errors import AppDirError, NotFound, PanesError, Problem, Redirect, not_found, redirect
+from .errors import (
+    AppDirError,
+    NotFound,
+    PanesError,
+    Problem,
+    Redirect,
+    ServerError,
+    not_found,
+    redirect,
+)
 
 __all__ = [
     "App",
@@ -11,6 +20,7 @@ __all__ = [
     "PanesError",
     "Problem",
     "Redirect",
+    "ServerError",
     "not_found",
     "redirect",
     "selected_layout_segment",

@@ -2,6 +2,7 @@
 
     PanesError
     ├── AppDirError        configuration: the app directory is wrong (reported at start-up)
+    ├── ServerError        what error.py gets under ``panes start`` instead of the exception
     └── HTTPOutcome        raised by user code or the router, turned into a response
         ├── NotFound       panes.not_found(): the nearest not_found.py, status 404
         │   └── MissingSlot  a placed slot has no page and no default: the root 404
@@ -48,6 +49,17 @@ class AppDirError(PanesError):
         self.problems = tuple(problems)
         lines = "\n".join(str(p) for p in self.problems)
         super().__init__(f"the app directory has {len(self.problems)} error(s):\n{lines}")
+
+
+class ServerError(PanesError):
+    """Stands in for an exception shown to users in production, as Next.js does: the message
+    is generic, and ``digest`` names the log line that holds the real one with its traceback.
+    Under ``panes dev``, error.py gets the exception itself."""
+
+    def __init__(self, digest: str) -> None:
+        super().__init__(f"An error occurred while rendering this part of the page "
+                         f"(digest {digest}).")
+        self.digest = digest
 
 
 class HTTPOutcome(PanesError):

@@ -36,7 +36,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from .context import LayoutContext, current_layout, segments_below
-from .errors import BadRequest, MissingSlot, NotFound, Redirect
+from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
 from .navigation import Entry, Source, State, Trail, entry_for, join, regions_under
@@ -298,9 +298,11 @@ class Renderer:
 
     async def _error(self, branch: Branch, file: str, exc: Exception, outcome: Outcome,
                      src: Source) -> str:
-        logger.error("error in %s, shown by %s", _describe(outcome), file, exc_info=exc)
+        digest = secrets.token_hex(4)
+        logger.error("error in %s, shown by %s (digest %s)", _describe(outcome), file, digest,
+                     exc_info=exc)
         available = self._available(branch.params, src)
-        available["error"] = exc
+        available["error"] = exc if self.dev else ServerError(digest)
         return to_html(await self.call(file, available))
 
     # -- helpers ----------------------------------------------------------------------------

@@ -309,7 +309,24 @@
     return url.href;
   }
 
+  function regionOf(element) { // the innermost region holding an element
+    var all = markers(), best = null;
+    Object.keys(all).forEach(function (id) {
+      var m = all[id];
+      if (m.start && m.end && m.start.compareDocumentPosition(element) & 4 &&
+          m.end.compareDocumentPosition(element) & 2 && (best === null || id.length > best.length)) best = id;
+    });
+    return best;
+  }
+
+  function retry(element) { // render the region again, from the URL that activated it
+    var id = regionOf(element);
+    return id === null ? Promise.resolve(location.reload()) : restore(state, [id], entry.id);
+  }
+
   document.addEventListener("click", function (event) {
+    var again = event.target.closest && event.target.closest("[data-panes-retry]");
+    if (again) return event.preventDefault(), retry(again);
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     var a = event.target.closest && event.target.closest("a[href]");
@@ -399,6 +416,7 @@
       var top = Object.keys(regions(state)).filter(function (id) { return id && id.indexOf("/") < 0; });
       return restore(state, top);
     },
-    prefetch: prefetch
+    prefetch: prefetch,
+    retry: retry
   };
 })();
