@@ -40,8 +40,9 @@ def write(root: Path, loading: bool) -> Path:
     files = {"layout.py": LAYOUT, "page.py": "def page():\n    return 'home'\n",
              "slow/page.py": "def page():\n    return None\n"}
     for name, seconds in SLOTS.items():
-        files[f"@{name}/page.py"] = (f"import asyncio\n\nasync def page():\n"
-                                     f"    await asyncio.sleep({seconds})\n    return 'slot {name} ready'\n")
+        files[f"@{name}/page.py"] = (
+            f"import asyncio\n\nasync def page():\n"
+            f"    await asyncio.sleep({seconds})\n    return 'slot {name} ready'\n")
         files[f"@{name}/default.py"] = "def default():\n    return None\n"
         files[f"@{name}/slow/page.py"] = files[f"@{name}/page.py"]
         if loading:
@@ -69,7 +70,8 @@ def timeline(port: int, path: str, headers: str = "") -> tuple[float, dict[str, 
         return first or 0.0, seen, time.perf_counter() - start
 
 
-def median_timeline(port: int, path: str, headers: str = "") -> tuple[float, dict[str, float], float]:
+def median_timeline(port: int, path: str,
+                    headers: str = "") -> tuple[float, dict[str, float], float]:
     runs = [timeline(port, path, headers) for _ in range(RUNS)]
     keys = set.intersection(*(set(r[1]) for r in runs))
     return (statistics.median(r[0] for r in runs),

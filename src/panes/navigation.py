@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,7 +100,9 @@ def identity(outcome: Outcome, src: Source) -> str:
 
     Only compared, never read: a short digest keeps the state small.
     """
-    params = json.dumps(outcome.params.bind(src.segments), sort_keys=True, ensure_ascii=True)
+    params = ""
+    if outcome.params.entries:
+        params = json.dumps(outcome.params.bind(src.segments), sort_keys=True, ensure_ascii=True)
     if isinstance(outcome, Branch):
         text = f"b:{outcome.node.path}:{params}"
     elif outcome.kind == "page":
@@ -137,10 +140,11 @@ def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
 # browser sends back exactly the text it was given.
 
 _SAFE = "/@[]()-_.~!$'*+="
+_UNSAFE = re.compile(r"[^A-Za-z0-9/@\[\]()\-_.~!$'*+=]")
 
 
 def _q(value: str) -> str:
-    return quote(value, safe=_SAFE)
+    return quote(value, safe=_SAFE) if _UNSAFE.search(value) else value
 
 
 def encode(state: State, secret: bytes) -> str:
