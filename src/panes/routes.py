@@ -20,6 +20,9 @@ from .segments import RANK, Kind, Segment
 from .tree import CHILDREN, Node
 
 Chain = tuple[Node, ...]  # the folders from the app directory down to a page's folder
+#: The catch-all pages' chains by each folder they pass, then by the static URL segment that
+#: follows that folder in them (None: a dynamic one), so a slot looks only at those that fit.
+CatchAllIndex = Mapping[Node, Mapping[str | None, Sequence[Chain]]]
 PatternKey = tuple[tuple[Kind, str], ...]
 
 
@@ -93,10 +96,10 @@ def covers(candidate: Sequence[Segment], route: Sequence[Segment]) -> bool:
 class _PlanBuilder:
     """Builds the plan of one route from the chains of its pages (see the module docstring)."""
 
-    def __init__(self, pattern: tuple[Segment, ...], catch_alls: Mapping[Node, Sequence[Chain]],
+    def __init__(self, pattern: tuple[Segment, ...], catch_alls: CatchAllIndex,
                  problems: list[Problem]) -> None:
         self.pattern = pattern
-        self.catch_alls = catch_alls  # the catch-all pages' chains, by each folder they pass
+        self.catch_alls = catch_alls
         self.problems = problems
 
     def branch(self, node: Node, depth: int, pos: int, params: ParamSpec,
@@ -147,7 +150,12 @@ class _PlanBuilder:
                         pos: int) -> Chain | None:
         best: Chain | None = None
         best_rank: tuple[int, ...] = ()
-        for chain in self.catch_alls.get(parent, ()):
+        below = self.catch_alls.get(parent, {})
+        after = self.pattern[pos] if pos < len(self.pattern) else None
+        candidates = below.get(None, [])
+        if after is not None and after.kind is Kind.STATIC:
+            candidates = [*below.get(after.value, []), *candidates]
+        for chain in candidates:
             if len(chain) <= depth or chain[depth] is not parent:
                 continue
             if not _in_slot(chain, depth, holder):
@@ -189,13 +197,15 @@ def _group_by(chains: Sequence[Chain], index: int) -> dict[Node, list[Chain]]:
 def build_routes(root: Node) -> tuple[list[Route], list[Problem]]:
     """Every route of the tree, most specific first, and the conflicts found on the way."""
     by_key: dict[PatternKey, list[Chain]] = defaultdict(list)
-    catch_alls: dict[Node, list[Chain]] = defaultdict(list)
+    catch_alls: dict[Node, dict[str | None, list[Chain]]] = defaultdict(lambda: defaultdict(list))
     for chain in page_chains(root):
         pattern = url_segments(chain)
         by_key[pattern_key(pattern)].append(chain)
         if pattern and pattern[-1].is_catch_all:
-            for node in chain:
-                catch_alls[node].append(chain)
+            for depth, node in enumerate(chain):
+                rest = url_segments(chain[depth + 1:])
+                first = rest[0].value if rest and rest[0].kind is Kind.STATIC else None
+                catch_alls[node][first].append(chain)
     problems: list[Problem] = []
     routes = [Route(url_segments(chains[0]), build_plan(root, chains, catch_alls, problems))
               for chains in by_key.values()]
@@ -203,7 +213,7 @@ def build_routes(root: Node) -> tuple[list[Route], list[Problem]]:
     return routes, _unique(problems)
 
 
-def build_plan(root: Node, chains: Sequence[Chain], catch_alls: Mapping[Node, Sequence[Chain]],
+def build_plan(root: Node, chains: Sequence[Chain], catch_alls: CatchAllIndex,
                problems: list[Problem]) -> Branch:
     """The plan of the route the ``chains`` (pages of one URL pattern) serve."""
     builder = _PlanBuilder(url_segments(chains[0]), catch_alls, problems)
