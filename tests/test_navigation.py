@@ -258,3 +258,21 @@ async def test_the_runtime_is_served_with_a_content_hash_and_long_cache(app, cli
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert response.headers["content-type"].startswith("text/javascript")
     assert (await client.get("/_panes/panes.000000000000.js")).status_code == 404
+
+
+async def test_a_change_of_root_layout_is_a_full_page_load(tmp_path, client_for):
+    doc = ("from markupsafe import Markup\n\ndef layout(children):\n"
+           "    return Markup('<html><body>') + children + Markup('</body></html>')\n")
+    app = App(write_app(tmp_path / "app", {
+        "(shop)/layout.py": doc,
+        "(shop)/cart/page.py": "def page():\n    return 'cart'\n",
+        "(shop)/checkout/page.py": "def page():\n    return 'checkout'\n",
+        "(blog)/layout.py": doc,
+        "(blog)/posts/page.py": "def page():\n    return 'posts'\n",
+    }), secret=SECRET)
+    client = client_for(app)
+    state = state_of((await client.get("/cart")).text)
+    assert lines(await client.get("/posts", headers={"Panes-State": state})) == [
+        {"hard": True, "html": []}]
+    first = lines(await client.get("/checkout", headers={"Panes-State": state}))[0]
+    assert first["patches"] == ["children/children"]  # the same root layout: soft

@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .app import SECRET_ENV
 from .check import Analysis, analyze
 from .errors import AppDirError, BadRequest
 from .table import explain_url, route_table
 
 ENV_APP_DIR = "PANES_APP_DIR"
 ENV_DEV = "PANES_DEV"
+ENV_SLOT_TIMEOUT = "PANES_SLOT_TIMEOUT"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR")
         cmd.add_argument("--host", default="127.0.0.1")
         cmd.add_argument("--port", type=int, default=8000)
+        cmd.add_argument("--slot-timeout", type=float, default=None, metavar="SECONDS",
+                         help="a slot that renders longer shows its error boundary")
         if name == "start":
             cmd.add_argument("--workers", type=int, default=1)
         cmd.set_defaults(run=run)
@@ -97,6 +102,9 @@ def _serve(args: argparse.Namespace, dev: bool) -> int:
         return 1
     os.environ[ENV_APP_DIR] = str(app_dir)
     os.environ[ENV_DEV] = "1" if dev else ""
+    os.environ[ENV_SLOT_TIMEOUT] = "" if args.slot_timeout is None else str(args.slot_timeout)
+    # Every worker signs the navigation state with the same secret.
+    os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
     options: dict[str, object] = {"host": args.host, "port": args.port, "factory": True}
     if dev:
         options.update(reload=True, reload_dirs=[str(app_dir)], reload_includes=["*.py"])
@@ -120,8 +128,9 @@ def server_app() -> object:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     dev = bool(os.environ.get(ENV_DEV))
+    timeout = float(os.environ[ENV_SLOT_TIMEOUT]) if os.environ.get(ENV_SLOT_TIMEOUT) else None
     try:
-        return App(os.environ.get(ENV_APP_DIR, "app"), dev=dev)
+        return App(os.environ.get(ENV_APP_DIR, "app"), dev=dev, slot_timeout=timeout)
     except AppDirError as exc:
         if not dev:
             raise
