@@ -8,6 +8,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -141,6 +142,24 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def start(page, server: LiveServer, path: str = "/") -> None:
+    """Load a page with the runtime ready, and mark the document to tell a full load apart."""
+    page.goto(server.url + path)
+    page.wait_for_function("window.panes !== undefined")
+    page.evaluate("window.marker = 'same document'")
+
+
+def same_document(page) -> bool:
+    """True while no full page load happened since :func:`start`."""
+    return page.evaluate("window.marker") == "same document"
+
+
+@contextmanager
+def serving(app_dir: Path) -> Iterator[LiveServer]:
+    with LiveServer(App(app_dir)) as live:
+        yield live
 
 
 @pytest.fixture

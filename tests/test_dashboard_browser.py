@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, write_app
+from conftest import LiveServer, serving, start, write_app
 
 from panes import App
 
@@ -15,14 +15,8 @@ DASHBOARD = Path(__file__).resolve().parent.parent / "examples" / "dashboard" / 
 
 @pytest.fixture(scope="module")
 def dashboard():
-    with LiveServer(App(DASHBOARD)) as live:
+    with serving(DASHBOARD) as live:
         yield live
-
-
-def start(page, server, path="/"):
-    page.goto(server.url + path)
-    page.wait_for_function("window.panes !== undefined")
-    page.evaluate("window.marker = 'same document'")
 
 
 def tab(page, name):

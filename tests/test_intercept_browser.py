@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, write_app
+from conftest import LiveServer, same_document, serving, start, write_app
 
 from panes import App
 
@@ -14,18 +14,8 @@ GALLERY = Path(__file__).resolve().parent.parent / "examples" / "gallery" / "app
 
 @pytest.fixture(scope="module")
 def gallery():
-    with LiveServer(App(GALLERY)) as live:
+    with serving(GALLERY) as live:
         yield live
-
-
-def start(page, server, path="/"):
-    page.goto(server.url + path)
-    page.wait_for_function("window.panes !== undefined")
-    page.evaluate("window.marker = 'same document'")
-
-
-def same_document(page) -> bool:
-    return page.evaluate("window.marker") == "same document"
 
 
 def modal_open(page) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import LiveServer, write_app
+from conftest import LiveServer, same_document, start, write_app
 
 from panes import App
 
@@ -82,16 +82,6 @@ def server(tmp_path_factory):
         yield live
 
 
-def load(page, server, path="/"):
-    page.goto(server.url + path)
-    page.wait_for_function("window.panes !== undefined")
-    page.evaluate("window.marker = 'same document'")
-
-
-def same_document(page) -> bool:
-    return page.evaluate("window.marker") == "same document"
-
-
 def click(page, selector, text_selector, text):
     page.click(selector)
     page.wait_for_function(
@@ -100,7 +90,7 @@ def click(page, selector, text_selector, text):
 
 
 def test_soft_navigation_changes_only_the_target_slot(page, server):
-    load(page, server)
+    start(page, server)
     page.fill("#side-input", "typed in side")
     page.fill("#main-input", "typed in main")
     click(page, "#t2", "#tab", "tab 2")
@@ -111,7 +101,7 @@ def test_soft_navigation_changes_only_the_target_slot(page, server):
 
 
 def test_back_and_forward_restore_each_step(page, server):
-    load(page, server)
+    start(page, server)
     steps = [("#t1", "tab 1"), ("#t2", "tab 2"), ("#t3", "tab 3"), ("#l-a1", None), ("#t5", "tab 5")]
     snapshots = [page.inner_html("body")]
     urls = [page.url]
@@ -134,7 +124,7 @@ def test_back_and_forward_restore_each_step(page, server):
 
 
 def test_unmatched_slot_keeps_its_page_and_reload_shows_the_default(page, server):
-    load(page, server)
+    start(page, server)
     click(page, "#t4", "#tab", "tab 4")
     # /t/4 has no page in children or side: they keep what they showed (Next.js's rule)
     assert page.text_content("#home") == "Home"
@@ -146,7 +136,7 @@ def test_unmatched_slot_keeps_its_page_and_reload_shows_the_default(page, server
 
 
 def test_reload_of_a_slot_only_url_without_default_is_a_404(page, server):
-    load(page, server, "/s/1")  # @tabs has a default, children too: 200
+    start(page, server, "/s/1")  # @tabs has a default, children too: 200
     assert page.locator("#children-default").count() == 1
     response = page.goto(server.url + "/nowhere")
     assert response.status == 404
@@ -154,7 +144,7 @@ def test_reload_of_a_slot_only_url_without_default_is_a_404(page, server):
 
 
 def test_aria_current_per_slot(page, server):
-    load(page, server)
+    start(page, server)
     click(page, "#t3", "#tab", "tab 3")
     assert page.get_attribute("#t3", "aria-current") == "page"
     assert page.get_attribute("#t2", "aria-current") is None
@@ -166,7 +156,7 @@ def test_aria_current_per_slot(page, server):
 
 
 def test_layout_reading_the_selected_segment_updates_and_keeps_other_slots(page, server):
-    load(page, server)
+    start(page, server)
     assert page.text_content("#active") == "active=None"
     page.fill("#side-input", "kept")
     page.fill("#tab-input", "kept too")
@@ -178,41 +168,41 @@ def test_layout_reading_the_selected_segment_updates_and_keeps_other_slots(page,
 
 
 def test_scripts_in_new_content_run_once(page, server):
-    load(page, server)
+    start(page, server)
     click(page, "#t1", "#tab", "tab 1")
     click(page, "#t2", "#tab", "tab 2")
     assert page.evaluate("window.ran") == ["1", "2"]
 
 
 def test_redirect_is_followed_softly(page, server):
-    load(page, server)
+    start(page, server)
     click(page, "#l-redirect", "#a", "a 2")
     assert page.url == server.url + "/a/2"
     assert same_document(page)
 
 
 def test_not_found_shows_the_not_found_ui(page, server):
-    load(page, server)
+    start(page, server)
     page.click("#l-missing")
     page.wait_for_selector("#nf")
     assert page.url == server.url + "/missing"
 
 
 def test_reload_links_and_network_failure_are_full_loads(page, server):
-    load(page, server)
+    start(page, server)
     page.click("#l-hard")
     page.wait_for_selector("#a")
     assert not same_document(page)
     page.route("**/a/1", lambda route: route.abort() if "panes-state" in route.request.headers
                else route.continue_())
-    load(page, server)
+    start(page, server)
     page.click("#l-a1")
     page.wait_for_selector("#a")  # the runtime fell back to a full load
     assert not same_document(page)
 
 
 def test_push_replace_refresh_resolve_when_the_ui_is_in(page, server):
-    load(page, server)
+    start(page, server)
     text = page.evaluate("window.panes.push('/t/2').then(() => document.querySelector('#tab').textContent)")
     assert text == "tab 2"
     page.evaluate("window.panes.replace('/s/1')")
@@ -231,8 +221,8 @@ def test_push_replace_refresh_resolve_when_the_ui_is_in(page, server):
     assert same_document(page)
 
 
-def test_restore_true_brings_the_slot_back_after_a_reload(page, server):
-    load(page, server)
+def test_restore_true_brings_the_slot_back_after_a_restart(page, server):
+    start(page, server)
     click(page, "#t2", "#tab", "tab 2")
     click(page, "#l-s1", "aside", "side 1")
     page.reload()
@@ -250,18 +240,18 @@ def test_a_shared_link_renders_the_url_alone(browser, server):
 
 
 def test_soft_navigation_streams_the_loading_ui(page, server):
-    load(page, server)
-    start = time.perf_counter()
+    start(page, server)
+    clicked = time.perf_counter()
     page.click("#t-slow")
     page.wait_for_function("document.querySelector('#tab').textContent === 'loading slow'")
-    shown = time.perf_counter() - start
+    shown = time.perf_counter() - clicked
     page.wait_for_function("document.querySelector('#tab').textContent === 'slow tab'")
-    done = time.perf_counter() - start
+    done = time.perf_counter() - clicked
     assert shown < 0.4 and done > 0.7
 
 
 def test_prefetched_link_renders_without_a_new_request(page, server):
-    load(page, server)
+    start(page, server)
     page.hover("#t4")
     page.wait_for_timeout(300)
     requests = []
