@@ -131,3 +131,18 @@ def test_retry_renders_only_the_failed_slot_again(page, tmp_path):
         page.wait_for_selector("text=side is back")
         assert page.input_value("#typed") == "still here"
         assert page.evaluate("window.marker") == "same document"
+
+
+def test_back_and_forward_restore_scroll_positions(page, dashboard):
+    page.set_viewport_size({"width": 1280, "height": 500})
+    start(page, dashboard)
+    page.evaluate("window.scrollTo(0, 300)")
+    page.wait_for_timeout(250)  # the runtime records the position as the user scrolls
+    page.evaluate("window.panes.push('/settings')")
+    page.wait_for_selector("input[type=text]")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(250)
+    page.go_back()
+    page.wait_for_function("location.pathname === '/' && Math.abs(window.scrollY - 300) < 5")
+    page.go_forward()
+    page.wait_for_function("location.pathname === '/settings' && window.scrollY < 5")

@@ -97,25 +97,31 @@ input:focus, select:focus { outline: 2px solid var(--brand-soft); border-color: 
 """)
 
 
+# The parts that never change are rendered once, when the module loads (the active link is
+# marked in the browser, with aria-current).
+HEAD = Markup(head[
+    meta(charset="utf-8"),
+    meta(name="viewport", content="width=device-width, initial-scale=1"),
+    title["Acme · Dashboard"],
+    style[CSS],
+])
+SIDEBAR = Markup(aside(".sidebar")[
+    div(".brand")[span(".logo"), "Acme"],
+    nav[
+        [(p(".nav-title")[group], [a(href=url)[label] for label, url in links])
+         for group, links in NAV],
+        p(".nav-title")["Access"],
+        [a(href=url, data_panes_reload=True)[label] for label, url in ROLES],
+    ],
+])
+
+
 def layout(children, team, analytics):
     return html(lang="en")[
-        head[
-            meta(charset="utf-8"),
-            meta(name="viewport", content="width=device-width, initial-scale=1"),
-            title["Acme · Dashboard"],
-            style[CSS],
-        ],
+        HEAD,
         body[
             div(".shell")[
-                aside(".sidebar")[
-                    div(".brand")[span(".logo"), "Acme"],
-                    nav[
-                        [(p(".nav-title")[group], [a(href=url)[label] for label, url in links])
-                         for group, links in NAV],
-                        p(".nav-title")["Access"],
-                        [a(href=url, data_panes_reload=True)[label] for label, url in ROLES],
-                    ],
-                ],
+                SIDEBAR,
                 main(".main")[
                     header(".topbar")[
                         h1["Dashboard"],
