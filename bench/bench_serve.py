@@ -51,7 +51,7 @@ START_TIMEOUT_S = 30
 #: What panes adds to a document: region markers, the navigation state, the runtime's tag.
 PANES_MARKUP = re.compile(
     rb"<!--/?panes:[^>]*-->"
-    rb'|<script type="application/json" id="panes-state">[^<]*</script>'
+    rb'|<script type="application/x-panes-state" id="panes-state">[^<]*</script>'
     rb'|<script src="[^"]*/_panes/panes\.[0-9a-f]+\.js"[^>]*></script>'
 )
 

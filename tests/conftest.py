@@ -19,7 +19,7 @@ from panes import App
 
 PANES_MARKUP = re.compile(
     r"<!--/?panes:[^>]*-->"
-    r'|<script type="application/json" id="panes-state">[^<]*</script>'
+    r'|<script type="application/x-panes-state" id="panes-state">[^<]*</script>'
     r'|<script src="[^"]*/_panes/panes\.[0-9a-f]+\.js"[^>]*></script>'
 )
 

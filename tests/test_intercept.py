@@ -22,6 +22,7 @@ TREE = [
     "x/page.py", "x/(...)docs/[...slug]/page.py", "docs/[...slug]/page.py",
     "items/layout.py", "items/page.py", "items/[id]/page.py", "items/@panel/default.py",
     "items/@panel/(.)[id]/page.py",
+    "shots/[[...rest]]/page.py", "@modal/(.)shots/[[...rest]]/page.py",
 ]
 
 # (from, to, the interception folder, its page and params | None when not intercepted)
@@ -46,6 +47,9 @@ CASES = [
     # a sibling dynamic interception: (.)[id] beside [id]
     ("/items", "/items/4", "items/@panel/(.)[id]", "items/@panel: items/@panel/(.)[id]/page.py {id=4}"),
     ("/items/3", "/items/4", "items/@panel/(.)[id]", "items/@panel: items/@panel/(.)[id]/page.py {id=4}"),
+    # an optional catch-all interception: zero segments or more
+    ("/", "/shots", "@modal/(.)shots", "@modal: @modal/(.)shots/[[...rest]]/page.py {rest=[]}"),
+    ("/feed", "/shots/a/b", "@modal/(.)shots", "@modal: @modal/(.)shots/[[...rest]]/page.py {rest=[a,b]}"),
     # no interception for URLs that no interception route intercepts
     ("/", "/feed", None, None),
     ("/photos/1", "/", None, None),

@@ -175,6 +175,17 @@ async def test_not_found_helper_renders_nearest_not_found(make_app, client_for):
     assert r.status_code == 404 and "root 404" in r.text
 
 
+async def test_not_found_in_a_named_slot_renders_that_slots_not_found(make_app, client_for):
+    app = make_app({
+        "layout.py": ROOT_LAYOUT, "page.py": "", "@analytics/page.py": "",
+        "@team/page.py": "from panes import not_found\n\ndef page():\n    not_found()\n",
+        "@team/not_found.py": "def not_found():\n    return 'no team here'\n",
+    })
+    r = await get(client_for, app, "/")
+    assert r.status_code == 404
+    assert "<main>[page.py]</main><aside>no team here</aside><nav>[@analytics/page.py]</nav>" in r.text
+
+
 async def test_unmatched_url_without_not_found_file(make_app, client_for):
     app = make_app(["page.py"])
     r = await get(client_for, app, "/nowhere")

@@ -162,8 +162,9 @@ class App:
         return HTMLResponse(head + finish(), status)
 
     def _document(self, body: str) -> str:
-        if self.root.file("layout") or body.lstrip()[:9].lower() in ("<!doctype", "<html>") \
-                or body.lstrip().lower().startswith("<html"):
+        """The root layout's document, or panes's minimal one around what has no document."""
+        start = body.lstrip()[:9].lower()
+        if self.root.file("layout") or start.startswith(("<!doctype", "<html")):
             return ensure_doctype(body)
         return document(body)
 

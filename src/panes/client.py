@@ -31,7 +31,7 @@ def path() -> str:
 
 def tags(state: str, root_path: str = "") -> str:
     """What panes adds before ``</body>``: the navigation state and the runtime."""
-    return (f'<script type="application/json" id="panes-state">{state}</script>'
+    return (f'<script type="application/x-panes-state" id="panes-state">{state}</script>'
             f'<script src="{escape(root_path)}{path()}" data-root="{escape(root_path)}" defer>'
             "</script>")
 
