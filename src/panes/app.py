@@ -31,6 +31,7 @@ from .navigation import (
     Patch,
     Source,
     State,
+    Trail,
     decode,
     delta,
     diff,
@@ -249,7 +250,8 @@ class App:
             if patch.region == "" and plan is not None:  # the document's own layout
                 return self._document(await renderer.branch(plan, renderer.place()))
             assert patch.parent is not None
-            src = renderer.overrides.get(patch.region, (patch.outcome, renderer.src))[1]
+            override = renderer.overrides.get(patch.region)
+            src = override[1] if override is not None else renderer.src
             at = Place(patch.region, (*patch.trail, (patch.parent, patch.region)), src)
             return await renderer.slot(patch.parent, patch.outcome, at, wrap=False)
 
@@ -302,7 +304,7 @@ class App:
         renderer = self._renderer(request, src, overrides=overrides)
         return await self._patch(renderer, patches, current, current.url, None, current.base)
 
-    def _resolve(self, rid: str, target: State) -> tuple[Branch, Outcome, Any, Source] | None:
+    def _resolve(self, rid: str, target: State) -> tuple[Branch, Outcome, Trail, Source] | None:
         """The outcome at region ``rid`` for the URL that activated it (through the same
         interception, if one did), if it is still what the target state says: the same
         identity, inside the same layouts."""
@@ -311,7 +313,7 @@ class App:
         if resolved is None:
             return None
         branch, where = resolved
-        trail: tuple[tuple[Branch, str], ...] = ()
+        trail: Trail = ()
         keys = rid.split("/")
         prefix = ""
         for key in keys[:-1]:

@@ -45,7 +45,7 @@ from .tree import CHILDREN
 
 logger = logging.getLogger("panes")
 
-#: Region markers carry a per-request nonce, so no user text can forge one.
+#: Slot placeholders carry a per-request nonce, so no text a user wrote can forge one.
 _PLACEHOLDER = re.compile("\ue000([0-9a-f]{12}):(\\d+)\ue001")
 KEEP = "<!--panes:keep-->"
 
