@@ -159,8 +159,11 @@ class App:
             return client.tags(state, request.scope.get("root_path", "")) + tail
 
         if renderer.streaming:
-            return StreamedDocument(renderer, head, finish, status)
-        return HTMLResponse(head + finish(), status)
+            response: Response = StreamedDocument(renderer, head, finish, status)
+        else:
+            response = HTMLResponse(head + finish(), status)
+        response.headers["vary"] = "Panes-State"  # the same URL answers soft navigations too
+        return response
 
     def _document(self, body: str) -> str:
         """The root layout's document, or panes's minimal one around what has no document."""
