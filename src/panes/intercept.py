@@ -18,7 +18,17 @@ from dataclasses import dataclass
 
 from .errors import Problem, ref
 from .plan import Branch
-from .routes import Chain, PatternKey, Route, build_plan, covers, pattern_key, rank, url_segments
+from .routes import (
+    Chain,
+    PatternKey,
+    Route,
+    build_plan,
+    covers,
+    pattern_key,
+    pattern_path,
+    rank,
+    url_segments,
+)
 from .segments import Kind, Segment
 from .tree import Node
 
@@ -97,9 +107,9 @@ def _unresolved(interceptions: Sequence[Interception],
         if not served:
             yield Problem(
                 item.folder.path,
-                f"it intercepts {_path(item.intercepted)}, which no page serves: a hard load "
-                "or reload of that URL would be a 404",
-                f"add the page it intercepts (a page.py serving {_path(item.intercepted)})",
+                f"it intercepts {pattern_path(item.intercepted)}, which no page serves: a hard "
+                "load or reload of that URL would be a 404",
+                f"add the page it intercepts (a page.py serving {pattern_path(item.intercepted)})",
             )
 
 
@@ -112,17 +122,13 @@ def _duplicates(interceptions: Sequence[Interception]) -> Iterator[Problem]:
             yield Problem(
                 item.folder.path,
                 f"{ref(other.folder.path)} and {ref(item.folder.path)} both intercept "
-                f"{_path(item.intercepted)} from {_path(item.intercepting)}",
+                f"{pattern_path(item.intercepted)} from {pattern_path(item.intercepting)}",
                 "keep one of them",
             )
 
 
 def _slot_of(folder: Node) -> str:
     return "/".join(p for p in folder.path.split("/") if p.startswith("@"))
-
-
-def _path(pattern: Sequence[Segment]) -> str:
-    return "/" + "/".join(s.pattern for s in pattern)
 
 
 def matches(pattern: Sequence[Segment], segments: Sequence[str]) -> bool:

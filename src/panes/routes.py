@@ -35,7 +35,7 @@ class Route:
 
     @property
     def path(self) -> str:
-        return "/" + "/".join(s.pattern for s in self.pattern)
+        return pattern_path(self.pattern)
 
     @property
     def key(self) -> PatternKey:
@@ -43,6 +43,11 @@ class Route:
 
     def __repr__(self) -> str:
         return f"Route({self.path!r})"
+
+
+def pattern_path(pattern: Sequence[Segment]) -> str:
+    """A URL pattern as users write it: ``/projects/[id]``."""
+    return "/" + "/".join(s.pattern for s in pattern)
 
 
 def url_segments(chain: Chain) -> tuple[Segment, ...]:

@@ -6,7 +6,7 @@ from .check import Analysis, declared_leaves
 from .intercept import find
 from .match import Matcher, split_path
 from .plan import Leaf
-from .segments import Segment
+from .routes import pattern_path
 
 
 def _cell(leaf: Leaf, app: str) -> str:
@@ -19,10 +19,6 @@ def _cell(leaf: Leaf, app: str) -> str:
 
 def _path(url: str) -> str:
     return url.split("?", 1)[0].split("#", 1)[0] or "/"
-
-
-def _pattern(pattern: tuple[Segment, ...]) -> str:
-    return "/" + "/".join(s.pattern for s in pattern)
 
 
 def route_table(analysis: Analysis) -> str:
@@ -54,8 +50,9 @@ def route_table(analysis: Analysis) -> str:
         for item in analysis.interceptions:
             pages = [leaf.file for _, leaf in declared_leaves(item.plan, analysis.loaded)
                      if leaf.kind == "page"]
-            lines.append(f"  {_pattern(item.intercepted)} from {_pattern(item.intercepting)} "
-                         f"and below -> {', '.join(f'{app}/{p}' for p in pages)}")
+            target, origin = pattern_path(item.intercepted), pattern_path(item.intercepting)
+            lines.append(f"  {target} from {origin} and below -> "
+                         f"{', '.join(f'{app}/{p}' for p in pages)}")
     return "\n".join(lines)
 
 
@@ -74,8 +71,8 @@ def explain_url(analysis: Analysis, url: str, origin: str | None = None) -> str:
                     + explain_url(analysis, url))
         bound = item.segments(segments, background)
         lines = [f"{path} from {_path(origin)}: intercepted by {app}/{item.folder.path} "
-                 f"(it intercepts {_pattern(item.intercepted)} from "
-                 f"{_pattern(item.intercepting)} and below)"]
+                 f"(it intercepts {pattern_path(item.intercepted)} from "
+                 f"{pattern_path(item.intercepting)} and below)"]
         for label, leaf in declared_leaves(item.plan, analysis.loaded):
             if leaf.kind == "page":
                 params = leaf.params.bind(bound)
