@@ -32,15 +32,17 @@ from .navigation import (
     Source,
     State,
     Trail,
+    collapse,
     decode,
     delta,
     diff,
     encode,
-    entry_for,
     identity,
     join,
+    region_identity,
     regions_under,
     replace_regions,
+    root_entry,
 )
 from .plan import Branch, Leaf, Outcome
 from .render import Place, Renderer, gather
@@ -151,7 +153,7 @@ class App:
         html = self._document(body)
         cut = html.rfind("</body>")
         head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
-        renderer.regions.setdefault("", entry_for(plan, src))
+        renderer.regions.setdefault("", root_entry(plan, src))
         root = _document_layout(plan)
 
         def finish() -> str:
@@ -269,8 +271,8 @@ class App:
             return _hard()
         regions = [p.region for p in patches]
         provisional = replace_regions(old, url, regions, renderer.regions, base)
-        first = record({"url": url, "patches": regions, **delta(old, provisional, self.secret)},
-                       *rendered)
+        changes = delta(old, provisional, self.secret, url)
+        first = record({"url": url, "patches": regions, **changes}, *rendered)
         if not renderer.streaming:
             return _answer(first)
 
@@ -322,14 +324,15 @@ class App:
         for key in keys[:-1]:
             prefix = join(prefix, key)
             step = branch.slots.get(key)
+            head = None if step is None else collapse(step)[1]
             above = target.regions.get(prefix)
-            if not isinstance(step, Branch) or above is None \
-                    or above.key != identity(step, where):
+            if not isinstance(head, Branch) or above is None \
+                    or above.key != identity(head, where):
                 return None
             trail = (*trail, (branch, prefix))
-            branch = step
+            branch = head
         outcome = branch.slots.get(keys[-1])
-        if outcome is None or identity(outcome, where) != entry.key:
+        if outcome is None or region_identity(outcome, where) != entry.key:
             return None
         return branch, outcome, trail, where
 

@@ -12,6 +12,7 @@ matches every URL itself; the state never names a file to render.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -41,7 +42,7 @@ class Entry:
     """What one region shows.
 
     ``key`` identifies it (same key: nothing to render again), ``url`` is the URL that put it
-    there, ``segment`` what ``selected_layout_segments`` collects for it, ``reads`` the segments
+    there, ``segments`` what ``selected_layout_segments`` collects in it, ``reads`` the segments
     its layout read (a change re-renders the layout), ``restore`` whether its slot asked for
     ``RESTORE = True``, ``via`` the URL of the page the user was on when an interception
     rendered it.
@@ -49,7 +50,7 @@ class Entry:
 
     key: str
     url: str
-    segment: str | None = None
+    segments: tuple[str, ...] = ()
     leaf: bool = False
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     restore: bool = False
@@ -74,9 +75,10 @@ class State:
         """Follow ``children`` down from a region, as ``selected_layout_segments`` does."""
         out: list[str] = []
         entry = self.regions.get(region_id)
-        while entry is not None and not entry.leaf:
-            if entry.segment is not None:
-                out.append(entry.segment)
+        while entry is not None:
+            out.extend(entry.segments)
+            if entry.leaf:
+                break
             region_id = join(region_id, CHILDREN)
             entry = self.regions.get(region_id)
         return out
@@ -114,6 +116,29 @@ def identity(outcome: Outcome, src: Source) -> str:
     return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
 
 
+def transparent(outcome: Outcome) -> bool:
+    """A folder with no layout and no boundary adds nothing around its children: it shares its
+    region with them (fewer regions, smaller states and answers)."""
+    return isinstance(outcome, Branch) and not any(
+        outcome.node.file(kind) for kind in ("layout", "error", "loading", "not_found"))
+
+
+def collapse(outcome: Outcome) -> tuple[list[Branch], Outcome]:
+    """The transparent folders at the top of a region, and what the region really shows."""
+    chain: list[Branch] = []
+    while transparent(outcome):
+        assert isinstance(outcome, Branch)
+        chain.append(outcome)
+        outcome = outcome.slots[CHILDREN]
+    return chain, outcome
+
+
+def region_identity(outcome: Outcome, src: Source) -> str:
+    """What a region showing ``outcome`` is compared by: its head's identity (a node's path
+    and params determine the transparent folders above it)."""
+    return identity(collapse(outcome)[1], src)
+
+
 def segment_value(outcome: Outcome, src: Source) -> str | None:
     if isinstance(outcome, Leaf):
         return None
@@ -124,15 +149,23 @@ def segment_value(outcome: Outcome, src: Source) -> str | None:
     return None if seg.kind is Kind.SLOT or not seg.name else seg.name
 
 
+def root_entry(plan: Branch, src: Source) -> Entry:
+    """The document's own entry: the root folder, whose layout (if any) renders the page."""
+    return Entry(identity(plan, src), src.url)
+
+
 def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
-    return Entry(identity(outcome, src), src.url, segment_value(outcome, src),
-                 isinstance(outcome, Leaf), restore=restore, via=src.via)
+    chain, head = collapse(outcome)
+    values = (segment_value(o, src) for o in (*chain, head))
+    return Entry(identity(head, src), src.url, tuple(v for v in values if v is not None),
+                 isinstance(head, Leaf), restore=restore, via=src.via)
 
 
 # -- wire form --------------------------------------------------------------------------------
 #
 #   signature "." version "|" url "|" root "|" region ";" region ... "|" base
-#   region = id "," key "," url "," flags "," segment "," reads "," via
+#   region = id "," key "," url "," flags "," segments "," reads "," via
+#   segments = segment ":" segment ...   (present when the flags hold "s")
 #   reads  = slot ":" segment ":" segment ... "&" slot ":" ...
 #
 # Every value is percent-encoded, so no separator (and no quote, <, > or &) appears inside one:
@@ -153,17 +186,25 @@ def encode(state: State, secret: bytes) -> str:
     return f"{_sign(body, secret)}.{body}"
 
 
-def delta(before: State, after: State, secret: bytes) -> dict[str, Any]:
+def delta(before: State, after: State, secret: bytes, url: str | None = None) -> dict[str, Any]:
     """``after`` as changes to ``before``: the browser rebuilds the exact text :func:`encode`
-    gives (regions sorted, the URL field as sent) and keeps the signature."""
+    gives (regions sorted) and keeps the signature.
+
+    Fields the browser can infer are left out: ``su`` (the URL field) when it is the ``url``
+    the same record announces, or unchanged when it announces none; ``sb`` (the base field)
+    when empty; ``drop`` when nothing goes.
+    """
     old, new = _items(before), _items(after)
-    return {
-        "sig": encode(after, secret).partition(".")[0],
-        "su": _q(after.url),
-        "sb": _q(after.base or ""),
-        "drop": sorted(rid for rid in old if rid not in new),
-        "add": ";".join(sorted(item for rid, item in new.items() if old.get(rid) != item)),
-    }
+    changes: dict[str, Any] = {"sig": encode(after, secret).partition(".")[0]}
+    if _q(after.url) != (url if url is not None else _q(before.url)):
+        changes["su"] = _q(after.url)
+    if after.base:
+        changes["sb"] = _q(after.base)
+    dropped = sorted(rid for rid in old if rid not in new)
+    if dropped:
+        changes["drop"] = dropped
+    changes["add"] = ";".join(sorted(item for rid, item in new.items() if old.get(rid) != item))
+    return changes
 
 
 def _items(state: State) -> dict[str, str]:
@@ -190,25 +231,29 @@ def decode(text: str, secret: bytes) -> State:
 
 
 def _sign(body: str, secret: bytes) -> str:
-    return hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()[:32]
+    """128 bits of HMAC-SHA256, in 22 URL-safe characters."""
+    digest = hmac.new(secret, body.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def _entry_to_wire(rid: str, entry: Entry) -> str:
     flags = ("l" if entry.leaf else "") + ("R" if entry.restore else "") + (
-        "s" if entry.segment is not None else "")
+        "s" if entry.segments else "")
     reads = "&".join(":".join(map(_q, (key, *segments))) for key, segments in entry.reads.items())
-    return ",".join((_q(rid), entry.key, _q(entry.url), flags, _q(entry.segment or ""), reads,
+    segments = ":".join(map(_q, entry.segments))
+    return ",".join((_q(rid), entry.key, _q(entry.url), flags, segments, reads,
                      _q(entry.via or "")))
 
 
 def _entry_from_wire(item: str) -> tuple[str, Entry]:
-    rid, key, url, flags, segment, reads, via = item.split(",")
+    rid, key, url, flags, segments, reads, via = item.split(",")
     read = {}
     for part in filter(None, reads.split("&")):
-        slot, *segments = part.split(":")
-        read[unquote(slot)] = tuple(unquote(s) for s in segments)
-    return unquote(rid), Entry(key, unquote(url), unquote(segment) if "s" in flags else None,
-                               "l" in flags, read, "R" in flags, unquote(via) or None)
+        slot, *values = part.split(":")
+        read[unquote(slot)] = tuple(unquote(v) for v in values)
+    shown = tuple(unquote(v) for v in segments.split(":")) if "s" in flags else ()
+    return unquote(rid), Entry(key, unquote(url), shown, "l" in flags, read, "R" in flags,
+                               unquote(via) or None)
 
 
 # -- the diff ---------------------------------------------------------------------------------
@@ -243,7 +288,7 @@ def diff(plan: Branch, src: Source, old: State, sticky: Callable[[Leaf], bool]) 
     browser has (the ones layouts placed) are considered.
     """
     kept: set[str] = set()
-    changed: dict[str, Outcome] = {}
+    changed: set[str] = set()
 
     def walk(branch: Branch, prefix: str, parent: Branch | None, trail: Trail) -> list[Patch]:
         """``trail``: the (branch, region) pairs above ``branch``'s slots."""
@@ -254,17 +299,18 @@ def diff(plan: Branch, src: Source, old: State, sticky: Callable[[Leaf], bool]) 
             have = old.regions.get(rid)
             if have is None:
                 continue  # the layout did not place it: it is never rendered
-            if isinstance(outcome, Leaf) and outcome.kind != "page" and (
-                    outcome.kind != "default" or sticky(outcome)):
+            head = collapse(outcome)[1]
+            if isinstance(head, Leaf) and head.kind != "page" and (
+                    head.kind != "default" or sticky(head)):
                 kept.add(rid)
                 continue
-            if have.key == identity(outcome, src):
-                if isinstance(outcome, Branch):
-                    patches += walk(outcome, rid, branch, (*trail, (branch, rid)))
+            if have.key == identity(head, src):
+                if isinstance(head, Branch):
+                    patches += walk(head, rid, branch, (*trail, (branch, rid)))
                 else:
                     kept.add(rid)
                 continue
-            changed[rid] = outcome
+            changed.add(rid)
             direct.append(Patch(rid, branch, outcome, trail))
         entry = old.regions.get(prefix)
         if entry is not None and entry.reads and _reads_change(branch, prefix, entry):
@@ -277,15 +323,17 @@ def diff(plan: Branch, src: Source, old: State, sticky: Callable[[Leaf], bool]) 
 
     def new_segments(outcome: Outcome, rid: str) -> Iterator[str]:
         while True:
-            if rid in kept or (rid not in changed and isinstance(outcome, Leaf)):
+            chain, head = collapse(outcome)
+            if rid in kept or (rid not in changed and isinstance(head, Leaf)):
                 yield from old.segments_below(rid)
                 return
-            value = segment_value(outcome, src)
-            if isinstance(outcome, Leaf):
+            for step in (*chain, head):
+                value = segment_value(step, src)
+                if value is not None:
+                    yield value
+            if isinstance(head, Leaf):
                 return
-            if value is not None:
-                yield value
-            outcome, rid = outcome.slots[CHILDREN], join(rid, CHILDREN)
+            outcome, rid = head.slots[CHILDREN], join(rid, CHILDREN)
 
     patches = walk(plan, "", None, ())
     return Diff(tuple(patches), frozenset(kept))

@@ -39,7 +39,17 @@ from .context import LayoutContext, current_layout, segments_below
 from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
-from .navigation import Entry, Source, State, Trail, entry_for, join, regions_under
+from .navigation import (
+    Entry,
+    Source,
+    State,
+    Trail,
+    entry_for,
+    join,
+    regions_under,
+    root_entry,
+    transparent,
+)
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .tree import CHILDREN
 
@@ -174,7 +184,7 @@ class Renderer:
                 current_layout.reset(token)
             if context.reads:
                 self.regions[at.region] = replace(
-                    self.regions.get(at.region) or entry_for(branch, at.src), reads=context.reads)
+                    self.regions.get(at.region) or root_entry(branch, at.src), reads=context.reads)
         return await self._fill_placeholders(html, renders)
 
     async def slot(self, branch: Branch, outcome: Outcome, at: Place, wrap: bool = True) -> str:
@@ -214,6 +224,9 @@ class Renderer:
             return await self._error(branch, error, exc, outcome, at.src)
 
     async def outcome(self, outcome: Outcome, at: Place) -> str:
+        if transparent(outcome):  # no layout, no boundary: its children share its region
+            assert isinstance(outcome, Branch)
+            return await self.outcome(outcome.slots[CHILDREN], at)
         if isinstance(outcome, Branch):
             return await self.branch(outcome, at)
         return await self.leaf(outcome, at.src)

@@ -156,10 +156,11 @@
       list.split(";").forEach(function (item) { if (item) items[item.slice(0, item.indexOf(","))] = item; });
     }
     add(f[3]);
-    delta.drop.forEach(function (id) { delete items[id]; });
+    (delta.drop || []).forEach(function (id) { delete items[id]; });
     add(delta.add);
-    var body = [f[0], delta.su, f[2], Object.keys(items).sort().map(function (id) { return items[id]; }).join(";"),
-      delta.sb];
+    var su = "su" in delta ? delta.su : "url" in delta ? delta.url : f[1];
+    var body = [f[0], su, f[2], Object.keys(items).sort().map(function (id) { return items[id]; }).join(";"),
+      delta.sb || ""];
     return delta.sig + "." + body.join("|");
   }
 
