@@ -3,7 +3,8 @@
 A layout receives its slots as placeholder objects. What it returns is scanned for the
 placeholders it placed; only those slots are rendered (a slot the layout leaves out never runs),
 all at once, and spliced in, each inside region markers (``<!--panes:team-->…<!--/panes:team-->``)
-that let the browser find and replace it. Each folder's ``error.py``, ``not_found.py`` and
+that let the browser find and replace it (a folder with no layout and no boundary adds nothing
+around its children, so they share its region). Each folder's ``error.py``, ``not_found.py`` and
 ``loading.py`` wrap each of its slots on its own, so a failure or a wait stays in its slot.
 
 The before-first-byte rule. Everything outside a ``loading.py`` boundary is rendered before the
