@@ -281,3 +281,21 @@ async def test_a_change_of_root_layout_is_a_full_page_load(tmp_path, client_for)
         {"hard": True, "html": []}]
     first = lines(await client.get("/checkout", headers={"Panes-State": state}))[0]
     assert first["patches"] == ["children/children"]  # the same root layout: soft
+
+
+async def test_soft_navigation_inside_a_mount(tmp_path, client_for):
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    app = App(write_app(tmp_path / "app", {
+        "layout.py": "from markupsafe import Markup\n\ndef layout(children):\n    return Markup('<html><body>') + children + Markup('</body></html>')\n",
+        "page.py": "def page():\n    return 'home'\n",
+        "x/page.py": "def page():\n    return 'x'\n",
+    }), secret=SECRET)
+    client = client_for(Starlette(routes=[Mount("/ui", app=app)]))
+    html = (await client.get("/ui/")).text
+    assert re.search(r'<script src="/ui/_panes/panes\.[0-9a-f]{12}\.js" data-root="/ui"', html)
+    runtime = re.search(r'src="(/ui/_panes/[^"]+)"', html).group(1)
+    assert (await client.get(runtime)).status_code == 200
+    first = lines(await client.get("/ui/x", headers={"Panes-State": state_of(html)}))[0]
+    assert first["patches"] == ["children"] and visible(first["html"][0]) == "x"

@@ -353,7 +353,7 @@
   });
 
   function prefetch(url) {
-    if (!prefetched[url]) prefetched[url] = feed(url, { "Panes-Prefetch": "1" });
+    if (!prefetched[url]) prefetched[url] = feed(url, {});
   }
   var observed = new WeakSet(); // each link is prefetched once when it first comes into view
   var seen = "IntersectionObserver" in window && new IntersectionObserver(function (items) {
