@@ -23,7 +23,7 @@ figcaption { padding: 10px 14px; color: #555; }
   cursor: pointer; }
 form { display: grid; gap: 10px; } input, button.primary { padding: 9px 12px; font: inherit;
   border-radius: 8px; border: 1px solid #ccc; } button.primary { background: #3a3aa8; color: #fff; border: 0; }
-.nav a { margin-right: 12px; }
+.nav a { margin-right: 12px; color: #3a3aa8; }
 """)
 
 # Escape closes an open modal the way Back does (the URL is the modal's own).
