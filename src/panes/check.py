@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import Problem, ref
 from .intercept import Interception, build_interceptions
 from .loader import Loaded, load
-from .plan import Leaf, Outcome, slot_label
+from .plan import Leaf, Outcome, leaves
 from .routes import Route, build_routes
 from .scan import scan
 from .segments import Kind
@@ -180,16 +180,9 @@ def _missing_default_warnings(routes: Sequence[Route], loaded: Loaded) -> Iterat
         )
 
 
-def declared_leaves(outcome: Outcome, loaded: Loaded,
-                     holder: Node | None = None) -> Iterator[tuple[str, Leaf]]:
+def declared_leaves(outcome: Outcome, loaded: Loaded) -> Iterator[tuple[str, Leaf]]:
     """The leaves of a plan in slots that their layouts declare (the ones that can render)."""
-    if isinstance(outcome, Leaf):
-        yield slot_label(holder), outcome
-        return
-    for key, child in outcome.slots.items():
-        if key in declared_slots(outcome.node, loaded):
-            inner = holder if key == CHILDREN else outcome.node.slots[key]
-            yield from declared_leaves(child, loaded, inner)
+    return leaves(outcome, lambda node, key: key in declared_slots(node, loaded))
 
 
 def declared_slots(node: Node, loaded: Loaded) -> frozenset[str]:

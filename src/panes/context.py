@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from .navigation import Source, segment_value
 from .plan import Branch, Outcome
-from .segments import Kind
 from .tree import CHILDREN
 
 
@@ -56,12 +56,10 @@ def selected_layout_segment(parallel_routes_key: str = CHILDREN) -> str | None:
 def segments_below(outcome: Outcome, segments: Sequence[str]) -> list[str]:
     """The active segments in a plan, from ``outcome`` down its ``children``."""
     out: list[str] = []
+    src = Source("", tuple(segments))
     while isinstance(outcome, Branch):
-        seg = outcome.node.segment
-        if seg.is_param:
-            value = outcome.params.bind(segments)[seg.value]
-            out.append("/".join(value) if isinstance(value, list) else value)
-        elif seg.kind is not Kind.SLOT:
-            out.append(seg.name)
+        value = segment_value(outcome, src)
+        if value is not None:
+            out.append(value)
         outcome = outcome.slots[CHILDREN]
     return out

@@ -7,7 +7,7 @@ text (:func:`describe`), which is what the table tests and ``panes routes`` comp
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -74,14 +74,17 @@ def slot_label(holder: Node | None) -> str:
     return holder.path if holder is not None else CHILDREN
 
 
-def leaves(outcome: Outcome, holder: Node | None = None) -> Iterator[tuple[str, Leaf]]:
-    """Every leaf of a plan with the label of the slot it fills, in slot order."""
+def leaves(outcome: Outcome, placed: Callable[[Node, str], bool] | None = None,
+           holder: Node | None = None) -> Iterator[tuple[str, Leaf]]:
+    """Every leaf of a plan with the label of the slot it fills, in slot order; with
+    ``placed``, only through the slots it says the folder's layout places."""
     if isinstance(outcome, Leaf):
         yield slot_label(holder), outcome
         return
     for key, child in outcome.slots.items():
-        inner = holder if key == CHILDREN else outcome.node.slots[key]
-        yield from leaves(child, inner)
+        if placed is None or placed(outcome.node, key):
+            inner = holder if key == CHILDREN else outcome.node.slots[key]
+            yield from leaves(child, placed, inner)
 
 
 def describe(outcome: Outcome, segments: Sequence[str] | None = None) -> str:
