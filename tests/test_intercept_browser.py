@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, same_document, serving, start, write_app
-
-from panes import App
+from conftest import same_document, serving, start, write_app
 
 GALLERY = Path(__file__).resolve().parent.parent / "examples" / "gallery" / "app"
 
@@ -193,8 +191,7 @@ def page(params):
 
 @pytest.fixture(scope="module")
 def fixture(tmp_path_factory):
-    app_dir = write_app(tmp_path_factory.mktemp("intercept") / "app", FIXTURE)
-    with LiveServer(App(app_dir)) as live:
+    with serving(write_app(tmp_path_factory.mktemp("intercept") / "app", FIXTURE)) as live:
         yield live
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import LiveServer, same_document, start, write_app
-
-from panes import App
+from conftest import same_document, serving, start, write_app
 
 LAYOUT = """
 from htpy import a, aside, body, html, main, nav, section, span
@@ -77,8 +75,7 @@ def page(params):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    app_dir = write_app(tmp_path_factory.mktemp("nav") / "app", FILES)
-    with LiveServer(App(app_dir)) as live:
+    with serving(write_app(tmp_path_factory.mktemp("nav") / "app", FILES)) as live:
         yield live
 
 
