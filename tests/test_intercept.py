@@ -7,8 +7,7 @@ from conftest import write_app
 
 from panes.check import analyze
 from panes.cli import main
-from panes.intercept import find
-from panes.match import split_path
+from panes.match import Matcher, split_path
 from panes.plan import describe
 
 TREE = [
@@ -64,7 +63,7 @@ def analysis(tmp_path_factory):
 @pytest.mark.parametrize(("origin", "target", "folder", "expected"), CASES)
 def test_interception(analysis, origin, target, folder, expected):
     background = split_path(origin)
-    item = find(analysis.interceptions, split_path(target), background)
+    item = Matcher(analysis.routes, analysis.interceptions).intercept(split_path(target), background)
     if folder is None:
         assert item is None
         return

@@ -8,13 +8,15 @@ import re
 import pytest
 from conftest import visible, write_app
 
-from panes import App
+from panes import App, protocol
 from panes.errors import BadRequest
-from panes.navigation import Entry, State, decode, encode
+from panes.protocol import StaleState, decode, encode
+from panes.state import Entry, State
 
 pytestmark = pytest.mark.anyio
 
 SECRET = b"test secret"
+BOUND = "someone"
 
 
 # -- the wire form ----------------------------------------------------------------------------
@@ -36,44 +38,69 @@ STATES = [
 
 @pytest.mark.parametrize("state", STATES)
 def test_round_trip(state):
-    wire = encode(state, SECRET)
+    wire = encode(state, SECRET, BOUND)
     assert wire.isascii()
-    assert not set(wire) & set('<>"\\ \n'), "safe in a header, in <script> and in JSON as it is"
-    assert decode(wire, SECRET) == state
+    assert not set(wire) & set("<>\n"), "safe in a header, in <script> and in a record"
+    assert decode(wire, SECRET, BOUND) == state
+
+
+def test_a_long_url_is_written_once_however_many_regions_it_activated():
+    url = "/search?q=" + "x" * 4000
+    regions = {f"slot{i}": Entry(f"0000000{i}", url, leaf=True) for i in range(8)}
+    wire = encode(State(url, regions), SECRET, BOUND)
+    assert len(wire) < 2 * len(url) + 1000  # the document URL and one table entry
+
+
+def test_a_state_made_for_other_credentials_is_stale_not_forged():
+    wire = encode(STATES[1], SECRET, BOUND)
+    with pytest.raises(StaleState):
+        decode(wire, SECRET, "someone else")
 
 
 @pytest.mark.parametrize(("mangle", "message"), [
-    (lambda w: ("B" if w[0] == "A" else "A") + w[1:], "not one this server sent"),  # forged
-    (lambda w: w.replace(",/,", ",/admin,"), "not one this server sent"),  # a changed body
-    (lambda w: w.split(".", 1)[1], "not one this server sent"),  # no signature
-    (lambda w: w + " " * 40_000, "too large"),
+    (lambda w: w.replace('"sig":"', '"sig":"A'), "not one this server sent"),  # forged
+    (lambda w: w.replace('"url":"/a?x=1"', '"url":"/admin"'), "not one this server sent"),  # a changed body
+    (lambda w: w.replace('"sig":', '"gis":'), "not one this server sent"),  # no signature
+    (lambda w: w.replace('"sig":"', '"sig":"\u00ff\u00ff'), "not one this server sent"),  # not ASCII
+    (lambda w: w + " " * 70_000, "too large"),
     (lambda w: "", "not one this server sent"),
+    (lambda w: "[" * 5000 + "]" * 5000, "not one this server sent"),
 ])
 def test_tampered_states_are_refused(mangle, message):
-    wire = encode(STATES[1], SECRET)
+    wire = encode(STATES[1], SECRET, BOUND)
     with pytest.raises(BadRequest, match=message):
-        decode(mangle(wire), SECRET)
+        decode(mangle(wire), SECRET, BOUND)
 
 
-def _signed(body: str) -> str:
-    """Sign a body the way the server does (128 bits of HMAC-SHA256, URL-safe base64)."""
-    import base64
-    import hashlib
-    import hmac
-    digest = hmac.new(SECRET, body.encode(), hashlib.sha256).digest()[:16]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=") + "." + body
+def _signed(obj: dict) -> str:
+    """Sign an object the way the server does."""
+    obj = dict(obj)
+    obj["sig"] = protocol._mac(SECRET, protocol._canonical(obj))
+    return json.dumps(obj)
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("2|%2F|||", "version '2' is not 1"),
-    ("1|%2F||", "malformed"),  # a field missing
-    ("1|%2F||a,k,%2F,l|", "malformed"),  # a region with too few fields
-    ("1|%2F||a,k,%2F,l,,,,extra|", "malformed"),
-    ("{}", "version .{}. is not 1"),  # not this format at all
+@pytest.mark.parametrize(("obj", "message"), [
+    ({"v": 1, "url": "/", "b": BOUND, "urls": {}, "regions": {}}, "version 1 is not 2"),
+    ({"v": 2, "url": "/", "b": BOUND, "regions": {}}, "malformed"),  # a field missing
+    ({"v": 2, "url": "/", "b": BOUND, "urls": {}, "regions": {"a": {"k": "x", "u": "?"}}}, "malformed"),
+    ({"v": 2, "url": "/", "b": BOUND, "urls": {}, "regions": {"a": 3}}, "malformed"),
+    ({"v": 2, "b": BOUND, "urls": {}, "regions": []}, "malformed"),
 ])
-def test_signed_but_malformed_states_are_refused(body, message):
+def test_signed_but_malformed_states_are_refused(obj, message):
     with pytest.raises(BadRequest, match=message):
-        decode(_signed(body), SECRET)
+        decode(_signed(obj), SECRET, BOUND)
+
+
+def test_an_update_carries_only_what_changed_and_merges_back_to_the_new_state():
+    before = protocol.to_json(STATES[2], SECRET, BOUND)
+    regions = dict(STATES[2].regions)
+    regions["tabs/children"] = Entry("77777777", "/t/3", ("t", "3"))
+    del regions["tabs"]
+    after = protocol.to_json(State("/t/3", regions), SECRET, BOUND)
+    update = protocol.state_update(before, after)
+    assert set(update["regions"]) == {"tabs/children"} and update["drop"] == ["tabs"]
+    assert protocol.merge(before, update) == after
+    assert decode(protocol.dumps(protocol.merge(before, update)), SECRET, BOUND).url == "/t/3"
 
 
 # -- navigating against a real app ------------------------------------------------------------
@@ -133,32 +160,12 @@ def state_of(html: str) -> str:
 def lines(response) -> list[dict]:
     """The records of a navigation answer, each JSON head with its HTML parts as ``html``."""
     assert response.headers["content-type"].startswith("application/x-panes-navigation")
-    text, out = response.text, []
-    while text:
-        eol = text.index("\n")
-        head = json.loads(text[:eol])
-        units = text[eol + 1:].encode("utf-16-le")
-        parts, at = [], 0
-        for size in head.get("n", []):
-            parts.append(units[at * 2:(at + size) * 2].decode("utf-16-le"))
-            at += size
-        head["html"] = parts
-        text = units[at * 2:].decode("utf-16-le")
-        out.append(head)
-    return out
+    return protocol.parse(response.text)
 
 
 def state_after(before: str, record: dict) -> str:
-    """What the browser rebuilds from a record's delta (panes.js's rebuild)."""
-    fields = before.split(".", 1)[1].split("|")
-    items = {i.split(",", 1)[0]: i for i in fields[3].split(";") if i}
-    for rid in record.get("drop", []):
-        del items[rid]
-    items.update({i.split(",", 1)[0]: i for i in record["add"].split(";") if i})
-    url = record.get("su", record.get("url", fields[1]))
-    body = "|".join([fields[0], url, fields[2], ";".join(items[k] for k in sorted(items)),
-                     record.get("sb", "")])
-    return record["sig"] + "." + body
+    """The state the browser holds after a record's update."""
+    return protocol.dumps(protocol.merge(json.loads(before), record))
 
 
 async def test_only_the_changed_slot_is_executed(app, client_for):
@@ -166,7 +173,7 @@ async def test_only_the_changed_slot_is_executed(app, client_for):
     state = state_of((await client.get("/")).text)
     calls().clear()
     first = lines(await client.get("/views", headers={"Panes-State": state}))[0]
-    assert first["patches"] == ["analytics/children"]
+    assert first["swap"] == ["analytics/children"]
     assert visible(first["html"][0]) == "views"
     # the root layout, the analytics layout, and the other slots did not run
     assert dict(calls()) == {"@analytics/views/page.py": 1}
@@ -178,19 +185,20 @@ async def test_slots_without_a_match_keep_what_they_show(app, client_for):
     calls().clear()
     first = lines(await client.get("/settings", headers={"Panes-State": state}))[0]
     # team changes; analytics has no match at /settings: kept, not replaced by its default
-    assert first["patches"] == ["team"]
+    assert first["swap"] == ["team"]
     assert dict(calls()) == {"@team/settings/page.py": 1}
-    regions = decode(state_after(state, first), SECRET).regions
-    assert regions["analytics/children"].url == "/views"
+    regions = json.loads(state_after(state, first))["regions"]
+    urls = json.loads(state_after(state, first))["urls"]
+    assert urls[regions["analytics/children"]["u"]] == "/views"
     # @team has no layout and no boundary: its folders share the team region
-    assert regions["team"].url == "/settings" and "team/children" not in regions
+    assert urls[regions["team"]["u"]] == "/settings" and "team/children" not in regions
 
 
 async def test_newly_mounted_slots_get_their_default(app, client_for):
     client = client_for(app)
     state = state_of((await client.get("/settings")).text)
     first = lines(await client.get("/admin-area/reports", headers={"Panes-State": state}))[0]
-    assert first["patches"] == ["children"]
+    assert first["swap"] == ["children"]
     # @user has no page at /admin-area/reports, and the browser never had it: its default
     assert visible(first["html"][0]) == "user default"
 
@@ -199,8 +207,9 @@ async def test_a_forged_tree_cannot_run_a_slot_the_layout_would_not_place(app, c
     client = client_for(app)
     state = state_of((await client.get("/admin-area")).text)  # no admin cookie: user view
     assert "ADMIN" not in (await client.get("/admin-area")).text
-    head, regions, tail = state.rsplit("|", 2)[0], state.rsplit("|", 2)[1], state.rsplit("|", 1)[1]
-    forged = f"{head}|{regions};children/admin,00000000,/admin-area,l,,,|{tail}"
+    forged_obj = json.loads(state)
+    forged_obj["regions"]["children/admin"] = {"k": "00000000", "u": next(iter(forged_obj["urls"])), "leaf": 1}
+    forged = protocol.dumps(forged_obj)
     calls().clear()
     response = await client.get("/admin-area/reports", headers={"Panes-State": forged})
     assert response.status_code == 400
@@ -228,7 +237,7 @@ async def test_refresh_renders_each_region_from_its_own_url(app, client_for):
     calls().clear()
     first = lines(await client.get("/settings", headers={
         "Panes-State": state, "Panes-Target": state, "Panes-Regions": "children,team,analytics"}))[0]
-    html = dict(zip(first["patches"], first["html"], strict=True))
+    html = dict(zip(first["swap"], first["html"], strict=True))
     assert "views" in html["analytics"]  # from /views, which activated it
     assert "team settings" in html["team"]
     assert html["children"] == "home"  # from /, which activated it
@@ -239,7 +248,7 @@ async def test_unknown_url_or_bad_state_fall_back_to_a_full_load(app, client_for
     client = client_for(app)
     state = state_of((await client.get("/")).text)
     assert lines(await client.get("/nowhere", headers={"Panes-State": state})) == [
-        {"hard": True, "html": []}]
+        {"t": "hard", "html": []}]
     assert (await client.get("/", headers={"Panes-State": "junk"})).status_code == 400
 
 
@@ -251,7 +260,7 @@ async def test_redirects_are_answered_as_such(tmp_path, client_for):
     client = client_for(app)
     state = state_of((await client.get("/")).text)
     assert lines(await client.get("/old", headers={"Panes-State": state})) == [
-        {"redirect": "/", "html": []}]
+        {"t": "redirect", "url": "/", "html": []}]
 
 
 async def test_the_runtime_is_served_with_a_content_hash_and_long_cache(app, client_for):
@@ -278,9 +287,9 @@ async def test_a_change_of_root_layout_is_a_full_page_load(tmp_path, client_for)
     client = client_for(app)
     state = state_of((await client.get("/cart")).text)
     assert lines(await client.get("/posts", headers={"Panes-State": state})) == [
-        {"hard": True, "html": []}]
+        {"t": "hard", "html": []}]
     first = lines(await client.get("/checkout", headers={"Panes-State": state}))[0]
-    assert first["patches"] == ["children/children"]  # the same root layout: soft
+    assert first["swap"] == ["children/children"]  # the same root layout: soft
 
 
 async def test_soft_navigation_inside_a_mount(tmp_path, client_for):
@@ -298,4 +307,4 @@ async def test_soft_navigation_inside_a_mount(tmp_path, client_for):
     runtime = re.search(r'src="(/ui/_panes/[^"]+)"', html).group(1)
     assert (await client.get(runtime)).status_code == 200
     first = lines(await client.get("/ui/x", headers={"Panes-State": state_of(html)}))[0]
-    assert first["patches"] == ["children"] and visible(first["html"][0]) == "x"
+    assert first["swap"] == ["children"] and visible(first["html"][0]) == "x"

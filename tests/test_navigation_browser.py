@@ -35,7 +35,7 @@ from htpy import a, div, nav
 def layout(children):
     return div("#tabs")[
         nav[[a(f"#t{n}", href=f"/t/{n}")[f"tab {n}"] for n in range(1, 6)],
-            a("#t-slow", href="/slow")["slow"]],
+            a("#t-slow", href="/slow", data_panes_prefetch="false")["slow"]],
         children,
     ]
 """

@@ -1,17 +1,22 @@
-"""The ASGI application: a request in, a matched plan rendered, a response out.
+"""The ASGI application: request in → parse → resolve → render → respond.
 
 Three kinds of request reach a page URL: a hard load (a document), a soft navigation from the
-client runtime (``Panes-State`` holds what the browser shows: only what changes is rendered),
-and a restore (``Panes-Target`` and ``Panes-Regions``: some regions rendered again from the
-URLs that activated them, for refresh(), back/forward without a cache, and ``RESTORE``).
+client runtime (its ``Panes-State`` header holds what the browser shows), and a restore
+(``Panes-Target`` and ``Panes-Regions``: some regions rendered again from the URLs that
+activated them, for ``refresh()``, back/forward without a cache, and ``RESTORE``). What each
+renders is decided by :mod:`panes.resolve`; this module only reads the request and writes the
+response.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import inspect
 import logging
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -20,40 +25,39 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from . import client
+from . import client, protocol
 from .check import analyze
 from .errors import AppDirError, BadRequest, NotFound, Redirect
 from .html import builtin_not_found, document, ensure_doctype, error_document
-from .intercept import find
-from .loader import action_key
-from .match import Matcher, split_path
-from .navigation import (
-    Patch,
-    Source,
-    State,
-    Trail,
-    collapse,
-    decode,
-    delta,
-    diff,
-    encode,
-    identity,
-    join,
-    region_identity,
-    regions_under,
-    replace_regions,
-    root_entry,
+from .loader import function_key
+from .match import split_path
+from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
+from .render import Renderer, gather
+from .resolve import (
+    Resolution,
+    RouteModel,
+    children_leaf,
+    document_layout,
+    not_found_document,
+    resolve_load,
+    resolve_navigation,
+    resolve_restore,
 )
-from .plan import Branch, Leaf, Outcome
-from .render import Place, Renderer, gather
-from .routes import not_found_plan
-from .stream import NAVIGATION, NavigationStream, StreamedDocument, record
-from .tree import CHILDREN
+from .state import Source, State, replace_regions
+from .stream import NavigationStream, StreamedDocument
 
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
 SECRET_ENV = "PANES_SECRET"
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """The state the browser sent (as a record and as the object it holds), for updates."""
+
+    state: State
+    wire: dict[str, Any]
 
 
 class App:
@@ -69,8 +73,6 @@ class App:
         self.app_dir = Path(app_dir).resolve()
         self.dev = dev
         self.slot_timeout = slot_timeout
-        secret = secret or os.environ.get(SECRET_ENV) or secrets.token_hex(32)
-        self.secret = secret.encode() if isinstance(secret, str) else secret
         analysis = analyze(self.app_dir)
         if analysis.errors:
             raise AppDirError(analysis.errors)
@@ -81,8 +83,9 @@ class App:
         self.routes = analysis.routes
         self.functions = analysis.loaded.functions
         self.interceptions = analysis.interceptions
-        self.matcher = Matcher(self.routes)
-        self.not_found_plan = not_found_plan(self.root)
+        settings = {file: fn.constants for file, fn in self.functions.items() if fn.constants}
+        self.model = RouteModel.build(self.root, self.routes, self.interceptions, settings)
+        self.key = _state_key(secret, self.root)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -111,59 +114,86 @@ class App:
             # /settings/ is /settings, as in Next.js; the path is kept on this site and mount.
             location = quote(request.scope.get("root_path", "")) + quote(raw[:-1], safe=_SAFE)
             return RedirectResponse(location + (f"?{query}" if query else ""), 308)
-        url = raw.decode("latin-1") + (f"?{query}" if query else "")
-        src = Source(url, segments, query)
+        src = Source(raw.decode("latin-1") + (f"?{query}" if query else ""), segments, query)
         if request.method == "POST":
             return await self.act(request, src)
         try:
-            if "panes-target" in request.headers:
-                return await self.restore(request, src)
-            if "panes-state" in request.headers:
-                return await self.navigate(request, src)
+            resolution, shown = self.resolve(request, src)
+        except StaleState:
+            return _answer(Hard())
         except BadRequest as exc:
             return PlainTextResponse(f"Bad request: {exc}", 400)
-        found = self.matcher.match(segments)
-        if found is None:
-            return await self.render(request, self.not_found_plan, src, status=404)
-        return await self.render(request, found.plan, src)
+        if resolution.hard:
+            return _answer(Hard())
+        if shown is None:
+            return await self.document(request, resolution)
+        return await self.patch(request, resolution, shown)
 
-    # -- hard loads -------------------------------------------------------------------------
+    def resolve(self, request: Request, src: Source) -> tuple[Resolution, _Shown | None]:
+        """What the request renders, and the state the browser sent with it (if any)."""
+        headers = request.headers
+        if protocol.TARGET_HEADER in headers:
+            current = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
+            target = self._decode(request, headers[protocol.TARGET_HEADER]).state
+            wanted = [unquote(r) for r in headers.get(protocol.REGIONS_HEADER, "").split(",")
+                      if r]
+            return resolve_restore(self.model, current.state, target, wanted), current
+        if protocol.STATE_HEADER in headers:
+            old = self._decode(request, headers[protocol.STATE_HEADER])
+            return resolve_navigation(self.model, old.state, src.url), old
+        return resolve_load(self.model, src), None
 
-    async def render(self, request: Request, plan: Branch, src: Source,
-                     status: int = 200) -> Response:
+    def _binding(self, request: Request) -> str:
+        headers = request.headers
+        return protocol.binding(headers.get("cookie", ""), headers.get("authorization", ""),
+                                self.key)
+
+    def _decode(self, request: Request, text: str) -> _Shown:
+        return _Shown(*protocol.read(text, self.key, self._binding(request)))
+
+    def _renderer(self, request: Request, resolution: Resolution) -> Renderer:
+        return Renderer(self.functions, request, resolution, slot_timeout=self.slot_timeout,
+                        dev=self.dev)
+
+    # -- documents --------------------------------------------------------------------------
+
+    async def document(self, request: Request, resolution: Resolution) -> Response:
         """Render before the first byte (see :mod:`panes.render`), then stream what is left."""
-        renderer = self._renderer(request, src)
+        renderer = self._renderer(request, resolution)
+        top = resolution.renders[0]
         try:
-            body = await renderer.branch(plan, renderer.place())
+            body = await renderer.render(top)
         except Redirect as exc:
             renderer.close()
             return RedirectResponse(exc.url, exc.status)
         except NotFound:
             renderer.close()
-            if plan is self.not_found_plan:
+            if resolution.status == 404:
                 return HTMLResponse(self._document(builtin_not_found()), 404)
-            return await self.render(request, self.not_found_plan, src, status=404)
+            return await self.document(request, not_found_document(self.model, top.src))
         except Exception as exc:
             renderer.close()
             logger.exception("error rendering %s", request.scope.get("path"))
             return HTMLResponse(
                 error_document(500, "Internal Server Error", exc if self.dev else None), 500
             )
-        status = status if renderer.status == 200 else renderer.status
+        status = resolution.status if renderer.status == 200 else renderer.status
         html = self._document(body)
         cut = html.rfind("</body>")
         head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
-        renderer.regions.setdefault("", root_entry(plan, src))
-        root = _document_layout(plan)
+        root = document_layout(top.outcome)  # type: ignore[arg-type]
+        root_path = request.scope.get("root_path", "")
+        binding = self._binding(request)
 
-        def finish() -> str:
-            state = encode(State(src.url, renderer.regions, root), self.secret)
-            return client.tags(state, request.scope.get("root_path", "")) + tail
+        def state() -> str:
+            return protocol.encode(State(top.src.url, renderer.shown, root), self.key, binding)
 
+        response: Response
         if renderer.streaming:
-            response: Response = StreamedDocument(renderer, head, finish, status)
+            response = StreamedDocument(renderer, head + client.runtime_tag(root_path, False),
+                                        lambda: client.state_tag(state()) + tail, status)
         else:
-            response = HTMLResponse(head + finish(), status)
+            response = HTMLResponse(head + client.tags(state(), root_path) + tail, status)
         response.headers["vary"] = "Panes-State"  # the same URL answers soft navigations too
         return response
 
@@ -174,18 +204,56 @@ class App:
             return ensure_doctype(body)
         return document(body)
 
-    def _renderer(self, request: Request, src: Source, **options: Any) -> Renderer:
-        return Renderer(self.functions, request, src, slot_timeout=self.slot_timeout,
-                        dev=self.dev, **options)
+    # -- soft navigations and restores ------------------------------------------------------
+
+    async def patch(self, request: Request, resolution: Resolution, shown: _Shown) -> Response:
+        """Render the resolution's regions; the browser gets them in one patch record, then the
+        fills, then the regions placed inside the fills."""
+        renderer = self._renderer(request, resolution)
+
+        async def one(item: Any) -> str:
+            html = await renderer.render(item)
+            return self._document(html) if item.parent is None else html
+
+        try:
+            rendered = await gather(*(one(r) for r in resolution.renders))
+        except Redirect as exc:
+            renderer.close()
+            return _answer(RedirectRecord(exc.url))
+        except Exception:
+            renderer.close()
+            logger.exception("error in a soft navigation to %s: loading it in full",
+                             resolution.url)
+            return _answer(Hard())
+        binding = self._binding(request)
+        regions = [r.region for r in resolution.renders]
+
+        def wire() -> dict[str, Any]:
+            new = replace_regions(shown.state, resolution.url, regions, renderer.shown,
+                                  resolution.base)
+            return protocol.to_json(new, self.key, binding)
+
+        provisional = wire()
+        first = Patch(tuple(regions), tuple(rendered), resolution.url,
+                      protocol.state_update(shown.wire, provisional), resolution.push)
+        if not renderer.streaming:
+            return _answer(first)
+
+        def finish() -> str:  # regions placed inside streamed content join the state
+            return protocol.frame(StateRecord(protocol.state_update(provisional, wire())))
+
+        return NavigationStream(renderer, protocol.frame(first), finish)
 
     # -- form posts -------------------------------------------------------------------------
 
     async def act(self, request: Request, src: Source) -> Response:
         """A form posted to a page's URL runs the page's ``action()``, then sends the browser
         on (303, Post/Redirect/Get): where ``redirect()`` says, else back to the same URL."""
-        found = self.matcher.match(src.segments)
-        page = _children_page(found.plan) if found else None
-        action = self.functions.get(action_key(page.file)) if page and page.file else None
+        found = self.model.matcher.match(src.segments)
+        page = children_leaf(found.plan) if found else None
+        action = None
+        if page is not None and page.kind == "page" and page.file:
+            action = self.functions.get(function_key(page.file, "action"))
         if page is None or action is None:
             return _not_allowed()
         if not _same_origin(request):
@@ -200,149 +268,28 @@ class App:
         except Redirect as exc:
             location = exc.url
         except NotFound:
-            return await self.render(request, self.not_found_plan, src, status=404)
+            return await self.document(request, not_found_document(self.model, src))
         except Exception as exc:
             logger.exception("error in the action of %s", page.file)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", exc if self.dev else None), 500
             )
-        if "panes-state" in request.headers:  # the runtime posted it: it navigates softly
-            return _answer(record({"redirect": location}))
+        if protocol.STATE_HEADER in request.headers:  # the runtime posted it: navigate softly
+            return _answer(RedirectRecord(location))
         return RedirectResponse(location, 303)
 
-    # -- soft navigations -------------------------------------------------------------------
 
-    async def navigate(self, request: Request, src: Source) -> Response:
-        """Render only the regions that change between what the browser shows and ``src``.
-
-        A soft navigation is where interception happens: from the page the user is on (the
-        background, which stays the reference while an intercepted page shows), to a URL that
-        an interception route intercepts.
-        """
-        old = decode(request.headers["panes-state"], self.secret)
-        resolved = self._plan_for(src.url, via=old.background)
-        if resolved is None or _document_layout(resolved[0]) != old.root:
-            return _hard()  # a 404, or another root layout: a full page load
-        plan, src = resolved
-        changes = diff(plan, src, old, self._sticky)
-        renderer = self._renderer(request, src, old=old, kept=changes.kept)
-        return await self._patch(renderer, changes.patches, old, src.url, plan, src.via)
-
-    def _plan_for(self, url: str, via: str | None = None) -> tuple[Branch, Source] | None:
-        """The plan for ``url`` and where its arguments come from; with ``via`` (the page the
-        user is on), the interception route's plan when one intercepts ``url`` from there."""
-        path, _, query = url.partition("?")
-        try:
-            segments = split_path(path.encode("latin-1"))
-            background = split_path(via.partition("?")[0].encode("latin-1")) if via else None
-        except (BadRequest, UnicodeEncodeError):
-            return None
-        if background is not None:
-            item = find(self.interceptions, segments, background)
-            if item is not None:
-                return item.plan, Source(url, item.segments(segments, background), query, via)
-        found = self.matcher.match(segments)
-        return None if found is None else (found.plan, Source(url, segments, query))
-
-    def _sticky(self, leaf: Leaf) -> bool:
-        return leaf.file is None or self.functions[leaf.file].sticky
-
-    async def _patch(self, renderer: Renderer, patches: tuple[Patch, ...] | list[Patch],
-                     old: State, url: str, plan: Branch | None,
-                     base: str | None = None) -> Response:
-        """Render each patch; the browser gets them, then the fills, then the final state."""
-        async def one(patch: Patch) -> str:
-            if patch.region == "" and plan is not None:  # the document's own layout
-                return self._document(await renderer.branch(plan, renderer.place()))
-            assert patch.parent is not None
-            override = renderer.overrides.get(patch.region)
-            src = override[1] if override is not None else renderer.src
-            at = Place(patch.region, (*patch.trail, (patch.parent, patch.region)), src)
-            return await renderer.slot(patch.parent, patch.outcome, at, wrap=False)
-
-        try:
-            rendered = await gather(*(one(p) for p in patches)) if patches else []
-        except Redirect as exc:
-            renderer.close()
-            return _answer(record({"redirect": exc.url}))
-        except Exception:
-            renderer.close()
-            logger.exception("error in a soft navigation to %s: loading it in full", url)
-            return _hard()
-        regions = [p.region for p in patches]
-        provisional = replace_regions(old, url, regions, renderer.regions, base)
-        changes = delta(old, provisional, self.secret, url)
-        first = record({"url": url, "patches": regions, **changes}, *rendered)
-        if not renderer.streaming:
-            return _answer(first)
-
-        def finish() -> str:  # regions placed inside streamed content join the state
-            final = replace_regions(old, url, regions, renderer.regions, base)
-            return record(delta(provisional, final, self.secret))
-
-        return NavigationStream(renderer, first, finish)
-
-    # -- restores ---------------------------------------------------------------------------
-
-    async def restore(self, request: Request, src: Source) -> Response:
-        """Render regions again from the URLs that activated them, as the target state says."""
-        current = decode(request.headers.get("panes-state", ""), self.secret)
-        target = decode(request.headers["panes-target"], self.secret)
-        wanted = [unquote(r) for r in request.headers.get("panes-regions", "").split(",") if r]
-        patches: list[Patch] = []
-        overrides: dict[str, tuple[Outcome, Source]] = {}
-        for rid in wanted:
-            if rid not in target.regions or not rid:
-                raise BadRequest(f"no region {rid!r} in the target state")
-            found = self._resolve(rid, target)
-            if found is None:
-                return _hard()
-            parent, outcome, trail, where = found
-            patches.append(Patch(rid, parent, outcome, trail))
-            overrides[rid] = (outcome, where)
-            for inner in regions_under(target.regions, rid):
-                entry = target.regions[inner]
-                if entry.url != target.regions[rid].url:
-                    nested = self._resolve(inner, target)
-                    if nested is not None:
-                        overrides[inner] = (nested[1], nested[3])
-        renderer = self._renderer(request, src, overrides=overrides)
-        return await self._patch(renderer, patches, current, current.url, None, current.base)
-
-    def _resolve(self, rid: str, target: State) -> tuple[Branch, Outcome, Trail, Source] | None:
-        """The outcome at region ``rid`` for the URL that activated it (through the same
-        interception, if one did), if it is still what the target state says: the same
-        identity, inside the same layouts."""
-        entry = target.regions[rid]
-        resolved = self._plan_for(entry.url, entry.via)
-        if resolved is None:
-            return None
-        branch, where = resolved
-        trail: Trail = ()
-        keys = rid.split("/")
-        prefix = ""
-        for key in keys[:-1]:
-            prefix = join(prefix, key)
-            step = branch.slots.get(key)
-            head = None if step is None else collapse(step)[1]
-            above = target.regions.get(prefix)
-            if not isinstance(head, Branch) or above is None \
-                    or above.key != identity(head, where):
-                return None
-            trail = (*trail, (branch, prefix))
-            branch = head
-        outcome = branch.slots.get(keys[-1])
-        if outcome is None or region_identity(outcome, where) != entry.key:
-            return None
-        return branch, outcome, trail, where
-
-
-def _children_page(plan: Branch) -> Leaf | None:
-    """The page at the end of the children chain: the one whose URL a form posts to."""
-    outcome: Outcome = plan
-    while isinstance(outcome, Branch):
-        outcome = outcome.slots[CHILDREN]
-    return outcome if outcome.kind == "page" else None
+def _state_key(secret: str | bytes | None, root: Any) -> bytes:
+    """The key that signs this app's states: the secret, bound to the app's files, so that a
+    state of one app is never accepted by another that shares the secret."""
+    secret = secret or os.environ.get(SECRET_ENV)
+    if not secret:
+        logger.warning("panes: no %s set: navigation states are valid only in this process "
+                       "(set it when several processes serve the app)", SECRET_ENV)
+        secret = secrets.token_hex(32)
+    raw = secret.encode() if isinstance(secret, str) else secret
+    files = "\n".join(sorted(f for node in root.walk() for f in node.files.values()))
+    return hmac.new(raw, b"panes navigation state\x00" + files.encode(), hashlib.sha256).digest()
 
 
 def _same_origin(request: Request) -> bool:
@@ -357,23 +304,9 @@ def _not_allowed() -> Response:
     return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
 
 
-def _document_layout(plan: Branch) -> str | None:
-    """The layout that renders the document: the first one down the children chain."""
-    outcome: Outcome = plan
-    while isinstance(outcome, Branch):
-        layout = outcome.node.file("layout")
-        if layout is not None:
-            return layout
-        outcome = outcome.slots[CHILDREN]
-    return None
-
-
-def _answer(body: str) -> Response:
-    return Response(body, 200, media_type=NAVIGATION, headers={"cache-control": "no-store"})
-
-
-def _hard() -> Response:
-    return _answer(record({"hard": True}))
+def _answer(record: protocol.Record) -> Response:
+    return Response(protocol.frame(record), 200, media_type=protocol.MEDIA_TYPE,
+                    headers={"cache-control": "no-store"})
 
 
 _SAFE = "/%:@!$&'()*+,;=-._~"
@@ -409,4 +342,3 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-

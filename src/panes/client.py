@@ -1,12 +1,14 @@
 """The client runtime: one dependency-free script, served at a content-hashed URL.
 
-``static/panes.js`` is written to be read; it is served without its comment lines and
-indentation (nothing else changes), which is what its size budget counts.
+``static/panes.js`` is written to be read; it is served without its comments (whole lines, and
+those that follow code after `` // ``) and indentation, nothing else changed: that is what its
+size budget (:data:`BUDGET`, gzipped) counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -14,12 +16,14 @@ from markupsafe import escape
 from starlette.responses import PlainTextResponse, Response
 
 PREFIX = b"/_panes/"
+BUDGET = 5120  # bytes, gzipped as served: README's "Client runtime" says the same
+_TRAILING_COMMENT = re.compile(r"\s+// .*$")
 
 
 @cache
 def source() -> bytes:
     text = files("panes").joinpath("static/panes.js").read_text()
-    lines = (line.strip() for line in text.splitlines())
+    lines = (_TRAILING_COMMENT.sub("", line.strip()) for line in text.splitlines())
     return "\n".join(line for line in lines if line and not line.startswith("//")).encode()
 
 
@@ -29,11 +33,21 @@ def path() -> str:
     return f"/_panes/panes.{digest}.js"
 
 
+def runtime_tag(root_path: str = "", defer: bool = True) -> str:
+    """The runtime's script tag. A streamed document loads it before its first fill (the fills
+    use its swapper); it starts once the document, with its state, is complete."""
+    return (f'<script src="{escape(root_path)}{path()}" data-root="{escape(root_path)}"'
+            f'{" defer" if defer else ""}></script>')
+
+
+def state_tag(state: str) -> str:
+    """The navigation state (JSON made safe inside ``<script>`` by :func:`protocol.dumps`)."""
+    return f'<script type="application/x-panes-state" id="panes-state">{state}</script>'
+
+
 def tags(state: str, root_path: str = "") -> str:
-    """What panes adds before ``</body>``: the navigation state and the runtime."""
-    return (f'<script type="application/x-panes-state" id="panes-state">{state}</script>'
-            f'<script src="{escape(root_path)}{path()}" data-root="{escape(root_path)}" defer>'
-            "</script>")
+    """What panes adds before ``</body>`` of a document that does not stream."""
+    return state_tag(state) + runtime_tag(root_path)
 
 
 def response(raw_path: bytes) -> Response:

@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from .navigation import Source, segment_value
 from .plan import Branch, Outcome
+from .state import Source, segment_value
 from .tree import CHILDREN
 
 

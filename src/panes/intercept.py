@@ -26,7 +26,6 @@ from .routes import (
     covers,
     pattern_key,
     pattern_path,
-    rank,
     url_segments,
 )
 from .segments import Kind, Segment
@@ -48,6 +47,12 @@ class Interception:
         """How many of the intercepted URL's segments lie above the marker."""
         levels = self.folder.segment.intercept or 0
         return 0 if levels < 0 else len(self.intercepting) - levels
+
+    def applies_from(self, background: Sequence[str]) -> bool:
+        """Whether a soft navigation from ``background`` is intercepted (from the intercepting
+        route and below)."""
+        depth = len(self.intercepting)
+        return len(background) >= depth and matches(self.intercepting, background[:depth])
 
     def segments(self, target: Sequence[str], background: Sequence[str]) -> tuple[str, ...]:
         """The segments this interception's plan binds its parameters to."""
@@ -141,18 +146,3 @@ def matches(pattern: Sequence[Segment], segments: Sequence[str]) -> bool:
         if i >= len(segments) or (seg.kind is Kind.STATIC and segments[i] != seg.value):
             return False
     return len(segments) == len(pattern)
-
-
-def find(interceptions: Sequence[Interception], target: Sequence[str],
-         background: Sequence[str]) -> Interception | None:
-    """The interception of a soft navigation from ``background`` to ``target``, if any: the
-    most specific target pattern first, then the deepest intercepting route."""
-    candidates = [
-        item for item in interceptions
-        if matches(item.intercepted, target)
-        and len(background) >= len(item.intercepting)
-        and matches(item.intercepting, background[:len(item.intercepting)])
-    ]
-    if not candidates:
-        return None
-    return min(candidates, key=lambda i: (rank(i.intercepted), -len(i.intercepting)))

@@ -14,30 +14,19 @@ import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from .errors import Problem
+from .kinds import FILE_KINDS, kind_of
 from .tree import CHILDREN, Node
 
-#: The arguments each kind of file may declare (layouts also get one per slot at their level).
-ARGUMENTS: Mapping[str, frozenset[str]] = {
-    "page": frozenset({"params", "search_params", "request"}),
-    "default": frozenset({"params", "search_params", "request"}),
-    "loading": frozenset({"params", "search_params", "request"}),
-    "not_found": frozenset({"params", "search_params", "request"}),
-    "error": frozenset({"error", "params", "search_params", "request"}),
-    "layout": frozenset({CHILDREN, "params", "request"}),
-    # a page.py may also define action(): what a form posted to its URL does
-    "action": frozenset({"params", "search_params", "request"}),
-}
 
-
-def action_key(page: str) -> str:
-    """Where a page's ``action`` function is kept among the functions."""
-    return f"{page}:action"
+def function_key(file: str, name: str) -> str:
+    """Where a file's extra function (a page's ``action``) is kept among the functions."""
+    return f"{file}:{name}"
 
 
 def slot_argument(key: str) -> str:
@@ -53,8 +42,10 @@ class UserFunction:
     func: Callable[..., Any]
     wants: frozenset[str]
     takes_all: bool = False  # it declared **kwargs
-    sticky: bool = True  # default.py: STICKY = False shows the default on soft navigation too
-    restore: bool = False  # default.py: RESTORE = True shows the last page again after a reload
+    constants: Mapping[str, Any] = field(default_factory=dict)  # as its kind lists them
+
+    def constant(self, name: str) -> Any:
+        return self.constants[name]
 
     def kwargs(self, available: Mapping[str, Any]) -> dict[str, Any]:
         if self.takes_all:
@@ -86,9 +77,9 @@ def load(app_dir: Path, root: Node) -> Loaded:
     problems: list[Problem] = []
     for node in root.walk():
         for kind, rel in node.files.items():
-            allowed = ARGUMENTS[kind]
+            allowed = FILE_KINDS[kind].arguments
             slot_names: dict[str, str] = {}
-            if kind == "layout":
+            if FILE_KINDS[kind].slots:
                 slot_names = {slot_argument(k): k for k in node.slots}
                 allowed = allowed | slot_names.keys()
             try:
@@ -100,21 +91,26 @@ def load(app_dir: Path, root: Node) -> Loaded:
             fn = _function(module, kind, rel, allowed, slot_names, problems)
             if fn is None:
                 continue
-            if kind == "default":
-                fn = replace(fn, sticky=bool(getattr(module, "STICKY", True)),
-                             restore=bool(getattr(module, "RESTORE", False)))
-            if kind == "page" and callable(getattr(module, "action", None)):
-                action = _function(module, "action", rel, ARGUMENTS["action"], {}, problems)
-                if action is not None:
-                    functions[action_key(rel)] = action
+            fn = replace(fn, constants=_constants(module, kind))
+            for extra in FILE_KINDS[kind].extra:
+                if callable(getattr(module, extra, None)):
+                    more = _function(module, extra, rel, kind_of(extra).arguments, {}, problems)
+                    if more is not None:
+                        functions[function_key(rel, extra)] = more
             functions[rel] = fn
-            if kind == "layout":
+            if FILE_KINDS[kind].slots:
                 wanted = set(node.slots) if fn.takes_all else {
                     slot_names[a] for a in fn.wants if a in slot_names}
                 if fn.takes_all or CHILDREN in fn.wants:
                     wanted.add(CHILDREN)
                 declared[rel] = frozenset(wanted)
     return Loaded(functions, tuple(problems), declared)
+
+
+def _constants(module: ModuleType, kind: str) -> dict[str, Any]:
+    """The module constants its kind reads, each of the type of its default."""
+    return {name: type(default)(getattr(module, name, default))
+            for name, default in FILE_KINDS[kind].constants.items()}
 
 
 def _function(module: ModuleType, kind: str, rel: str, allowed: frozenset[str],

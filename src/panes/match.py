@@ -1,24 +1,32 @@
-"""Matching a URL path to a route: a pure function over a segment trie.
+"""Matching a URL path to a route, or to the interception of a soft navigation: a pure
+function over one segment trie.
 
-Static children are tried before the dynamic one, then a catch-all, then an optional catch-all,
-so the first match found is the most specific; the cost follows the URL's depth, not the number
-of routes.
+Pages and interception targets share the trie, and one search order decides specificity for
+both: at each segment a static child is tried before the dynamic one, then a catch-all, then an
+optional catch-all (the order of :data:`panes.segments.RANK`), so the first match found is the
+most specific; the cost follows the URL's depth, not the number of routes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import unquote_to_bytes
 
 from .errors import BadRequest
+from .intercept import Interception
 from .plan import Branch
 from .routes import Route
-from .segments import Kind
+from .segments import RANK, Kind, Segment
 
 MAX_PATH_BYTES = 8 * 1024
 _ESCAPES = re.compile(rb"(?:[^%]|%[0-9A-Fa-f]{2})*")
+#: The kinds that consume the rest of the URL, most specific first.
+_TAILS = sorted((Kind.CATCH_ALL, Kind.OPTIONAL_CATCH_ALL), key=RANK.__getitem__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,58 +40,82 @@ class RouteMatch:
 
 
 @dataclass(slots=True)
+class _Targets:
+    """What one pattern leads to: its route, and the interceptions of it (deepest first)."""
+
+    route: Route | None = None
+    interceptions: list[Interception] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class _Trie:
     static: dict[str, _Trie] = field(default_factory=dict)
     dynamic: _Trie | None = None
-    catch_all: Route | None = None
-    optional: Route | None = None
-    route: Route | None = None
+    tails: dict[Kind, _Targets] = field(default_factory=dict)
+    end: _Targets | None = None
 
 
 class Matcher:
-    """Finds the most specific route for a list of decoded URL segments."""
+    """Finds the most specific route for a list of decoded URL segments, and the most specific
+    interception of a soft navigation."""
 
-    def __init__(self, routes: Sequence[Route]) -> None:
+    def __init__(self, routes: Sequence[Route],
+                 interceptions: Sequence[Interception] = ()) -> None:
         self._root = _Trie()
         for route in routes:
-            self._insert(route)
+            targets = self._targets(route.pattern)
+            targets.route = targets.route or route
+        for item in sorted(interceptions, key=lambda i: -len(i.intercepting)):
+            self._targets(item.intercepted).interceptions.append(item)
 
-    def _insert(self, route: Route) -> None:
+    def _targets(self, pattern: Sequence[Segment]) -> _Targets:
         node = self._root
-        for seg in route.pattern:
+        for seg in pattern:
             if seg.kind is Kind.STATIC:
                 node = node.static.setdefault(seg.value, _Trie())
             elif seg.kind is Kind.DYNAMIC:
                 node.dynamic = node.dynamic or _Trie()
                 node = node.dynamic
-            elif seg.kind is Kind.CATCH_ALL:
-                node.catch_all = node.catch_all or route
-                return
             else:
-                node.optional = node.optional or route
-                return
-        node.route = node.route or route
+                return node.tails.setdefault(seg.kind, _Targets())
+        node.end = node.end or _Targets()
+        return node.end
 
     def match(self, segments: Sequence[str]) -> RouteMatch | None:
         if "" in segments:
             return None  # no folder is named "", and no parameter is empty
-        route = _find(self._root, segments, 0)
+        route = _find(self._root, segments, 0, lambda t: t.route)
         return RouteMatch(route, tuple(segments)) if route else None
 
+    def intercept(self, target: Sequence[str], background: Sequence[str]) -> Interception | None:
+        """The interception of a soft navigation from ``background`` to ``target``, if any: the
+        most specific target pattern first, then the deepest intercepting route."""
+        if "" in target:
+            return None
 
-def _find(node: _Trie, segments: Sequence[str], i: int) -> Route | None:
+        def pick(targets: _Targets) -> Interception | None:
+            return next((i for i in targets.interceptions if i.applies_from(background)), None)
+
+        return _find(self._root, target, 0, pick)
+
+
+def _find(node: _Trie, segments: Sequence[str], i: int,
+          pick: Callable[[_Targets], T | None]) -> T | None:
+    found: T | None = None
     if i == len(segments):
-        return node.route or node.optional
+        if node.end is not None:
+            found = pick(node.end)
+        optional = node.tails.get(Kind.OPTIONAL_CATCH_ALL)
+        return found if found is not None or optional is None else pick(optional)
     child = node.static.get(segments[i])
     if child is not None:
-        found = _find(child, segments, i + 1)
-        if found:
-            return found
-    if node.dynamic is not None:
-        found = _find(node.dynamic, segments, i + 1)
-        if found:
-            return found
-    return node.catch_all or node.optional
+        found = _find(child, segments, i + 1, pick)
+    if found is None and node.dynamic is not None:
+        found = _find(node.dynamic, segments, i + 1, pick)
+    for kind in _TAILS:
+        if found is None and kind in node.tails:
+            found = pick(node.tails[kind])
+    return found
 
 
 def split_path(raw_path: bytes | str) -> tuple[str, ...]:

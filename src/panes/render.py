@@ -36,22 +36,14 @@ from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from .context import LayoutContext, current_layout, segments_below
+from .context import LayoutContext, current_layout
+from .context import segments_below as plan_segments_below
 from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
-from .navigation import (
-    Entry,
-    Source,
-    State,
-    Trail,
-    entry_for,
-    join,
-    regions_under,
-    root_entry,
-    transparent,
-)
 from .plan import Branch, Leaf, Outcome, ParamSpec
+from .resolve import Render, Resolution
+from .state import Entry, Source, Trail, entry_for, join, root_entry, segments_below, transparent
 from .tree import CHILDREN
 
 logger = logging.getLogger("panes")
@@ -120,38 +112,38 @@ class Fill:
 
 
 class Renderer:
-    """Renders one request. Holds the status boundaries may change (404), the fills to
-    stream, and what each region it rendered shows (for the navigation state).
-
-    A soft navigation renders with ``old`` (the browser's state) and ``kept`` (regions the
-    browser keeps: they render as a keep marker); a restore renders some regions from other
-    URLs (``overrides``).
+    """Renders the regions of one request's :class:`~panes.resolve.Resolution`. Holds the
+    status boundaries may change (404), the fills to stream, and ``shown``: what each region it
+    rendered (or kept) shows, from which the navigation state is made.
     """
 
-    def __init__(self, functions: Mapping[str, UserFunction], request: Request, src: Source,
-                 *, stream: bool = True, slot_timeout: float | None = None, dev: bool = False,
-                 old: State | None = None, kept: frozenset[str] = frozenset(),
-                 overrides: Mapping[str, tuple[Outcome, Source]] | None = None) -> None:
+    def __init__(self, functions: Mapping[str, UserFunction], request: Request,
+                 resolution: Resolution, *, stream: bool = True,
+                 slot_timeout: float | None = None, dev: bool = False) -> None:
         self.functions = functions
         self.request = request
-        self.src = src
+        self.resolution = resolution
         self.stream = stream
         self.slot_timeout = slot_timeout
         self.dev = dev
-        self.old = old
-        self.kept = kept
-        self.overrides = overrides or {}
         self.status = 200
-        self.regions: dict[str, Entry] = {}
+        self.shown: dict[str, Entry] = {}
+        self._query = request.scope.get("query_string", b"").decode("latin-1")
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
         self._fills: asyncio.Queue[Fill] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsent = 0
 
-    def place(self) -> Place:
-        """The document's place: where rendering a whole plan starts."""
-        return Place("", (), self.src)
+    async def render(self, item: Render) -> str:
+        """One region of the resolution; the document (``""``) is the whole plan's HTML."""
+        if item.parent is None:
+            assert isinstance(item.outcome, Branch)  # the document is a whole plan
+            html = await self.branch(item.outcome, Place("", (), item.src))
+            self.shown.setdefault("", root_entry(item.outcome, item.src))
+            return html
+        at = Place(item.region, (*item.trail, (item.parent, item.region)), item.src)
+        return await self.slot(item.parent, item.outcome, at, wrap=False)
 
     # -- the tree ---------------------------------------------------------------------------
 
@@ -164,9 +156,9 @@ class Renderer:
             self._next_id += 1
             placeholders[key] = SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001", key)
             src = at.src
-            override = self.overrides.get(join(at.region, key))
-            if override is not None:
-                outcome, src = override
+            inner = self.resolution.inner.get(join(at.region, key))
+            if inner is not None:
+                outcome, src = inner.outcome, inner.src
             renders[slot_id] = _bind(self.slot, branch, outcome, at.slot(branch, key, src))
         layout = branch.node.file("layout")
         if layout is None:
@@ -184,17 +176,17 @@ class Renderer:
             finally:
                 current_layout.reset(token)
             if context.reads:
-                self.regions[at.region] = replace(
-                    self.regions.get(at.region) or root_entry(branch, at.src), reads=context.reads)
+                self.shown[at.region] = replace(
+                    self.shown.get(at.region) or root_entry(branch, at.src), reads=context.reads)
         return await self._fill_placeholders(html, renders)
 
     async def slot(self, branch: Branch, outcome: Outcome, at: Place, wrap: bool = True) -> str:
         """One slot of ``branch`` in its region, inside the folder's boundaries."""
-        if at.region in self.kept and self.old is not None:
-            for rid in (at.region, *regions_under(self.old.regions, at.region)):
-                self.regions[rid] = self.old.regions[rid]
+        kept = self.resolution.keep.get(at.region)
+        if kept is not None:
+            self.shown.update(kept)
             return region(at.region, KEEP)
-        self.regions[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
+        self.shown[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
         loading = branch.node.file("loading")
         if loading is not None and self.stream:
             html = to_html(await self.call(loading, self._available(branch.params, at.src)))
@@ -324,7 +316,7 @@ class Renderer:
     def _available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
         available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request}
         if not layout:
-            available["search_params"] = (self.request.query_params if src is self.src
+            available["search_params"] = (self.request.query_params if src.query == self._query
                                           else QueryParams(src.query))
         return available
 
@@ -332,10 +324,10 @@ class Renderer:
         """What ``selected_layout_segments`` reads: the plan, or what the browser keeps."""
 
         def lookup(key: str) -> list[str]:
-            rid = join(at.region, key)
-            if self.old is not None and rid in self.kept:
-                return self.old.segments_below(rid)
-            return segments_below(branch.slots[key], at.src.segments)
+            kept = self.resolution.keep.get(join(at.region, key))
+            if kept is not None:
+                return segments_below(kept, join(at.region, key))
+            return plan_segments_below(branch.slots[key], at.src.segments)
 
         return lookup
 
@@ -343,7 +335,7 @@ class Renderer:
         key = key_region.rsplit("/", 1)[-1]
         holder = branch.node if key == CHILDREN else branch.node.slots.get(key)
         default = holder.file("default") if holder is not None else None
-        return default is not None and self.functions[default].restore
+        return default is not None and bool(self.functions[default].constant("RESTORE"))
 
     async def _fill_placeholders(self, html: str,
                                  renders: Mapping[int, Callable[[], Awaitable[str]]]) -> str:

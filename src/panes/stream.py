@@ -1,9 +1,10 @@
 """The one seam between rendering and serving: rendered text sent as ASGI messages.
 
-A document goes out up to ``</body>`` in the first flush; each fill follows as it finishes, as
-visible HTML plus an inline script that moves it into its region (so without JavaScript the
-content still ends up readable, at the end of the page); the closing part goes last. A soft
-navigation streams the same way, as lines of JSON. While a response streams, it watches for the
+A document goes out up to ``</body>`` in the first flush (with the runtime, whose swapper the
+fills use); each fill follows as it finishes, as visible HTML plus an inline script that moves
+it into its region (so without JavaScript the content still ends up readable, at the end of the
+page); the closing part goes last. A soft navigation streams the same way, as records
+(:mod:`panes.protocol`). While a response streams, it watches for the
 client leaving and then cancels the work still running.
 """
 
@@ -11,54 +12,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 from markupsafe import escape
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from .render import Fill, Renderer
-
-#: Defined once before the first fill: moves a fill's content into its region's markers.
-FILL_SCRIPT = (
-    "<script>function __panesFill(s){var d=s.previousSibling,id=d.getAttribute('data-panes-fill'),"
-    "w=document.createTreeWalker(document,128),a,b,n;while(n=w.nextNode()){"
-    "if(n.data=='panes:'+id)a=n;else if(a&&n.data=='/panes:'+id){b=n;break}}"
-    "if(a&&b){while(a.nextSibling!==b)a.nextSibling.remove();"
-    "while(d.firstChild)b.parentNode.insertBefore(d.firstChild,b)}"
-    "d.remove();s.remove();document.dispatchEvent(new CustomEvent('panes:fill',{detail:id}))}"
-    "</script>"
-)
-
-NAVIGATION = "application/x-panes-navigation"
+from . import protocol
+from .protocol import MEDIA_TYPE, Fill, RedirectRecord
+from .render import Fill as Rendered
+from .render import Renderer
 
 
-def fill_chunk(fill: Fill) -> str:
+def fill_chunk(fill: Rendered) -> str:
+    """A fill inside a streamed document: visible where it lands without JavaScript, moved into
+    its region by the runtime's own swapper (loaded before the first fill)."""
     if fill.redirect is not None:
-        script = json.dumps(fill.redirect).replace("</", "<\\/")
         return (f'<meta http-equiv="refresh" content="0;url={escape(fill.redirect)}">'
-                f"<script>location.replace({script})</script>")
+                f"<script>location.replace({protocol.dumps(fill.redirect)})</script>")
     return (f'<div data-panes-fill="{escape(fill.target)}">{fill.html}</div>'
-            "<script>__panesFill(document.currentScript)</script>")
+            "<script>panes.fill(document.currentScript)</script>")
 
 
-def record(head: dict[str, Any], *html: str) -> str:
-    """One record of a navigation answer: a JSON line, then the HTML it announces, raw.
-
-    ``n`` gives each HTML part's length in UTF-16 code units (a JavaScript string's length),
-    so HTML travels without escaping and the browser cuts it out while the answer streams.
-    """
-    if html:
-        head = {**head, "n": [len(h.encode("utf-16-le")) // 2 for h in html]}
-    return json.dumps(head, separators=(",", ":")) + "\n" + "".join(html)
-
-
-def fill_record(fill: Fill) -> str:
+def fill_record(fill: Rendered) -> str:
     if fill.redirect is not None:
-        return record({"redirect": fill.redirect})
-    return record({"fill": fill.target}, fill.html)
+        return protocol.frame(RedirectRecord(fill.redirect))
+    return protocol.frame(Fill(fill.target, fill.html))
 
 
 class _Streamed(Response):
@@ -111,7 +90,7 @@ class StreamedDocument(_Streamed):
         self.finish = finish
 
     async def chunks(self) -> AsyncIterator[str]:
-        yield self.head + FILL_SCRIPT
+        yield self.head
         async for fill in self.renderer.fills():
             yield fill_chunk(fill)
             fill.flushed.set()
@@ -119,11 +98,11 @@ class StreamedDocument(_Streamed):
 
 
 class NavigationStream(_Streamed):
-    """A soft navigation: the first record holds the patches, fills follow, then the state
-    gains the regions placed inside them (``finish``)."""
+    """A soft navigation: the first record holds the patch, fills follow, then a state record
+    adds the regions placed inside them (``finish``)."""
 
     def __init__(self, renderer: Renderer, first: str, finish: Callable[[], str]) -> None:
-        super().__init__(renderer, 200, NAVIGATION)
+        super().__init__(renderer, 200, MEDIA_TYPE)
         self.first = first
         self.finish = finish
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .check import Analysis, declared_leaves
-from .intercept import find
 from .match import Matcher, split_path
 from .plan import Leaf
 from .routes import pattern_path
@@ -64,7 +63,7 @@ def explain_url(analysis: Analysis, url: str, origin: str | None = None) -> str:
     segments = split_path(path)
     if origin is not None:
         background = split_path(_path(origin))
-        item = find(analysis.interceptions, segments, background)
+        item = Matcher(analysis.routes, analysis.interceptions).intercept(segments, background)
         if item is None:
             return (f"{path} from {_path(origin)}: not intercepted; a soft navigation renders "
                     "what a hard load does, and slots without a match keep what they show\n"

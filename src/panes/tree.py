@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from .kinds import CHILDREN, FILE_KINDS
 from .segments import Segment
 
-#: The special files, each defining one function of the same name.
-FILE_KINDS = ("page", "layout", "default", "loading", "error", "not_found")
-
-CHILDREN = "children"
+__all__ = ["CHILDREN", "FILE_KINDS", "Node"]
 
 
 def _empty() -> Mapping[str, Any]:

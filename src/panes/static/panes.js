@@ -1,49 +1,46 @@
 // panes client runtime: soft navigation between server-rendered slots.
 //
 // The server marks every slot it placed with comments, <!--panes:ID--> ... <!--/panes:ID-->,
-// and sends a signed state saying what each region shows. A soft navigation sends that state
-// back; the answer (records: a JSON line, then raw HTML) holds only the regions that change,
-// then their streamed fills, then the final state. Everything else on the page keeps its DOM.
+// and sends a signed state (JSON, see protocol.py) saying what each region shows. A soft
+// navigation sends the state back; the answer is a list of records, each a JSON line naming its
+// kind ("t"), then the raw HTML it announces. Only the regions that change are swapped; every
+// other part of the page keeps its DOM.
 (function () {
   "use strict";
   var ANSWER = "application/x-panes-navigation";
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
-  var state = document.getElementById("panes-state").textContent;
-  var entry = { id: newId(), state: state, scroll: 0 }; // this history entry
+  var state, entry; // the state the browser holds; this history entry
   var cache = {}; // history entry id -> { region id -> DocumentFragment it showed }
   var prefetched = {}; // url -> feed, made for the current state only
-  var navigation = 0; // the latest navigation; older ones stop applying
+  var current = null; // the navigation under way: a newer one aborts it
+  var index = {}; // region id -> { start, end } comment nodes
 
   function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
-  // The state (see navigation.py): "sig.version|url|root|id,key,url,flags,segment,reads,via;...|base"
-  function fields(s) { return s.slice(s.indexOf(".") + 1).split("|"); }
-  function docUrl(s) { return decodeURIComponent(fields(s)[1]); }
-  function regions(s) {
-    var out = {};
-    fields(s)[3].split(";").forEach(function (item) {
-      var f = item.split(",");
-      if (f.length > 5) {
-        out[decodeURIComponent(f[0])] = { k: f[1], u: decodeURIComponent(f[2]), l: f[3].indexOf("l") >= 0,
-          R: f[3].indexOf("R") >= 0, r: f[5] };
-      }
+  function url(id) { return state.urls[id]; }
+  function header(s) { // the state as an ASCII header value
+    return JSON.stringify(s).replace(/[^ -~]/g, function (c) {
+      return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
     });
-    return out;
   }
 
   // -- regions in the DOM ------------------------------------------------------------------
 
-  function markers(within) {
-    var found = {}, walker = document.createTreeWalker(within || document, 128), node;
+  function indexMarkers(within) { // record the region markers inside a subtree
+    var walker = document.createTreeWalker(within, 128), node;
     while ((node = walker.nextNode())) {
-      var data = node.data;
-      if (data.lastIndexOf("panes:", 0) === 0 && data !== "panes:keep") {
-        (found[data.slice(6)] = found[data.slice(6)] || {}).start = node;
-      } else if (data.lastIndexOf("/panes:", 0) === 0) {
-        (found[data.slice(7)] = found[data.slice(7)] || {}).end = node;
-      }
+      var m = /^(\/?)panes:(.*)$/.exec(node.data);
+      if (m && node.data !== "panes:keep") (index[m[2]] = index[m[2]] || {})[m[1] ? "end" : "start"] = node;
     }
-    return found;
+  }
+
+  function find(id) {
+    var r = index[id];
+    if (!r || !r.start || !r.start.isConnected || !r.end || !r.end.isConnected) {
+      indexMarkers(document); // markers moved by something else than panes: look again
+      r = index[id];
+    }
+    return r && r.start && r.start.isConnected && r.end ? r : null;
   }
 
   function detach(region) { // the region's content, taken out into a fragment
@@ -73,21 +70,22 @@
   function keeps(content) {
     // A region of new content holding just <!--panes:keep--> takes the DOM that region has on
     // the page, and leaves the marker there instead: swapping back later is the same move.
-    var live = markers(), fresh = markers(content);
-    Object.keys(fresh).forEach(function (id) {
-      var keep = fresh[id].start && fresh[id].start.nextSibling;
-      if (keep && keep.nodeType === 8 && keep.data === "panes:keep" && live[id] && live[id].end) {
-        var moved = detach(live[id]);
-        live[id].end.parentNode.insertBefore(keep, live[id].end);
-        fresh[id].end.parentNode.insertBefore(moved, fresh[id].end);
-      }
+    var walker = document.createTreeWalker(content, 128), node, found = [];
+    while ((node = walker.nextNode())) if (node.data === "panes:keep") found.push(node);
+    found.forEach(function (keep) {
+      var end = keep.nextSibling, live = keep.previousSibling && find(keep.previousSibling.data.slice(6));
+      if (!live || !end) return;
+      var moved = detach(live);
+      live.end.parentNode.insertBefore(keep, live.end);
+      end.parentNode.insertBefore(moved, end);
     });
   }
 
-  function put(id, content, leftId) {
+  function swap(id, content, leftId) {
     // Put content into region id ("" is the whole body); what it showed is kept for Back.
     var previous, first = content.firstElementChild || content.firstChild;
     keeps(content);
+    indexMarkers(content);
     if (id === "") {
       previous = document.createDocumentFragment();
       Array.prototype.slice.call(document.body.childNodes).forEach(function (n) {
@@ -95,13 +93,22 @@
       });
       document.body.insertBefore(content, document.body.firstChild);
     } else {
-      var here = markers()[id];
-      if (!here || !here.end) return null;
+      var here = find(id);
+      if (!here) return null;
       previous = detach(here);
       here.end.parentNode.insertBefore(content, here.end);
     }
     if (leftId) (cache[leftId] = cache[leftId] || {})[id] = previous;
     return first;
+  }
+
+  function fill(tag) { // a streamed document's fill: its content moves into its region
+    var box = tag.previousSibling, content = document.createDocumentFragment();
+    while (box.firstChild) content.appendChild(box.firstChild);
+    swap(box.getAttribute("data-panes-fill"), content);
+    box.remove();
+    tag.remove();
+    if (state) links();
   }
 
   function parseDocument(html) { // the document's own layout changed: its new body
@@ -115,13 +122,15 @@
 
   // -- talking to the server ---------------------------------------------------------------
 
-  function feed(url, headers) {
+  function feed(href, headers) {
     // The answer's records, readable while they arrive: a JSON line, then n[i] characters of
-    // HTML for each part it announces.
-    var f = { records: [], done: false, failed: false, wake: null };
+    // HTML for each part it announces. abort() stops the download.
+    var f = { records: [], done: false, failed: false, wake: null, abort: null };
+    var control = new AbortController();
+    f.abort = function () { control.abort(); };
     function wake() { if (f.wake) { var w = f.wake; f.wake = null; w(); } }
-    headers["Panes-State"] = state;
-    fetch(url, { headers: headers, credentials: "same-origin" }).then(function (res) {
+    headers["Panes-State"] = header(state);
+    fetch(href, { headers: headers, credentials: "same-origin", signal: control.signal }).then(function (res) {
       if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw 0;
       var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
       function cut() {
@@ -150,26 +159,15 @@
     return f;
   }
 
-  function rebuild(delta) { // the signed state after a change (see navigation.delta)
-    var f = fields(state), items = {};
-    function add(list) {
-      list.split(";").forEach(function (item) { if (item) items[item.slice(0, item.indexOf(","))] = item; });
-    }
-    add(f[3]);
-    (delta.drop || []).forEach(function (id) { delete items[id]; });
-    add(delta.add);
-    var su = "su" in delta ? delta.su : "url" in delta ? delta.url : f[1];
-    var body = [f[0], su, f[2], Object.keys(items).sort().map(function (id) { return items[id]; }).join(";"),
-      delta.sb || ""];
-    return delta.sig + "." + body.join("|");
-  }
-
-  function each(f, apply) { // apply every line in order; resolves when the answer is complete
+  function each(f, handlers) { // each record to the handler named by its kind, in order
     var i = 0;
     return new Promise(function (resolve, reject) {
       (function next() {
         try {
-          while (i < f.records.length) if (apply(f.records[i++]) === false) return resolve();
+          while (i < f.records.length) {
+            var record = f.records[i++];
+            if (handlers[record.t](record) === false) return resolve();
+          }
         } catch (e) { return reject(e); }
         if (f.done) return f.failed ? reject(new Error("navigation failed")) : resolve();
         f.wake = next;
@@ -177,69 +175,81 @@
     });
   }
 
-  function hard(url, mode) { mode === "replace" ? location.replace(url) : location.assign(url); }
+  function update(record) { // the state after a record's update (protocol.merge)
+    var next = Object.assign({}, state, record.state);
+    next.regions = Object.assign({}, state.regions);
+    (record.drop || []).forEach(function (id) { delete next.regions[id]; });
+    Object.assign(next.regions, record.regions);
+    Object.keys(next).forEach(function (k) { if (next[k] === null) delete next[k]; });
+    return next;
+  }
+
+  function hard(href, mode) { mode === "replace" ? location.replace(href) : location.assign(href); }
+
+  function start(f) { // one navigation at a time: a newer one aborts what is under way
+    if (current && current !== f) current.abort();
+    current = f;
+    return f;
+  }
 
   // -- navigations -------------------------------------------------------------------------
 
-  function navigate(url, mode) {
-    url = new URL(url, location.href).href;
-    var mine = ++navigation;
-    var f = prefetched[url];
-    delete prefetched[url];
-    f = f || feed(url, {});
+  function run(f, href, mode, leftId) {
+    // Apply an answer: patches swap regions (and move the URL for a navigation), fills follow.
     var first = null;
-    return each(f, function (data) {
-      if (mine !== navigation) return false;
-      if (data.hard) { hard(url, mode); return false; }
-      if (data.redirect) { navigate(data.redirect, mode); return false; }
-      if (data.patches) {
-        first = null;
-        saveScroll();
-        var left = entry.id, next = rebuild(data);
-        data.patches.forEach(function (id, i) {
-          var content = id === "" ? parseDocument(data.html[i]) : parse(data.html[i]);
-          var shown = put(id, content, left);
+    return each(f, {
+      hard: function () { mode ? hard(href, mode) : location.reload(); return false; },
+      redirect: function (r) { navigate(r.url, mode || "push"); return false; },
+      patch: function (r) {
+        if (current !== f) return false;
+        if (mode) saveScroll();
+        var left = leftId || entry.id;
+        r.swap.forEach(function (id, i) {
+          var shown = swap(id, id === "" ? parseDocument(r.html[i]) : parse(r.html[i]), left);
           first = first || (id === "" ? null : shown);
         });
-        entry = { id: newId(), state: next, scroll: 0 };
+        var next = update(r);
+        if (mode) entry = { id: newId(), state: next, scroll: 0 };
         setState(next);
-        history[mode === "replace" ? "replaceState" : "pushState"]({ panes: entry }, "", url);
-        reveal(first, url);
-      } else if (data.fill !== undefined) {
-        put(data.fill, parse(data.html[0]));
+        if (mode) history[mode === "replace" ? "replaceState" : "pushState"]({ panes: entry }, "", href);
+        else history.replaceState({ panes: entry }, "", location.href);
+        if (mode) reveal(first, href);
+      },
+      fill: function (r) {
+        if (current !== f) return false;
+        swap(r.region, parse(r.html[0]));
         links();
-      } else if (data.sig) {
-        entry.state = rebuild(data);
-        setState(entry.state);
-        history.replaceState({ panes: entry }, "", location.href);
-      }
-    }).catch(function () { if (mine === navigation) hard(url, mode); });
-  }
-
-  function restore(target, ids, leftId) { // render regions again as the target state says
-    if (!ids.length) return Promise.resolve();
-    var headers = { "Panes-Target": target, "Panes-Regions": ids.map(encodeURIComponent).join(",") };
-    var mine = ++navigation;
-    return each(feed(location.href, headers), function (data) {
-      if (mine !== navigation) return false;
-      if (data.hard) { location.reload(); return false; }
-      var next = data.sig && rebuild(data);
-      if (data.patches) data.patches.forEach(function (id, i) { put(id, parse(data.html[i]), leftId); });
-      if (data.fill !== undefined) put(data.fill, parse(data.html[0]));
-      if (next) {
-        entry.state = next;
-        setState(next);
+      },
+      state: function (r) {
+        if (current !== f) return false;
+        setState(update(r));
         history.replaceState({ panes: entry }, "", location.href);
       }
     });
   }
 
+  function navigate(href, mode) {
+    href = new URL(href, location.href).href;
+    var f = prefetched[href];
+    delete prefetched[href];
+    f = start(f || feed(href, {}));
+    return run(f, href, mode).catch(function () { if (current === f) hard(href, mode); });
+  }
+
+  function restore(target, ids, leftId) { // render regions again as the target state says
+    if (!ids.length) return Promise.resolve();
+    var f = start(feed(location.href, {
+      "Panes-Target": header(target), "Panes-Regions": ids.map(encodeURIComponent).join(",")
+    }));
+    return run(f, location.href, null, leftId);
+  }
+
   function same(a, b) { // the same content, rendered by a layout that read the same segments
-    return a && b && a.k === b.k && a.r === b.r;
+    return a && b && a.k === b.k && JSON.stringify(a.reads) === JSON.stringify(b.reads);
   }
 
   function changed(from, to) { // the outermost regions that differ between two states
-    var a = regions(from), b = regions(to), out = [];
+    var a = from.regions, b = to.regions, out = [];
     if (!same(a[""], b[""])) return [""];
     Object.keys(b).concat(Object.keys(a)).forEach(function (id) {
       if (!id || out.indexOf(id) >= 0 || same(a[id], b[id])) return;
@@ -260,21 +270,21 @@
       var saved = cache[target.id] && cache[target.id][id];
       if (saved) {
         delete cache[target.id][id];
-        put(id, saved, left);
+        swap(id, saved, left);
       } else if (id === "") {
         missing = null;
-      } else if (regions(target.state)[id]) missing.push(id);
+      } else if (target.state.regions[id]) missing.push(id);
     });
     if (!missing) return location.reload(); // the document's layout, and nothing cached
     entry = target;
     setState(target.state);
-    ++navigation;
+    if (current) current.abort(), current = null;
     restore(target.state, missing, left).then(function () { window.scrollTo(0, target.scroll || 0); });
     window.scrollTo(0, target.scroll || 0);
   });
 
-  function reveal(element, url) {
-    var hash = new URL(url).hash;
+  function reveal(element, href) {
+    var hash = new URL(href).hash;
     var anchor = hash && document.getElementById(decodeURIComponent(hash.slice(1)));
     if (anchor) return anchor.scrollIntoView();
     while (element && element.nodeType !== 1) element = element.nextSibling;
@@ -295,6 +305,7 @@
 
   function setState(next) {
     state = next;
+    Object.keys(prefetched).forEach(function (k) { prefetched[k].abort(); });
     prefetched = {}; // a prefetch never outlives the tree it was made for
     links();
   }
@@ -304,17 +315,18 @@
   function soft(a) { // the URL of a link panes navigates softly, or null
     if (!a || !a.href || a.hasAttribute("download") || a.hasAttribute("data-panes-reload")) return null;
     if (a.target && a.target !== "_self") return null;
-    var url = new URL(a.href, location.href);
-    if (url.origin !== location.origin || !/^https?:$/.test(url.protocol)) return null;
-    if (url.pathname === location.pathname && url.search === location.search && url.hash) return null;
-    return url.href;
+    var u = new URL(a.href, location.href);
+    if (u.origin !== location.origin || !/^https?:$/.test(u.protocol)) return null;
+    if (u.pathname === location.pathname && u.search === location.search && u.hash) return null;
+    return u.href;
   }
 
   function regionOf(element) { // the innermost region holding an element
-    var all = markers(), best = null;
-    Object.keys(all).forEach(function (id) {
-      var m = all[id];
-      if (m.start && m.end && m.start.compareDocumentPosition(element) & 4 &&
+    var best = null;
+    indexMarkers(document);
+    Object.keys(index).forEach(function (id) {
+      var m = index[id];
+      if (m.start && m.end && m.start.isConnected && m.start.compareDocumentPosition(element) & 4 &&
           m.end.compareDocumentPosition(element) & 2 && (best === null || id.length > best.length)) best = id;
     });
     return best;
@@ -331,52 +343,52 @@
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     var a = event.target.closest && event.target.closest("a[href]");
-    var url = soft(a);
-    if (!url) return;
+    var href = soft(a);
+    if (!href) return;
     event.preventDefault();
-    navigate(url, "push");
+    navigate(href, "push");
   });
 
   document.addEventListener("submit", function (event) { // a form post runs the page's action()
-    var form = event.target, url = new URL(form.action, location.href);
-    if (event.defaultPrevented || form.method !== "post" || url.origin !== location.origin) return;
+    var form = event.target, to = new URL(form.action, location.href);
+    if (event.defaultPrevented || form.method !== "post" || to.origin !== location.origin) return;
     if (form.hasAttribute("data-panes-reload")) return;
     event.preventDefault();
-    fetch(url.href, { method: "POST", body: new FormData(form, event.submitter),
-      headers: { "Panes-State": state }, credentials: "same-origin" }).then(function (res) {
+    fetch(to.href, { method: "POST", body: new FormData(form, event.submitter),
+      headers: { "Panes-State": header(state) }, credentials: "same-origin" }).then(function (res) {
       if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw 0;
       return res.text();
     }).then(function (text) {
       var head = JSON.parse(text.slice(0, text.indexOf("\n")));
-      return head.redirect ? navigate(head.redirect, "push") : location.reload();
+      return head.t === "redirect" ? navigate(head.url, "push") : location.reload();
     }).catch(function () { form.submit(); });
   });
 
-  function prefetch(url) {
-    if (!prefetched[url]) prefetched[url] = feed(url, {});
+  function prefetch(href) {
+    if (!prefetched[href]) prefetched[href] = feed(href, {});
   }
   var observed = new WeakSet(); // each link is prefetched once when it first comes into view
   var seen = "IntersectionObserver" in window && new IntersectionObserver(function (items) {
     items.forEach(function (item) {
       if (!item.isIntersecting) return;
       seen.unobserve(item.target);
-      var url = soft(item.target);
-      if (url && url !== location.href && item.target.getAttribute("data-panes-prefetch") !== "false") {
-        prefetch(url);
+      var href = soft(item.target);
+      if (href && href !== location.href && item.target.getAttribute("data-panes-prefetch") !== "false") {
+        prefetch(href);
       }
     });
   });
   document.addEventListener("mouseover", function (event) {
     var a = event.target.closest && event.target.closest("a[href]");
-    var url = soft(a);
-    if (url && url !== location.href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(url);
+    var href = soft(a);
+    if (href && href !== location.href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(href);
   });
 
   function links() { // aria-current on links showing their slot's URL; prefetch when visible
-    var all = regions(state), here = docUrl(state), stack = [];
+    var all = state.regions, here = state.url, stack = [];
     function slotUrl(id) {
-      while (all[id] && !all[id].l && all[id + "/children"]) id = id + "/children";
-      return all[id] ? all[id].u : here;
+      while (all[id] && !all[id].leaf && all[id + "/children"]) id = id + "/children";
+      return all[id] ? url(all[id].u) : here;
     }
     var walker = document.createTreeWalker(document.body, 129), node;
     while ((node = walker.nextNode())) {
@@ -384,9 +396,9 @@
         if (node.data.lastIndexOf("panes:", 0) === 0 && node.data !== "panes:keep") stack.push(node.data.slice(6));
         else if (node.data.lastIndexOf("/panes:", 0) === 0) stack.pop();
       } else if (node.tagName === "A" && node.hasAttribute("href")) {
-        var url = new URL(node.href, location.href);
+        var u = new URL(node.href, location.href);
         var showing = root + (stack.length ? slotUrl(stack[stack.length - 1]) : here);
-        if (url.origin === location.origin && url.pathname + url.search === showing) {
+        if (u.origin === location.origin && u.pathname + u.search === showing) {
           node.setAttribute("aria-current", "page");
         } else if (node.getAttribute("aria-current") === "page") node.removeAttribute("aria-current");
         if (seen && !observed.has(node)) observed.add(node), seen.observe(node);
@@ -396,28 +408,33 @@
 
   // -- start -------------------------------------------------------------------------------
 
-  history.scrollRestoration = "manual";
-  var saved = history.state && history.state.panes;
-  history.replaceState({ panes: entry }, "", location.href);
-  links();
-  document.addEventListener("panes:fill", links);
-  if (saved && saved.state) { // a reload: slots with RESTORE = True show what they showed
-    var now = regions(state), before = regions(saved.state);
-    var ids = changed(state, saved.state).filter(function (id) {
-      return now[id] && now[id].R && before[id];
-    });
-    restore(saved.state, ids);
-    window.scrollTo(0, saved.scroll || 0);
+  function init() {
+    state = JSON.parse(document.getElementById("panes-state").textContent);
+    entry = { id: newId(), state: state, scroll: 0 };
+    history.scrollRestoration = "manual";
+    var saved = history.state && history.state.panes;
+    history.replaceState({ panes: entry }, "", location.href);
+    indexMarkers(document);
+    links();
+    if (saved && saved.state && saved.state.regions) { // a reload: RESTORE = True slots come back
+      var ids = changed(state, saved.state).filter(function (id) {
+        return state.regions[id] && state.regions[id].restore && saved.state.regions[id];
+      });
+      restore(saved.state, ids);
+      window.scrollTo(0, saved.scroll || 0);
+    }
   }
 
   window.panes = {
-    push: function (url) { return navigate(url, "push"); },
-    replace: function (url) { return navigate(url, "replace"); },
+    push: function (href) { return navigate(href, "push"); },
+    replace: function (href) { return navigate(href, "replace"); },
     refresh: function () {
-      var top = Object.keys(regions(state)).filter(function (id) { return id && id.indexOf("/") < 0; });
-      return restore(state, top);
+      return restore(state, Object.keys(state.regions).filter(function (id) { return id && id.indexOf("/") < 0; }));
     },
     prefetch: prefetch,
-    retry: retry
+    retry: retry,
+    fill: fill
   };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })();

@@ -1,0 +1,68 @@
+"""The one table of special files: what each kind is called, what its function may declare,
+whether it bounds a region, and the module constants it reads.
+
+Scanning, loading, checking, rendering and navigation all read this table; adding a kind of
+file is a row here plus the code that gives the kind its behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+CHILDREN = "children"
+
+#: What every function that renders for a URL may declare.
+_COMMON = frozenset({"params", "search_params", "request"})
+
+
+@dataclass(frozen=True, slots=True)
+class FileKind:
+    """One kind of special file (``page.py`` …) and the function it defines.
+
+    ``boundary``: the file wraps its folder's slots on its own (a region of the page begins
+    there); a folder with no boundary file shares its parent's region. ``slots``: the function
+    also gets one keyword per slot at its level. ``constants``: module-level settings it may
+    define, with their defaults. ``extra``: further functions the file may define, each a kind.
+    """
+
+    name: str
+    arguments: frozenset[str]
+    boundary: bool = False
+    slots: bool = False
+    constants: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    extra: tuple[str, ...] = ()
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.py"
+
+
+def _kinds(*kinds: FileKind) -> Mapping[str, FileKind]:
+    return MappingProxyType({kind.name: kind for kind in kinds})
+
+
+#: The files of a route folder, by stem.
+FILE_KINDS: Mapping[str, FileKind] = _kinds(
+    FileKind("page", _COMMON, extra=("action",)),
+    FileKind("layout", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
+    FileKind("default", _COMMON,
+             constants=MappingProxyType({"STICKY": True, "RESTORE": False})),
+    FileKind("loading", _COMMON, boundary=True),
+    FileKind("error", _COMMON | {"error"}, boundary=True),
+    FileKind("not_found", _COMMON, boundary=True),
+)
+
+#: Functions a special file may define beside its own (``action`` in ``page.py``).
+EXTRA_KINDS: Mapping[str, FileKind] = _kinds(
+    FileKind("action", _COMMON),
+)
+
+BOUNDARIES = tuple(name for name, kind in FILE_KINDS.items() if kind.boundary)
+
+
+def kind_of(name: str) -> FileKind:
+    """The kind of a file or of an extra function, by name."""
+    return FILE_KINDS.get(name) or EXTRA_KINDS[name]

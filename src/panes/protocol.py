@@ -1,0 +1,273 @@
+"""Everything that crosses the wire between the server and the client runtime, in one place.
+
+**The state** (:class:`~panes.state.State`) travels as one JSON object with named fields::
+
+    {"v": 2, "url": "/visitors", "root": "layout.py", "base": "/feed", "b": "…", "sig": "…",
+     "urls": {"Xq3f9a": "/", "c0Pz1w": "/visitors"},
+     "regions": {"analytics/children": {"k": "df205f2b", "u": "c0Pz1w", "leaf": 1,
+                                        "seg": ["visitors"], "reads": {"children": ["a"]},
+                                        "restore": 1, "via": "Xq3f9a"}}}
+
+Each region names its URL by an id in ``urls``, so a long URL is written once however many
+regions it activated. ``sig`` signs the canonical form of every other field (the server
+re-serialises what it parses, so the browser may hold the object and send back
+``JSON.stringify`` of it); ``b`` binds the state to the credentials of the request it was made
+for (its cookies and ``Authorization`` header), so a state replayed by another user, or after a
+logout, is a full page load rather than a view of what that request may not see.
+
+**Answers** to soft navigations and restores are *records*: one JSON line whose ``t`` names the
+record, then the raw HTML parts it announces (``n``: their lengths in UTF-16 code units, a
+JavaScript string's length), so HTML travels unescaped and is cut out while the answer streams:
+
+- ``patch``: the regions listed in ``swap`` get the HTML parts, the URL becomes ``url``
+  (``push`` is false for a restore, which keeps the URL), and the record carries a state
+  update (see :func:`state_update`);
+- ``fill``: streamed content for ``region``, after the patch that placed its loading UI;
+- ``state``: a state update alone (regions placed inside fills join the state);
+- ``redirect``: navigate to ``url`` instead;
+- ``hard``: load the URL as a full page (another root layout, a 404, a stale state).
+
+A state update holds the new top-level fields under ``state`` (``null`` clears one), the regions
+that changed under ``regions`` and the ids of the regions that went under ``drop``: the runtime
+assigns them to the state it holds (:func:`merge` is the same rule, for tests and
+:mod:`panes.testing`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import BadRequest
+from .state import Entry, State
+
+VERSION = 2
+MEDIA_TYPE = "application/x-panes-navigation"
+MAX_STATE_BYTES = 64 * 1024
+
+#: The headers the runtime sends.
+STATE_HEADER = "panes-state"  # the state the browser holds
+TARGET_HEADER = "panes-target"  # a restore: the state whose regions to render again
+REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, URL-encoded)
+
+
+class StaleState(BadRequest):
+    """A genuine state made for other credentials: answered with a full page load."""
+
+
+# -- the state --------------------------------------------------------------------------------
+
+
+def _digest(text: str, size: int) -> str:
+    raw = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=size).digest()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _canonical(obj: Mapping[str, Any]) -> str:
+    """The signed text: sorted keys, no spaces, ASCII, no ``null`` fields at the top."""
+    clean = {k: v for k, v in obj.items() if v is not None and k != "sig"}
+    return json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _mac(key: bytes, text: str, size: int = 16) -> str:
+    digest = hmac.new(key, text.encode(), hashlib.sha256).digest()[:size]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def binding(cookie_header: str, authorization: str, key: bytes) -> str:
+    """What a state is bound to: the requester's credentials, as a short keyed digest."""
+    return _mac(key, f"{cookie_header}\x00{authorization}", 9)
+
+
+def to_json(state: State, key: bytes, bound: str) -> dict[str, Any]:
+    """The signed wire object of a state."""
+    urls: dict[str, str] = {}
+
+    def url_id(url: str) -> str:
+        uid = _digest(url, 6)[:6]
+        while urls.get(uid, url) != url:  # a clash between two URLs of one state
+            uid = _digest(uid + url, 6)[:6]
+        urls[uid] = url
+        return uid
+
+    regions = {rid: _entry_json(entry, url_id) for rid, entry in state.regions.items()}
+    obj: dict[str, Any] = {"v": VERSION, "url": state.url, "root": state.root,
+                           "base": state.base, "b": bound, "urls": urls, "regions": regions}
+    obj = {k: v for k, v in obj.items() if v is not None}
+    obj["sig"] = _mac(key, _canonical(obj))
+    return obj
+
+
+def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"k": entry.key, "u": url_id(entry.url)}
+    if entry.leaf:
+        item["leaf"] = 1
+    if entry.segments:
+        item["seg"] = list(entry.segments)
+    if entry.reads:
+        item["reads"] = {slot: list(values) for slot, values in entry.reads.items()}
+    if entry.restore:
+        item["restore"] = 1
+    if entry.via is not None:
+        item["via"] = url_id(entry.via)
+    return item
+
+
+def dumps(obj: Any) -> str:
+    """JSON that is safe as it is inside ``<script>``, in a header and in a record."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def encode(state: State, key: bytes, bound: str) -> str:
+    return dumps(to_json(state, key, bound))
+
+
+def decode(text: str, key: bytes, bound: str) -> State:
+    return read(text, key, bound)[0]
+
+
+def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
+    """The state this server signed, with its wire object, or :class:`BadRequest`;
+    :class:`StaleState` when it was signed for other credentials."""
+    if len(text) > MAX_STATE_BYTES:
+        raise BadRequest("the navigation state is too large")
+    try:
+        obj = json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadRequest("the navigation state is not one this server sent") from None
+    if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
+        raise BadRequest("the navigation state is not one this server sent")
+    try:
+        canonical = _canonical(obj)
+    except (ValueError, TypeError, RecursionError):
+        raise BadRequest("the navigation state is not one this server sent") from None
+    if not hmac.compare_digest(obj["sig"].encode("utf-8", "replace"),
+                               _mac(key, canonical).encode()):
+        raise BadRequest("the navigation state is not one this server sent")
+    if obj.get("v") != VERSION:
+        raise BadRequest(f"navigation state version {obj.get('v')!r} is not {VERSION}")
+    if obj.get("b") != bound:
+        raise StaleState("the navigation state was made for other credentials")
+    try:
+        urls = obj["urls"]
+        regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
+        return State(obj["url"], regions, obj.get("root"), obj.get("base")), obj
+    except (KeyError, TypeError, AttributeError, ValueError):
+        raise BadRequest("the navigation state is malformed") from None
+
+
+def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
+    via = item.get("via")
+    reads = {str(slot): tuple(map(str, values)) for slot, values in item.get("reads", {}).items()}
+    return Entry(str(item["k"]), urls[item["u"]], tuple(map(str, item.get("seg", ()))),
+                 bool(item.get("leaf")), reads, bool(item.get("restore")),
+                 None if via is None else urls[via])
+
+
+def state_update(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """``after`` as an update of ``before``: the fields that change, nothing else."""
+    top = {k: after.get(k) for k in ("url", "base", "b", "urls", "sig")
+           if after.get(k) != before.get(k)}
+    old, new = before.get("regions", {}), after["regions"]
+    update: dict[str, Any] = {"state": top}
+    changed = {rid: item for rid, item in new.items() if old.get(rid) != item}
+    if changed:
+        update["regions"] = changed
+    dropped = sorted(rid for rid in old if rid not in new)
+    if dropped:
+        update["drop"] = dropped
+    return update
+
+
+def merge(obj: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """The state the runtime holds after an update (what ``panes.js`` does, as data)."""
+    merged = {**obj, **update.get("state", {})}
+    regions = {rid: item for rid, item in obj["regions"].items()
+               if rid not in update.get("drop", ())}
+    regions.update(update.get("regions", {}))
+    merged["regions"] = regions
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+# -- records ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    regions: tuple[str, ...]
+    html: tuple[str, ...]
+    url: str
+    state: Mapping[str, Any]
+    push: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    region: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class StateRecord:
+    state: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectRecord:
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hard:
+    """Load the URL as a full page."""
+
+
+Record = Patch | Fill | StateRecord | RedirectRecord | Hard
+
+
+def frame(record: Record) -> str:
+    """One record as it is sent: its JSON line, then its HTML parts, raw."""
+    head: dict[str, Any]
+    html: Sequence[str] = ()
+    match record:
+        case Patch():
+            head = {"t": "patch", "url": record.url, "swap": list(record.regions),
+                    **record.state}
+            if not record.push:
+                head["push"] = False
+            html = record.html
+        case Fill():
+            head, html = {"t": "fill", "region": record.region}, (record.html,)
+        case StateRecord():
+            head = {"t": "state", **record.state}
+        case RedirectRecord():
+            head = {"t": "redirect", "url": record.url}
+        case Hard():
+            head = {"t": "hard"}
+    if html:
+        head["n"] = [len(h.encode("utf-16-le")) // 2 for h in html]
+    return dumps(head) + "\n" + "".join(html)
+
+
+def parse(text: str) -> list[dict[str, Any]]:
+    """The records of a whole answer, each head with its HTML parts as ``html`` (for tests and
+    :mod:`panes.testing`; the runtime cuts them out as they arrive)."""
+    out = []
+    while text:
+        eol = text.index("\n")
+        head = json.loads(text[:eol])
+        units = text[eol + 1:].encode("utf-16-le")
+        parts, at = [], 0
+        for size in head.get("n", []):
+            parts.append(units[at * 2:(at + size) * 2].decode("utf-16-le"))
+            at += size
+        head["html"] = parts
+        text = units[at * 2:].decode("utf-16-le")
+        out.append(head)
+    return out
