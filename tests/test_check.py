@@ -22,6 +22,8 @@ CASES = [
     (["[id]/page.py", "(g)/[slug]/page.py"], "app/(g)/[slug]", "different parameter names", "error"),
     # a catch-all that is not last
     (["[...slug]/edit/page.py"], "app/[...slug]/edit", "must be the last URL segment", "error"),
+    # ... also when the page lies deeper, below a folder that holds none itself
+    (["[...slug]/more/edit/page.py"], "app/[...slug]/more", "but more follows it", "error"),
     # a required and an optional catch-all at one level
     (["[...a]/page.py", "[[...a]]/page.py"], "app/[[...a]]", "optional catch-all", "error"),
     # invalid slot, group, dynamic and marker names
