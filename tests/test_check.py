@@ -22,6 +22,8 @@ CASES = [
     (["[id]/page.py", "(g)/[slug]/page.py"], "app/(g)/[slug]", "different parameter names", "error"),
     # a catch-all that is not last
     (["[...slug]/edit/page.py"], "app/[...slug]/edit", "must be the last URL segment", "error"),
+    # ... also when the page lies deeper, below a folder that holds none itself
+    (["[...slug]/more/edit/page.py"], "app/[...slug]/more", "but more follows it", "error"),
     # a required and an optional catch-all at one level
     (["[...a]/page.py", "[[...a]]/page.py"], "app/[[...a]]", "optional catch-all", "error"),
     # invalid slot, group, dynamic and marker names
@@ -137,3 +139,54 @@ def test_servers_refuse_to_start_on_errors(tmp_path, capsys):
     with pytest.raises(AppDirError) as info:
         App(bad)
     assert "app/[id] and app/[slug]" in str(info.value)
+
+
+# (file written beside a page, the special file it looks like); each is a warning naming the fix.
+LOOK_ALIKES = [
+    ("not-found.py", "not_found.py"),  # Next.js's spelling, in Python
+    ("NotFound.py", "not_found.py"),
+    ("Loading.py", "loading.py"),  # case
+    ("Page.py", "page.py"),
+    ("errors.py", "error.py"),  # plurals
+    ("pages.py", "page.py"),
+    ("defaults.py", "default.py"),
+    ("layouts.py", "layout.py"),
+    ("defualt.py", "default.py"),  # a typo
+    ("page.tsx", "page.py"),  # Next.js files
+    ("page.js", "page.py"),
+    ("not-found.tsx", "not_found.py"),
+    ("layout.html", "layout.py"),  # a template where the function belongs
+]
+
+
+@pytest.mark.parametrize(("name", "meant"), LOOK_ALIKES)
+def test_a_file_named_almost_like_a_special_file_is_a_warning(tmp_path, name, meant):
+    files = {"x/page.py": _default("x/page.py"), f"x/{name}": "X = 1\n"}
+    analysis = analyze(write_app(tmp_path / "app", files))
+    [warning] = analysis.problems
+    assert (warning.path, warning.severity) == (f"app/x/{name}", "warning")
+    assert f"did you mean {meant}?" in warning.message
+    assert meant in warning.fix
+
+
+# Files that are not special and look like none: no warning.
+ORDINARY = [
+    "helpers.py", "card.py", "models.py", "terror.py",  # modules (first letter differs)
+    "_errors.py", "__init__.py",  # private: the way to keep a look-alike
+    "route.py", "template.py", "middleware.py", "lifespan.py",  # becoming special files
+    "layout.css", "page.module.css", "README.md", "data.json",  # not code
+    "page.client.tsx",  # more than one extension
+]
+
+
+@pytest.mark.parametrize("name", ORDINARY)
+def test_ordinary_files_are_not_warned_about(tmp_path, name):
+    files = {"x/page.py": _default("x/page.py"), f"x/{name}": "X = 1\n"}
+    assert analyze(write_app(tmp_path / "app", files)).problems == ()
+
+
+def test_a_template_beside_its_function_is_not_warned_about(tmp_path):
+    files = {"layout.py": LAYOUT_TEAM.replace(", team", ""), "layout.html": "<html></html>",
+             "page.py": _default("page.py"), "_ui/page.tsx": "", "_ui/errors.py": "X = 1\n",
+             "x/page.py": _default("x/page.py"), "x/page.html": "<p></p>"}
+    assert analyze(write_app(tmp_path / "app", files)).problems == ()

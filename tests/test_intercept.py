@@ -81,9 +81,6 @@ def test_no_problems_in_a_good_tree(analysis):
     # a marker above the root
     (["page.py", "@m/default.py", "layout.py", "@m/(..)x/page.py", "x/page.py"], "app/@m/(..)x",
      "climbs 1 level(s) but only 0"),
-    # a target no page serves
-    (["page.py", "@m/default.py", "layout.py", "@m/(.)ghost/page.py"], "app/@m/(.)ghost",
-     "it intercepts /ghost, which no page serves"),
     # two interception routes for the same target from the same place
     (["layout.py", "page.py", "feed/page.py", "feed/layout.py", "feed/@m/default.py",
       "feed/@m/(.)p/[id]/page.py", "feed/@m/(..)feed/p/[id]/page.py", "feed/p/[id]/page.py"],

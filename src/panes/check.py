@@ -115,7 +115,10 @@ def _level_problems(root: Node) -> Iterator[Problem]:
                 "keep one: [[...x]] already matches what [...x] does, plus the folder itself",
             )
         if node.segment.is_catch_all:
-            below = [n for n in node.walk() if n is not node and n.segment.is_url]
+            # Only folders that lead to a page count: a helper folder (components/) may sit
+            # below a catch-all, as in Next.js, where only routable files make segments.
+            below = [n for n in node.walk()
+                     if n is not node and n.segment.is_url and _routable(n)]
             if below:
                 yield Problem(
                     below[0].path,
@@ -123,6 +126,15 @@ def _level_problems(root: Node) -> Iterator[Problem]:
                     f"but {below[0].segment.name} follows it",
                     f"move {below[0].segment.name} out of {ref(node.path)}",
                 )
+
+
+#: The files that make a folder serve a URL (``route.py`` is becoming one).
+ROUTABLE = ("page", "route")
+
+
+def _routable(node: Node) -> bool:
+    """Whether a page (or a route handler) lies in ``node`` or below it."""
+    return any(n.file(kind) for n in node.walk() for kind in ROUTABLE)
 
 
 def _interception_problems(node: Node, depth: int) -> Iterator[Problem]:

@@ -101,3 +101,21 @@ def not_found() -> NoReturn:
 def redirect(url: str, permanent: bool = False) -> NoReturn:
     """End rendering and send the browser to ``url`` (307, or 308 when ``permanent``)."""
     raise Redirect(url, 308 if permanent else 307)
+
+
+class UnrenderableValue(PanesError, TypeError):
+    """A page, layout or other function returned something that is not HTML, text or nothing.
+
+    ``value`` is what it returned, ``what`` names it (``"a dict"``), ``fix`` says what to return
+    instead; the caller knows the file and the function: :meth:`describe` puts them together.
+    """
+
+    def __init__(self, value: object, what: str, fix: str) -> None:
+        super().__init__(f"returned {what}; {fix}")
+        self.value = value
+        self.what = what
+        self.fix = fix
+
+    def describe(self, file: str, function: str) -> str:
+        """``app/page.py: page() returned a dict; …``."""
+        return f"{file}: {function}() {self}"

@@ -23,7 +23,7 @@ from .routes import (
     PatternKey,
     Route,
     build_plan,
-    covers,
+    overlaps,
     pattern_key,
     pattern_path,
     url_segments,
@@ -102,20 +102,21 @@ def build_interceptions(root: Node, routes: Sequence[Route]) -> tuple[list[Inter
 
 def _unresolved(interceptions: Sequence[Interception],
                 routes: Sequence[Route]) -> Iterator[Problem]:
+    """An interception is fine when some URL it intercepts is also served by a route (a more
+    general pattern than the page it stands in for is common: ``(.)x/[...id]`` over
+    ``x/[id]``). One that never meets a served URL intercepts only links to 404s."""
     for item in interceptions:
-        key = pattern_key(item.intercepted)
-        served = any(
-            pattern_key(r.pattern) == key
-            or (r.pattern and r.pattern[-1].is_catch_all and covers(r.pattern, item.intercepted))
-            for r in routes
+        if any(overlaps(item.intercepted, r.pattern) for r in routes):
+            continue
+        path = pattern_path(item.intercepted)
+        yield Problem(
+            item.folder.path,
+            f"it intercepts {path}, but no page serves any URL that matches it: a hard load "
+            "or reload of such a URL is a 404, and only links to 404s are intercepted",
+            f"add the page it intercepts (a page.py serving {path}), or fix the folder names "
+            "after the marker",
+            "warning",
         )
-        if not served:
-            yield Problem(
-                item.folder.path,
-                f"it intercepts {pattern_path(item.intercepted)}, which no page serves: a hard "
-                "load or reload of that URL would be a 404",
-                f"add the page it intercepts (a page.py serving {pattern_path(item.intercepted)})",
-            )
 
 
 def _duplicates(interceptions: Sequence[Interception]) -> Iterator[Problem]:

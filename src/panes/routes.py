@@ -98,6 +98,32 @@ def covers(candidate: Sequence[Segment], route: Sequence[Segment]) -> bool:
     return len(candidate) == len(route)
 
 
+def overlaps(a: Sequence[Segment], b: Sequence[Segment]) -> bool:
+    """Whether some URL matches both patterns (a catch-all is their last segment)."""
+    for i in range(max(len(a), len(b)) + 1):
+        rest_a, rest_b = a[i:], b[i:]
+        if rest_a and rest_a[0].is_catch_all:
+            return _longest(rest_b) >= _shortest(rest_a)
+        if rest_b and rest_b[0].is_catch_all:
+            return _longest(rest_a) >= _shortest(rest_b)
+        if not rest_a or not rest_b:
+            return not rest_a and not rest_b
+        x, y = rest_a[0], rest_b[0]
+        if x.kind is Kind.STATIC and y.kind is Kind.STATIC and x.value != y.value:
+            return False
+    return True  # pragma: no cover - the loop always returns
+
+
+def _shortest(pattern: Sequence[Segment]) -> int:
+    """How few URL segments the pattern matches."""
+    return sum(s.kind is not Kind.OPTIONAL_CATCH_ALL for s in pattern)
+
+
+def _longest(pattern: Sequence[Segment]) -> float:
+    """How many URL segments the pattern matches at most."""
+    return float("inf") if any(s.is_catch_all for s in pattern) else len(pattern)
+
+
 class _PlanBuilder:
     """Builds the plan of one route from the chains of its pages (see the module docstring)."""
 

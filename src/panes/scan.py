@@ -6,6 +6,7 @@ that breaks a convention becomes a :class:`Problem` and is left out of the tree.
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,9 @@ def _scan_folder(folder: Path, rel: str, segment: Segment, problems: list[Proble
         for name in names:
             stem, dot, ext = name.partition(".")
             if ext != "py" or stem not in FILE_KINDS:
+                look_alike = _look_alike(name, names)
+                if look_alike is not None:
+                    problems.append(Problem(_join(source_rel, name), *look_alike, "warning"))
                 continue
             path = _join(source_rel, name)
             if stem in files:
@@ -107,3 +111,42 @@ def _duplicate_file(first: str, second: str, kind: str) -> Problem:
         )
     return Problem(second, f"{kind}.py is defined twice ({ref(first)} and {ref(second)})",
                    "keep only one")
+
+
+#: Names that are not special files today but are becoming ones: never warned about.
+COMING_KINDS = ("route", "template", "middleware", "lifespan")
+#: Extensions of files that someone may have meant as a special file: Next.js's, and templates'
+#: (a template beside the .py file that renders it is fine).
+_NEXT_EXTENSIONS = frozenset({"js", "jsx", "ts", "tsx", "mjs", "cjs", "mdx"})
+_TEMPLATE_EXTENSIONS = frozenset({"html", "htm", "jinja", "jinja2", "j2"})
+
+
+def _look_alike(name: str, siblings: list[str]) -> tuple[str, str] | None:
+    """The message and fix for a file named almost like a special file (``Page.py``,
+    ``not-found.py``, ``errors.py``, ``page.tsx``, ``layout.html``), which panes would silently
+    ignore; None for every other name. Names starting with ``_`` are private, never warned."""
+    stem, _, ext = name.partition(".")
+    if name.startswith("_") or "." in ext:
+        return None
+    wanted = stem.lower().replace("-", "_")
+    if ext == "py":
+        if stem in COMING_KINDS:
+            return None
+        close = difflib.get_close_matches(wanted, FILE_KINDS, n=1, cutoff=0.8)
+        if not close or close[0][0] != wanted[:1]:
+            return None  # typos rarely hit the first letter: terror.py is a module
+        kind = close[0]
+        why = ("special file names are lowercase, with _ between words"
+               if wanted == kind else f"{name} is not a special file name")
+        return (f"{why}, so panes ignores this file (did you mean {kind}.py?)",
+                f"rename it to {kind}.py, or start its name with _ if it is a helper module")
+    if wanted not in (*FILE_KINDS, *COMING_KINDS):
+        return None
+    if ext.lower() in _TEMPLATE_EXTENSIONS and f"{wanted}.py" in siblings:
+        return None  # the template of the function beside it
+    if ext.lower() not in _NEXT_EXTENSIONS | _TEMPLATE_EXTENSIONS:
+        return None
+    kind = wanted
+    return (f"panes reads {kind}.py, a Python function {kind}(), not {name}, "
+            f"so it ignores this file (did you mean {kind}.py?)",
+            f"write it as {kind}.py with a function {kind}() that returns the markup")
