@@ -316,3 +316,15 @@ async def test_mounts_inside_starlette(make_app, client_for):
     client = client_for(outer)
     assert "[page.py]" in visible((await client.get("/ui/")).text)
     assert "[[id]/page.py]" in visible((await client.get("/ui/42")).text)
+
+
+async def test_a_page_returning_a_dict_names_its_file_and_the_fix(make_app, client_for):
+    app = make_app({
+        "page.py": "def page():\n    return {'subject': 'hi'}\n",
+        "error.py": "def error(error):\n    return str(error)\n",
+        "json/page.py": "from starlette.responses import JSONResponse\n\ndef page():\n    return JSONResponse({})\n",
+    }, dev=True)
+    client = client_for(app)
+    shown = visible((await client.get("/")).text)
+    assert "page.py: page() returned a dict" in shown and "subject" not in shown.split("dict")[0]
+    assert "route.py" in visible((await client.get("/json")).text)

@@ -38,7 +38,7 @@ from starlette.requests import Request
 
 from .context import LayoutContext, current_layout
 from .context import segments_below as plan_segments_below
-from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError
+from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError, UnrenderableValue
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
 from .plan import Branch, Leaf, Outcome, ParamSpec
@@ -172,7 +172,7 @@ class Renderer:
             context = LayoutContext(branch, self._lookup(branch, at))
             token = current_layout.set(context)
             try:
-                html = to_html(await self.call(layout, available))
+                html = await self.html(layout, available)
             finally:
                 current_layout.reset(token)
             if context.reads:
@@ -189,7 +189,7 @@ class Renderer:
         self.shown[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
         loading = branch.node.file("loading")
         if loading is not None and self.stream:
-            html = to_html(await self.call(loading, self._available(branch.params, at.src)))
+            html = await self.html(loading, self._available(branch.params, at.src))
             self._spawn(self._streamed(branch, outcome, at))
         else:
             html = await self.caught(branch, outcome, at)
@@ -209,7 +209,7 @@ class Renderer:
             if not_found is None:
                 raise
             self.status = 404
-            return to_html(await self.call(not_found, self._available(branch.params, at.src)))
+            return await self.html(not_found, self._available(branch.params, at.src))
         except Exception as exc:
             error = branch.node.file("error")
             if error is None:
@@ -231,7 +231,7 @@ class Renderer:
             return ""
         if leaf.file is None:  # the root not_found.py is missing: panes's own
             return builtin_not_found()
-        return to_html(await self.call(leaf.file, self._available(leaf.params, src)))
+        return await self.html(leaf.file, self._available(leaf.params, src))
 
     async def call(self, file: str, available: Mapping[str, Any]) -> Any:
         fn = self.functions[file]
@@ -239,6 +239,16 @@ class Renderer:
         if inspect.isawaitable(result):
             result = await result
         return result
+
+    async def html(self, file: str, available: Mapping[str, Any]) -> str:
+        """What a user function returned, as HTML; what cannot be is an error naming the file
+        and the function."""
+        result = await self.call(file, available)
+        try:
+            return to_html(result)
+        except UnrenderableValue as exc:
+            exc.args = (exc.describe(file, file.rsplit("/", 1)[-1].removesuffix(".py")),)
+            raise
 
     # -- after the first flush --------------------------------------------------------------
 
@@ -290,7 +300,7 @@ class Renderer:
                 if kind == "error":
                     return above, await self._error(branch, file, exc, outcome, at.src)
                 available = self._available(branch.params, at.src)
-                return above, to_html(await self.call(file, available))
+                return above, await self.html(file, available)
             except Exception as again:  # noqa: BLE001 - the boundary failed: try the next one
                 exc = again
         logger.error("error in %s after the response started", _describe(outcome), exc_info=exc)
@@ -309,7 +319,7 @@ class Renderer:
                      exc_info=exc)
         available = self._available(branch.params, src)
         available["error"] = exc if self.dev else ServerError(digest)
-        return to_html(await self.call(file, available))
+        return await self.html(file, available)
 
     # -- helpers ----------------------------------------------------------------------------
 
