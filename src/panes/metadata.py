@@ -653,8 +653,7 @@ def _merge_one(resolved: Resolved, file: str, metadata: Mapping[str, Any], pathn
             if value:
                 basic[name] = str(value)
         elif key == "authors":
-            changes["authors"] = tuple((a.get("name"), resolve_url(a["url"], base)
-                                        if a.get("url") else None)
+            changes["authors"] = tuple((a.get("name"), a.get("url") or None)
                                        for a in _as_list(value) if isinstance(a, Mapping))
         elif key == "keywords":
             changes["keywords"] = tuple(str(k) for k in _as_list(value))
@@ -663,12 +662,11 @@ def _merge_one(resolved: Resolved, file: str, metadata: Mapping[str, Any], pathn
             google = value.get("googleBot") if isinstance(value, Mapping) else None
             changes["googlebot"] = _robots(google)
         elif key == "manifest":
-            changes["manifest"] = resolve_url(value, base) if value else None
+            changes["manifest"] = value or None
         elif key in ("archives", "assets", "bookmarks"):
             rel = key
             kept = tuple(link for link in resolved.links if link[0] != rel)
-            changes["links"] = kept + tuple((rel, resolve_url(str(u), base))
-                                            for u in _as_list(value))
+            changes["links"] = kept + tuple((rel, str(u)) for u in _as_list(value))
             resolved = replace(resolved, links=changes["links"])
         elif key == "alternates":
             changes.update(_alternates(value, base, pathname))
