@@ -215,6 +215,21 @@ async def test_expired_beyond_stale_for_is_a_miss(clock: Clock) -> None:
     assert await get(cache, render) == "region v2"
 
 
+async def test_peek_answers_from_the_cache_without_rendering_a_miss(
+        make_cache: Callable[[], RegionCache], clock: Clock) -> None:
+    """What a slot with a loading.py asks first: cached content is sent with no loading UI."""
+    cache, render = make_cache(), Renders()
+    assert await cache.peek("page.py#1", render, 60) is None
+    assert render.calls == 0
+    await get(cache, render)
+    assert await cache.peek("page.py#1", render, 60) == "region v1"
+    clock.advance(61)
+    assert await cache.peek("page.py#1", render, 60) == "region v1"  # stale: refreshed behind
+    await cache.idle()
+    assert await cache.peek("page.py#1", render, 60) == "region v2"
+    assert await cache.peek("page.py#1", render, 0) is None
+
+
 # -- single flight -----------------------------------------------------------------------------
 
 

@@ -75,6 +75,27 @@ class RegionCache:
         html, _ = await self._cached(key, produce, revalidate)
         return html
 
+    async def peek(self, key: str, render: Callable[[], Awaitable[str]], revalidate: float,
+                   tags: Collection[str] = (), paths: Collection[str] = ()) -> str | None:
+        """The cached HTML if there is an entry (refreshing it in the background when stale),
+        else ``None`` without rendering: a slot with a ``loading.py`` asks this first, so
+        content that is cached is sent at once, with no loading UI; on ``None`` it streams the
+        loading UI and calls ``get_or_render`` in the stream."""
+        if not revalidate > 0:
+            return None
+        if self._pending:
+            await self._settle()
+        value, epoch = await self.store.get(key)
+        if value is None:
+            return None
+
+        async def produce(epoch: int) -> tuple[str, Reads]:
+            html = await render()
+            await self._store(key, html, revalidate, tags, paths, epoch)
+            return html, {}
+
+        return self._hit(key, value, produce, epoch)
+
     async def get_or_render_varying(
             self, key: str, render: Callable[[], Awaitable[tuple[str, Reads]]],
             lookup: Callable[[str], Sequence[str]], revalidate: float,
@@ -137,12 +158,15 @@ class RegionCache:
             await self._settle()
         value, epoch = await self.store.get(key)
         if value is not None:
-            (fresh_until,) = _HEADER.unpack_from(value)
-            html = value[_HEADER.size:].decode()
-            if self.clock() >= fresh_until:
-                self._refresh(key, produce, epoch)
-            return html, {}
+            return self._hit(key, value, produce, epoch), {}
         return await self._flight(key, produce, epoch)
+
+    def _hit(self, key: str, value: bytes, produce: _Produce, epoch: int) -> str:
+        """An entry's HTML; a stale one starts its background render."""
+        (fresh_until,) = _HEADER.unpack_from(value)
+        if self.clock() >= fresh_until:
+            self._refresh(key, produce, epoch)
+        return value[_HEADER.size:].decode()
 
     async def _flight(self, key: str, produce: _Produce, epoch: int) -> tuple[str, Reads]:
         """Join the render of ``key`` under way in this process, or start it.
