@@ -15,12 +15,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/panes dev examples/dashboard/app --host 127.0.0.1 --port 8000
 
-test: $(STAMP) /usr/bin/chromium
+test: $(STAMP) /usr/bin/chromium /usr/bin/redis-server
 	$(PY) -m pytest
 
 # Browser tests drive Debian's Chromium (never a downloaded browser).
 /usr/bin/chromium:
 	apt-get update -qq && apt-get install -y -qq chromium
+
+# Cache tests start Debian's redis-server on a free loopback port (never a system service).
+/usr/bin/redis-server:
+	apt-get update -qq && apt-get install -y -qq redis-server
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -1,6 +1,7 @@
 """panes: the App Router of Next.js, with parallel routes, for Python."""
 
 from .app import App
+from .cache import revalidate_path, revalidate_tag
 from .context import selected_layout_segment, selected_layout_segments
 from .errors import (
     AppDirError,
@@ -23,6 +24,8 @@ __all__ = [
     "ServerError",
     "not_found",
     "redirect",
+    "revalidate_path",
+    "revalidate_tag",
     "selected_layout_segment",
     "selected_layout_segments",
 ]

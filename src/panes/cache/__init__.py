@@ -1,0 +1,66 @@
+"""Caching rendered regions: keys, stores (in process, Redis), and the cache logic.
+
+``create_cache()`` builds what an app uses: a ``RegionCache`` over Redis when
+``PANES_CACHE_URL`` is set, else over a ``MemoryStore``. ``revalidate_tag`` and
+``revalidate_path`` act on the cache of the running app (see ``active``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from .active import (
+    activate,
+    active,
+    current_cache,
+    deactivate,
+    install,
+    revalidate_path,
+    revalidate_tag,
+    uninstall,
+)
+from .keys import build_id, cache_key
+from .paths import below, invalidated_by, normalize_path
+from .region import RegionCache
+from .store import MemoryStore, Store
+
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+
+
+def create_cache(url: str | None = None, *, max_bytes: int | None = None,
+                 clock: Callable[[], float] = time.time) -> RegionCache:
+    """The app's cache: Redis at ``url`` (default ``PANES_CACHE_URL``) if given, else in
+    process, bounded by ``max_bytes`` (default ``PANES_CACHE_MAX_BYTES``, else 64 MiB)."""
+    url = url if url is not None else os.environ.get("PANES_CACHE_URL") or None
+    if url:
+        from .redis_store import RedisStore
+
+        prefix = os.environ.get("PANES_CACHE_PREFIX", "panes:")
+        return RegionCache(RedisStore(url, prefix=prefix), clock=clock)
+    if max_bytes is None:
+        max_bytes = int(os.environ.get("PANES_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return RegionCache(MemoryStore(max_bytes, clock=clock), clock=clock)
+
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MemoryStore",
+    "RegionCache",
+    "Store",
+    "activate",
+    "active",
+    "below",
+    "build_id",
+    "cache_key",
+    "create_cache",
+    "current_cache",
+    "deactivate",
+    "install",
+    "invalidated_by",
+    "normalize_path",
+    "revalidate_path",
+    "revalidate_tag",
+    "uninstall",
+]
