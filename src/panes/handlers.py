@@ -1,0 +1,311 @@
+"""``route.py``: route handlers, a function per HTTP method instead of a page.
+
+::
+
+    # app/api/messages/[id]/route.py
+    async def get(params, state):
+        return await state["store"].message(params["id"])   # a dict: JSON
+
+    async def delete(params, cookies):
+        ...
+        return None                                            # 204
+
+A handler's return value becomes the response: a Starlette ``Response`` as it is; a ``dict`` or
+``list`` JSON (orjson when installed); ``str`` text; ``bytes`` ``application/octet-stream``;
+``None`` 204. ``HEAD`` is answered from ``get`` (without the body) and ``OPTIONS`` lists the
+methods (204, ``Allow``) unless the file defines them; any other method is 405 with ``Allow``.
+
+``panes.redirect()`` is 307 (308 with ``permanent=True``), ``panes.not_found()`` 404, a
+Starlette ``HTTPException`` its status. A body that is not valid JSON (``await
+request.json()`` raising, or ``json.loads`` of the request's body) is 400, and so is a
+malformed multipart form; any other exception is 500, logged with a digest, with the
+traceback in the answer only under ``panes dev``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import secrets
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+
+from .cookies import cookies_for
+from .errors import NotFound, Problem, Redirect
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; json is the fallback
+    orjson = None  # type: ignore[assignment]
+
+__all__ = ["METHODS", "ROUTE_ARGUMENTS", "JSONResponse", "RouteHandlers", "json_bytes",
+           "load_route"]
+
+logger = logging.getLogger("panes")
+
+#: The method functions a route.py may define, in the order ``Allow`` lists them.
+METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
+
+#: The arguments a route handler may declare.
+ROUTE_ARGUMENTS = frozenset({"request", "params", "search_params", "cookies", "state"})
+
+
+def json_bytes(value: Any) -> bytes:
+    """``value`` as compact UTF-8 JSON: orjson (dataclasses, datetimes, UUIDs, numpy; keys that
+    are not strings are converted), else the standard library."""
+    if orjson is not None:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                      allow_nan=False).encode()
+
+
+class JSONResponse(Response):
+    """Starlette's JSONResponse, rendered by :func:`json_bytes`."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json_bytes(content)
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    file: str
+    method: str
+    func: Callable[..., Any]
+    wants: frozenset[str]
+    takes_all: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RouteHandlers:
+    """The method functions of one ``route.py`` (keyed by lowercase method name)."""
+
+    file: str
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+
+    @property
+    def allow(self) -> str:
+        """The ``Allow`` header: the methods defined, with HEAD (from get) and OPTIONS."""
+        names = set(self.handlers)
+        if "get" in names:
+            names.add("head")
+        names.add("options")
+        return ", ".join(m.upper() for m in METHODS if m in names)
+
+    @classmethod
+    def from_functions(cls, file: str,
+                       functions: Mapping[str, Callable[..., Any]]) -> RouteHandlers:
+        """Handlers from functions by method name (signatures not checked: see
+        :func:`load_route`)."""
+        handlers = {}
+        for method, func in functions.items():
+            wants, takes_all = _declared(func)
+            handlers[method.lower()] = Handler(file, method.lower(), func,
+                                               frozenset(wants & ROUTE_ARGUMENTS), takes_all)
+        return cls(file, handlers)
+
+    async def respond(self, request: Request, params: Mapping[str, Any] | None = None, *,
+                      state: Mapping[str, Any] | None = None, dev: bool = False) -> Response:
+        """The response to ``request`` (its method picks the handler)."""
+        method = request.method.lower()
+        handler = self.handlers.get(method)
+        if handler is None:
+            if method == "head" and "get" in self.handlers:
+                handler = self.handlers["get"]
+            elif method == "options":
+                return Response(status_code=204, headers={"Allow": self.allow})
+            else:
+                return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": self.allow})
+        cookies = cookies_for(request)
+        available = {"request": request, "params": dict(params or {}),
+                     "search_params": request.query_params, "cookies": cookies,
+                     "state": state if state is not None else {}}
+        kwargs = available if handler.takes_all else {
+            name: available[name] for name in handler.wants}
+        try:
+            result = handler.func(**kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            response = to_response(result, handler)
+        except Redirect as exc:
+            response = RedirectResponse(_within_mount(exc.url, request.scope), exc.status)
+        except NotFound:
+            response = PlainTextResponse("Not Found", 404)
+        except HTTPException as exc:
+            response = _http_exception(exc)
+        except MultiPartException as exc:
+            response = PlainTextResponse(f"Bad Request: {exc.message}", 400)
+        except ClientDisconnect:
+            response = PlainTextResponse("Bad Request: the client went away", 400)
+        except Exception as exc:  # noqa: BLE001 - user code: any error is answered
+            if _bad_json_body(exc, request):
+                response = PlainTextResponse(f"Bad Request: the body is not valid JSON ({exc})",
+                                             400)
+            else:
+                response = _server_error(exc, handler, request, dev)
+        cookies.apply(response)
+        if request.method == "HEAD":
+            return _Headless(response)
+        return response
+
+
+def to_response(result: Any, handler: Handler | None = None) -> Response:
+    """What a handler returned, as a response."""
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status_code=204)
+    if isinstance(result, dict | list):
+        return JSONResponse(result)
+    if isinstance(result, str):
+        return PlainTextResponse(result)
+    if isinstance(result, bytes | bytearray | memoryview):
+        return Response(bytes(result), media_type="application/octet-stream")
+    where = f"{handler.method}() in {handler.file}" if handler else "a route handler"
+    raise TypeError(f"{where} returned {type(result).__name__}: return a Response, a dict or "
+                    "list (JSON), a str (text), bytes, or None (204)")
+
+
+class _Headless(Response):
+    """The response to HEAD: the headers of ``inner`` (Content-Length included), no body."""
+
+    def __init__(self, inner: Response) -> None:
+        self.inner = inner
+        self.status_code = inner.status_code
+        self.raw_headers = inner.raw_headers
+        self.background = inner.background
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        done = False
+
+        async def headless(message: Message) -> None:
+            nonlocal done
+            if message["type"] == "http.response.start":
+                await send(message)
+            elif message["type"] in ("http.response.body", "http.response.pathsend") \
+                    and not done:
+                done = True
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            elif message["type"] not in ("http.response.body", "http.response.pathsend"):
+                await send(message)
+
+        await self.inner(scope, receive, headless)
+
+
+def _within_mount(url: str, scope: Scope) -> str:
+    """``redirect("/inbox")`` in an app mounted at ``/mail`` goes to ``/mail/inbox``."""
+    root = scope.get("root_path", "")
+    if root and url.startswith("/") and not url.startswith("//"):
+        return quote(root) + url
+    return url
+
+
+def _http_exception(exc: HTTPException) -> Response:
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, exc.status_code, headers=exc.headers)
+
+
+def _server_error(exc: Exception, handler: Handler, request: Request, dev: bool) -> Response:
+    digest = secrets.token_hex(4)
+    logger.error("error in %s() of %s for %s %s (digest %s)", handler.method, handler.file,
+                 request.method, request.url.path, digest, exc_info=exc)
+    body = f"Internal Server Error (digest {digest})"
+    if dev:
+        body += "\n\n" + "".join(traceback.format_exception(exc))
+    return PlainTextResponse(body, 500)
+
+
+def _bad_json_body(exc: BaseException, request: Request) -> bool:
+    """Whether ``exc`` is the request body failing to parse as JSON: raised inside
+    ``Request.json``, or a ``JSONDecodeError`` of exactly the body the request read."""
+    if not isinstance(exc, ValueError):  # JSONDecodeError and UnicodeDecodeError are
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code is _REQUEST_JSON:
+            return True
+        tb = tb.tb_next
+    body = getattr(request, "_body", None)  # set once the body was read
+    if not isinstance(body, bytes):
+        return False
+    if isinstance(exc, UnicodeDecodeError):  # json.loads(body) of bytes in no UTF encoding
+        return exc.object == body
+    if isinstance(exc, json.JSONDecodeError):
+        try:
+            return exc.doc == body.decode(json.detect_encoding(body), "surrogatepass")
+        except (UnicodeDecodeError, LookupError):
+            return False
+    return False
+
+
+_REQUEST_JSON = Request.json.__code__
+
+
+def _declared(func: Callable[..., Any]) -> tuple[set[str], bool]:
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return set(), False
+    wants, takes_all = set(), False
+    for p in parameters:
+        if p.kind is p.VAR_KEYWORD:
+            takes_all = True
+        elif p.kind not in (p.VAR_POSITIONAL,):
+            wants.add(p.name)
+    return wants, takes_all
+
+
+def load_route(module: ModuleType, file: str) -> tuple[RouteHandlers | None, list[Problem]]:
+    """The handlers a route.py module defines, and the problems ``panes check`` reports:
+    unknown arguments, arguments by position, upper-case method names (``GET``, as in
+    Next.js), a route.py that defines no method at all."""
+    problems: list[Problem] = []
+    found: dict[str, Callable[..., Any]] = {}
+    for method in METHODS:
+        upper = getattr(module, method.upper(), None)
+        func = getattr(module, method, None)
+        if callable(upper) and not callable(func):
+            problems.append(Problem(file, f"it defines {method.upper()}(): panes uses "
+                                    "lowercase method names",
+                                    f"rename it to `def {method}(...)`"))
+            continue
+        if not callable(func):
+            continue
+        ok = True
+        try:
+            parameters = list(inspect.signature(func).parameters.values())
+        except (TypeError, ValueError):
+            parameters = []
+        for p in parameters:
+            if p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
+                problems.append(Problem(file, f"{method}() takes {p.name!r} by position",
+                                        "declare arguments by name only "
+                                        "(panes passes them by keyword)"))
+                ok = False
+            elif p.kind is not p.VAR_KEYWORD and p.name not in ROUTE_ARGUMENTS:
+                problems.append(Problem(file, f"{method}() declares an unknown argument "
+                                        f"{p.name!r}",
+                                        "use one of: " + ", ".join(sorted(ROUTE_ARGUMENTS))))
+                ok = False
+        if ok:
+            found[method] = func
+    if not found and not problems:
+        problems.append(Problem(file, "it defines no method function",
+                                "add `async def get(request)` (or post, put, patch, delete)"))
+    if problems:
+        return None, problems
+    return RouteHandlers.from_functions(file, found), problems
+
