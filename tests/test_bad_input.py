@@ -34,6 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from panes import App
+from panes.errors import BadRequest
+from panes.match import split_path
 
 OUTSIDE = "PANES-OUTSIDE-SECRET-" + uuid.uuid4().hex
 INSIDE = "PANES-INSIDE-SECRET-" + uuid.uuid4().hex
@@ -562,7 +564,14 @@ def test_trailing_slash_redirect_keeps_the_path(fixture: Fixture, raw_path: byte
     (No raw ``?`` here: an ASGI server splits the query off before ``raw_path``.)
     """
     status, headers, _ = run(call(fixture.app, raw_path))
-    if status != 308:
+    try:
+        split_path(raw_path)
+    except BadRequest:
+        assert status == 400, raw_path
+        return
+    redirects = raw_path.endswith(b"/") and raw_path != b"/" and b"//" not in raw_path
+    assert (status == 308) == redirects, (raw_path, status)
+    if not redirects:
         return
     location = headers["location"]
     _assert_same_origin(location)
@@ -593,7 +602,7 @@ def test_too_many_query_parameters_in_process(fixture: Fixture) -> None:
 
 def test_raw_non_utf8_query_on_trailing_slash_url(fixture: Fixture) -> None:
     status, _, _ = run(call(fixture.app, b"/about/", b"q=\xff"))
-    assert status in {308, 400}
+    assert status == 400
 
 
 def test_raw_non_utf8_query_on_plain_url(fixture: Fixture) -> None:

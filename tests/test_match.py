@@ -487,6 +487,3 @@ PROBLEM_CASES = [
 def test_problems(tmp_path, files, expected):
     assert problems_of(tmp_path, files) == expected
 
-
-def test_table_size():
-    assert len(CASES) >= 90

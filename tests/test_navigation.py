@@ -23,7 +23,7 @@ BOUND = "someone"
 
 STATES = [
     State("/", {}),  # nothing placed
-    State("/a?x=1", {"": Entry("00ff00ff", "/"), "children": Entry("12345678", "/", leaf=True)},
+    State("/a?x=1", {"": Entry("00ff00ff", "/"), "children": Entry("12345678", "/")},
           "layout.py"),
     State("/t/2", {"tabs": Entry("4f3e2d1c", "/", restore=True),
                    "tabs/children": Entry("9a8b7c6d", "/t/2", ("t", "2")),
@@ -46,7 +46,7 @@ def test_round_trip(state):
 
 def test_a_long_url_is_written_once_however_many_regions_it_activated():
     url = "/search?q=" + "x" * 4000
-    regions = {f"slot{i}": Entry(f"0000000{i}", url, leaf=True) for i in range(8)}
+    regions = {f"slot{i}": Entry(f"0000000{i}", url) for i in range(8)}
     wire = encode(State(url, regions), SECRET, BOUND)
     assert len(wire) < 2 * len(url) + 1000  # the document URL and one table entry
 
@@ -98,7 +98,8 @@ def test_an_update_carries_only_what_changed_and_merges_back_to_the_new_state():
     del regions["tabs"]
     after = protocol.to_json(State("/t/3", regions), SECRET, BOUND)
     update = protocol.state_update(before, after)
-    assert set(update["regions"]) == {"tabs/children"} and update["drop"] == ["tabs"]
+    assert update["regions"] == {"tabs/children": after["regions"]["tabs/children"], "tabs": None}
+    assert update["urls"] and set(update) == {"url", "sig", "urls", "regions"}
     assert protocol.merge(before, update) == after
     assert decode(protocol.dumps(protocol.merge(before, update)), SECRET, BOUND).url == "/t/3"
 
@@ -208,7 +209,7 @@ async def test_a_forged_tree_cannot_run_a_slot_the_layout_would_not_place(app, c
     state = state_of((await client.get("/admin-area")).text)  # no admin cookie: user view
     assert "ADMIN" not in (await client.get("/admin-area")).text
     forged_obj = json.loads(state)
-    forged_obj["regions"]["children/admin"] = {"k": "00000000", "u": next(iter(forged_obj["urls"])), "leaf": 1}
+    forged_obj["regions"]["children/admin"] = {"k": "00000000", "u": next(iter(forged_obj["urls"]))}
     forged = protocol.dumps(forged_obj)
     calls().clear()
     response = await client.get("/admin-area/reports", headers={"Panes-State": forged})

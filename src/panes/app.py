@@ -234,7 +234,7 @@ class App:
             return protocol.to_json(new, self.key, binding)
 
         provisional = wire()
-        first = Patch(tuple(regions), tuple(rendered), resolution.url,
+        first = Patch(tuple(regions), tuple(rendered),
                       protocol.state_update(shown.wire, provisional), resolution.push)
         if not renderer.streaming:
             return _answer(first)

@@ -4,9 +4,9 @@
 
     {"v": 2, "url": "/visitors", "root": "layout.py", "base": "/feed", "b": "…", "sig": "…",
      "urls": {"Xq3f9a": "/", "c0Pz1w": "/visitors"},
-     "regions": {"analytics/children": {"k": "df205f2b", "u": "c0Pz1w", "leaf": 1,
-                                        "seg": ["visitors"], "reads": {"children": ["a"]},
-                                        "restore": 1, "via": "Xq3f9a"}}}
+     "regions": {"analytics/children": {"k": "df205f", "u": "c0Pz", "seg": ["visitors"],
+                                        "reads": {"children": ["a"]}, "restore": 1,
+                                        "via": "Xq3f"}}}
 
 Each region names its URL by an id in ``urls``, so a long URL is written once however many
 regions it activated. ``sig`` signs the canonical form of every other field (the server
@@ -19,18 +19,18 @@ logout, is a full page load rather than a view of what that request may not see.
 record, then the raw HTML parts it announces (``n``: their lengths in UTF-16 code units, a
 JavaScript string's length), so HTML travels unescaped and is cut out while the answer streams:
 
-- ``patch``: the regions listed in ``swap`` get the HTML parts, the URL becomes ``url``
-  (``push`` is false for a restore, which keeps the URL), and the record carries a state
-  update (see :func:`state_update`);
+- ``patch``: the regions listed in ``swap`` get the HTML parts, and the record carries a state
+  update (see :func:`state_update`); the browser's URL becomes the state's ``url`` (``push``
+  is false for a restore, which keeps the URL);
 - ``fill``: streamed content for ``region``, after the patch that placed its loading UI;
 - ``state``: a state update alone (regions placed inside fills join the state);
 - ``redirect``: navigate to ``url`` instead;
 - ``hard``: load the URL as a full page (another root layout, a 404, a stale state).
 
-A state update holds the new top-level fields under ``state`` (``null`` clears one), the regions
-that changed under ``regions`` and the ids of the regions that went under ``drop``: the runtime
-assigns them to the state it holds (:func:`merge` is the same rule, for tests and
-:mod:`panes.testing`).
+A state update holds the top-level fields of the state that change (:data:`FIELDS`), and the
+entries of ``urls`` and ``regions`` that change under ``urls`` and ``regions``; ``null``
+removes a field or an entry. The runtime applies it to the state it holds (:func:`merge` is
+the same rule, for tests and :mod:`panes.testing`).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def _canonical(obj: Mapping[str, Any]) -> str:
     return json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def _mac(key: bytes, text: str, size: int = 16) -> str:
+def _mac(key: bytes, text: str, size: int = 12) -> str:
     digest = hmac.new(key, text.encode(), hashlib.sha256).digest()[:size]
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
@@ -89,9 +89,9 @@ def to_json(state: State, key: bytes, bound: str) -> dict[str, Any]:
     urls: dict[str, str] = {}
 
     def url_id(url: str) -> str:
-        uid = _digest(url, 6)[:6]
+        uid = _digest(url, 3)
         while urls.get(uid, url) != url:  # a clash between two URLs of one state
-            uid = _digest(uid + url, 6)[:6]
+            uid = _digest(uid + url, 3)
         urls[uid] = url
         return uid
 
@@ -105,8 +105,6 @@ def to_json(state: State, key: bytes, bound: str) -> dict[str, Any]:
 
 def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
     item: dict[str, Any] = {"k": entry.key, "u": url_id(entry.url)}
-    if entry.leaf:
-        item["leaf"] = 1
     if entry.segments:
         item["seg"] = list(entry.segments)
     if entry.reads:
@@ -166,33 +164,42 @@ def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
     via = item.get("via")
     reads = {str(slot): tuple(map(str, values)) for slot, values in item.get("reads", {}).items()}
     return Entry(str(item["k"]), urls[item["u"]], tuple(map(str, item.get("seg", ()))),
-                 bool(item.get("leaf")), reads, bool(item.get("restore")),
-                 None if via is None else urls[via])
+                 reads, bool(item.get("restore")), None if via is None else urls[via])
+
+
+#: The state's own fields, which an update carries beside the record's fields.
+FIELDS = ("v", "url", "root", "base", "b", "sig")
+_TABLES = ("urls", "regions")
 
 
 def state_update(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    """``after`` as an update of ``before``: the fields that change, nothing else."""
-    top = {k: after.get(k) for k in ("url", "base", "b", "urls", "sig")
-           if after.get(k) != before.get(k)}
-    old, new = before.get("regions", {}), after["regions"]
-    update: dict[str, Any] = {"state": top}
-    changed = {rid: item for rid, item in new.items() if old.get(rid) != item}
-    if changed:
-        update["regions"] = changed
-    dropped = sorted(rid for rid in old if rid not in new)
-    if dropped:
-        update["drop"] = dropped
+    """``after`` as an update of ``before``: what changes, nothing else."""
+    update = _delta({k: before.get(k) for k in FIELDS}, {k: after.get(k) for k in FIELDS})
+    update = {k: v for k, v in update.items() if v is not None or before.get(k) is not None}
+    for table in _TABLES:
+        changes = _delta(before.get(table, {}), after[table])
+        if changes:
+            update[table] = changes
     return update
+
+
+def _delta(old: Mapping[str, Any], new: Mapping[str, Any],
+           skip: Sequence[str] = ()) -> dict[str, Any]:
+    changed = {k: v for k, v in new.items() if k not in skip and old.get(k) != v}
+    changed.update({k: None for k in old if k not in new and k not in skip})
+    return changed
 
 
 def merge(obj: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
     """The state the runtime holds after an update (what ``panes.js`` does, as data)."""
-    merged = {**obj, **update.get("state", {})}
-    regions = {rid: item for rid, item in obj["regions"].items()
-               if rid not in update.get("drop", ())}
-    regions.update(update.get("regions", {}))
-    merged["regions"] = regions
-    return {k: v for k, v in merged.items() if v is not None}
+    merged = _apply(obj, {k: v for k, v in update.items() if k in FIELDS})
+    for table in _TABLES:
+        merged[table] = _apply(obj.get(table, {}), update.get(table, {}))
+    return merged
+
+
+def _apply(old: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in {**old, **changes}.items() if v is not None}
 
 
 # -- records ----------------------------------------------------------------------------------
@@ -202,7 +209,6 @@ def merge(obj: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
 class Patch:
     regions: tuple[str, ...]
     html: tuple[str, ...]
-    url: str
     state: Mapping[str, Any]
     push: bool = True
 
@@ -237,8 +243,7 @@ def frame(record: Record) -> str:
     html: Sequence[str] = ()
     match record:
         case Patch():
-            head = {"t": "patch", "url": record.url, "swap": list(record.regions),
-                    **record.state}
+            head = {"t": "patch", "swap": list(record.regions), **record.state}
             if not record.push:
                 head["push"] = False
             html = record.html

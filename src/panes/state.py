@@ -8,6 +8,7 @@ server last sent and sends it back with each soft navigation (its wire form is i
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -39,7 +40,6 @@ class Entry:
     key: str
     url: str
     segments: tuple[str, ...] = ()
-    leaf: bool = False
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     restore: bool = False
     via: str | None = None  # the background URL, when an interception rendered it
@@ -67,10 +67,8 @@ def segments_below(regions: Mapping[str, Entry], region_id: str) -> list[str]:
     """Follow ``children`` down from a region, as ``selected_layout_segments`` does."""
     out: list[str] = []
     entry = regions.get(region_id)
-    while entry is not None:
+    while entry is not None:  # a page's region has no regions inside: the walk ends there
         out.extend(entry.segments)
-        if entry.leaf:
-            break
         region_id = join(region_id, CHILDREN)
         entry = regions.get(region_id)
     return out
@@ -105,7 +103,8 @@ def identity(outcome: Outcome, src: Source) -> str:
         text = f"d:{outcome.file}:{params}"
     else:
         text = "n:"
-    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def transparent(outcome: Outcome) -> bool:
@@ -150,7 +149,7 @@ def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
     chain, head = collapse(outcome)
     values = (segment_value(o, src) for o in (*chain, head))
     return Entry(identity(head, src), src.url, tuple(v for v in values if v is not None),
-                 isinstance(head, Leaf), restore=restore, via=src.via)
+                 restore=restore, via=src.via)
 
 
 def regions_under(regions: Mapping[str, object], region_id: str) -> Iterator[str]:

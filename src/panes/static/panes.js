@@ -175,12 +175,18 @@
     });
   }
 
-  function update(record) { // the state after a record's update (protocol.merge)
-    var next = Object.assign({}, state, record.state);
-    next.regions = Object.assign({}, state.regions);
-    (record.drop || []).forEach(function (id) { delete next.regions[id]; });
-    Object.assign(next.regions, record.regions);
+  function apply(old, changes) { // entries changed, null ones removed
+    var next = Object.assign({}, old, changes);
     Object.keys(next).forEach(function (k) { if (next[k] === null) delete next[k]; });
+    return next;
+  }
+
+  function update(record) { // the state after a record's update (protocol.merge)
+    var next = Object.assign({}, state);
+    ["v", "url", "root", "base", "b", "sig"].forEach(function (k) { if (k in record) next[k] = record[k]; });
+    next = apply(next, {});
+    next.urls = apply(state.urls, record.urls);
+    next.regions = apply(state.regions, record.regions);
     return next;
   }
 
@@ -387,7 +393,7 @@
   function links() { // aria-current on links showing their slot's URL; prefetch when visible
     var all = state.regions, here = state.url, stack = [];
     function slotUrl(id) {
-      while (all[id] && !all[id].leaf && all[id + "/children"]) id = id + "/children";
+      while (all[id + "/children"]) id = id + "/children";
       return all[id] ? url(all[id].u) : here;
     }
     var walker = document.createTreeWalker(document.body, 129), node;
