@@ -10,12 +10,15 @@ response.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import inspect
 import logging
 import os
 import secrets
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +47,14 @@ from .resolve import (
     resolve_restore,
 )
 from .state import Source, State, replace_regions
-from .stream import NavigationStream, StreamedDocument
+from .stream import NavigationStream, StreamedDocument, disconnected
 
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
+MAX_BODY_SIZE = 1024 * 1024  # a form post, in bytes
+MAX_FORM_FIELDS = 1000
+MAX_FORM_PART = 1024 * 1024  # one field's value, in bytes
 SECRET_ENV = "PANES_SECRET"
 
 
@@ -65,14 +71,17 @@ class App:
 
     ``dev`` shows tracebacks in the browser; ``slot_timeout`` (seconds) makes a slot that runs
     longer render its error boundary; ``secret`` signs the navigation state (default: the
-    ``PANES_SECRET`` environment variable, else a random one per process).
+    ``PANES_SECRET`` environment variable, else a random one per process); ``max_body_size``
+    bounds a form post (bytes; a larger one is answered 413 and no action runs).
     """
 
     def __init__(self, app_dir: str | Path = "app", *, dev: bool = False,
-                 slot_timeout: float | None = None, secret: str | bytes | None = None) -> None:
+                 slot_timeout: float | None = None, secret: str | bytes | None = None,
+                 max_body_size: int = MAX_BODY_SIZE) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.dev = dev
-        self.slot_timeout = slot_timeout
+        self.slot_timeout = slot_timeout or None
+        self.max_body_size = max_body_size
         analysis = analyze(self.app_dir)
         if analysis.errors:
             raise AppDirError(analysis.errors)
@@ -94,8 +103,29 @@ class App:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        response = await self.handle(request)
-        await response(scope, receive, send)
+        if request.method == "POST":
+            refused = await self._read_body(request)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
+        response = await _unless_gone(self.handle(request), receive)
+        if response is not None:
+            await response(scope, receive, send)
+
+    async def _read_body(self, request: Request) -> Response | None:
+        """Read a post's body up front, bounded (it is parsed before any action runs, and the
+        request is then watched for the client leaving)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_size:
+            return PlainTextResponse("Payload Too Large", 413)
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body_size:
+                return PlainTextResponse("Payload Too Large", 413)
+            chunks.append(chunk)
+        request._body = b"".join(chunks)  # Starlette reads a cached body from here
+        return None
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD", "POST"):
@@ -163,6 +193,9 @@ class App:
         top = resolution.renders[0]
         try:
             body = await renderer.render(top)
+        except asyncio.CancelledError:
+            renderer.close()  # the client left: the streamed slots stop too
+            raise
         except Redirect as exc:
             renderer.close()
             return RedirectResponse(exc.url, exc.status)
@@ -217,6 +250,9 @@ class App:
 
         try:
             rendered = await gather(*(one(r) for r in resolution.renders))
+        except asyncio.CancelledError:
+            renderer.close()
+            raise
         except Redirect as exc:
             renderer.close()
             return _answer(RedirectRecord(exc.url))
@@ -258,8 +294,15 @@ class App:
             return _not_allowed()
         if not _same_origin(request):
             return PlainTextResponse("Forbidden: a form from another site", 403)
+        try:
+            form = await request.form(max_files=MAX_FORM_FIELDS, max_fields=MAX_FORM_FIELDS,
+                                      max_part_size=MAX_FORM_PART)
+        except Exception as exc:  # noqa: BLE001 - a malformed body is the client's, never a 500
+            return PlainTextResponse(f"Bad request: the form cannot be read ({exc})", 400)
+        if len(form) > MAX_FORM_FIELDS:
+            return PlainTextResponse("Bad request: too many form fields", 400)
         available = {"params": page.params.bind(src.segments), "request": request,
-                     "search_params": request.query_params}
+                     "search_params": request.query_params, "form": form}
         location = src.url
         try:
             result = action.func(**action.kwargs(available))
@@ -332,6 +375,21 @@ def _route_path(scope: Scope) -> bytes:
         else:
             raw = quote(scope["path"][len(root):] or "/").encode()
     return raw
+
+
+async def _unless_gone(work: Awaitable[Response], receive: Receive) -> Response | None:
+    """The response ``work`` makes, unless the client leaves first: then the work is cancelled
+    (whatever it was waiting for), and there is nothing to send."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(disconnected(receive))
+    try:
+        await asyncio.wait((task, watch), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, watch) if not task.done() else (watch,):
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pending
+    return None if task.cancelled() else task.result()
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -14,9 +14,11 @@ A :class:`Problem` is one line of ``panes check``: the file, what is wrong, the 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, NoReturn
+from urllib.parse import urlsplit
 
 Severity = Literal["error", "warning"]
 
@@ -99,8 +101,28 @@ def not_found() -> NoReturn:
 
 
 def redirect(url: str, permanent: bool = False) -> NoReturn:
-    """End rendering and send the browser to ``url`` (307, or 308 when ``permanent``)."""
+    """End rendering and send the browser to ``url`` (307, or 308 when ``permanent``).
+
+    ``url`` is a path on this site (``/login?next=/inbox``) or an ``http(s)`` URL: anything else
+    (``javascript:``, ``data:`` …) would run or show what the site never meant to, so it is an
+    error naming the call.
+    """
+    if not safe_redirect(url):
+        caller = sys._getframe(1)
+        raise ValueError(
+            f"redirect({url!r}) at {caller.f_code.co_filename}:{caller.f_lineno}: a redirect "
+            "goes to a path on this site or to an http(s) URL; check user-supplied targets "
+            "against an allow-list")
     raise Redirect(url, 308 if permanent else 307)
+
+
+def safe_redirect(url: str) -> bool:
+    """A relative URL, or an absolute one whose scheme is http or https."""
+    if not isinstance(url, str) or any(ord(c) < 32 for c in url) or "\\" in url:
+        return False
+    scheme = urlsplit(url).scheme.lower()
+    return scheme in ("", "http", "https") and not url.lstrip().lower().startswith(
+        ("javascript:", "data:", "vbscript:"))
 
 
 class UnrenderableValue(PanesError, TypeError):

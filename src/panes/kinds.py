@@ -57,7 +57,7 @@ FILE_KINDS: Mapping[str, FileKind] = _kinds(
 
 #: Functions a special file may define beside its own (``action`` in ``page.py``).
 EXTRA_KINDS: Mapping[str, FileKind] = _kinds(
-    FileKind("action", _COMMON),
+    FileKind("action", _COMMON | {"form"}),
 )
 
 BOUNDARIES = tuple(name for name, kind in FILE_KINDS.items() if kind.boundary)

@@ -271,6 +271,9 @@ def resolve_restore(model: RouteModel, current: State, target: State,
     stays. A full load when a region is no longer what the target state says."""
     renders: list[Render] = []
     inner: dict[str, Render] = {}
+    wanted = list(dict.fromkeys(wanted))  # the work is bounded by the state's own regions
+    if len(wanted) > len(target.regions):
+        raise BadRequest("more regions asked for than the target state has")
     for rid in wanted:
         if not rid or rid not in target.regions:
             raise BadRequest(f"no region {rid!r} in the target state")

@@ -58,7 +58,7 @@ class _Streamed(Response):
         await send({"type": "http.response.start", "status": self.status_code,
                     "headers": self.raw_headers})
         pump = asyncio.ensure_future(self._pump(send))
-        watch = asyncio.ensure_future(_disconnected(receive))
+        watch = asyncio.ensure_future(disconnected(receive))
         try:
             await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -114,6 +114,14 @@ class NavigationStream(_Streamed):
         yield self.finish()
 
 
-async def _disconnected(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
+async def disconnected(receive: Receive) -> None:
+    """Returns once the client has gone (never, under a server whose ``receive`` repeats the
+    end of the body instead of waiting for the disconnect)."""
+    ended = False
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        if ended:
+            await asyncio.Future()  # nothing to watch: wait until cancelled
+        ended = message["type"] == "http.request" and not message.get("more_body", False)
