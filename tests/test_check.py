@@ -55,7 +55,7 @@ SOURCE_CASES = [
      "add `def page(...)`"),
     # an argument name panes does not know
     ({"page.py": "def page(parms):\n    return 1\n"}, "app/page.py", "unknown argument 'parms'",
-     "use one of: params, request, search_params"),
+     "use one of: cookies, params, request, search_params, state"),
     # layouts do not get search_params, and the message says why
     ({"page.py": "", "layout.py": "def layout(children, search_params):\n    return children\n"},
      "app/layout.py", "unknown argument 'search_params'", "layouts do not get search_params"),
@@ -173,7 +173,7 @@ def test_a_file_named_almost_like_a_special_file_is_a_warning(tmp_path, name, me
 ORDINARY = [
     "helpers.py", "card.py", "models.py", "terror.py",  # modules (first letter differs)
     "_errors.py", "__init__.py",  # private: the way to keep a look-alike
-    "route.py", "template.py", "middleware.py", "lifespan.py",  # becoming special files
+    "template.py",  # becoming a special file
     "layout.css", "page.module.css", "README.md", "data.json",  # not code
     "page.client.tsx",  # more than one extension
 ]

@@ -3,6 +3,7 @@
 from .app import App
 from .cache import revalidate_path, revalidate_tag
 from .context import selected_layout_segment, selected_layout_segments
+from .cookies import CookieError, Cookies
 from .errors import (
     AppDirError,
     NotFound,
@@ -13,10 +14,13 @@ from .errors import (
     not_found,
     redirect,
 )
+from .middleware import rewrite
 
 __all__ = [
     "App",
     "AppDirError",
+    "CookieError",
+    "Cookies",
     "NotFound",
     "PanesError",
     "Problem",
@@ -24,6 +28,7 @@ __all__ = [
     "ServerError",
     "not_found",
     "redirect",
+    "rewrite",
     "revalidate_path",
     "revalidate_tag",
     "selected_layout_segment",

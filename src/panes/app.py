@@ -1,5 +1,9 @@
 """The ASGI application: request in → parse → resolve → render → respond.
 
+What a request goes through, outermost first: the Starlette middleware given to ``App`` (its
+``middleware=[...]``), the files of ``public/``, ``app/middleware.py``, then :meth:`App.handle`:
+a ``route.py`` handler or the pages. The lifespan (``app/lifespan.py``) runs around all of it.
+
 Three kinds of request reach a page URL: a hard load (a document), a soft navigation from the
 client runtime (its ``Panes-State`` header holds what the browser shows), and a restore
 (``Panes-Target`` and ``Panes-Regions``: some regions rendered again from the URLs that
@@ -18,23 +22,28 @@ import inspect
 import logging
 import os
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import client, protocol
 from .check import analyze
+from .cookies import cookies_for
 from .errors import AppDirError, BadRequest, NotFound, Redirect
 from .html import builtin_not_found, document, ensure_doctype, error_document
+from .lifespan import Lifespan
 from .loader import function_key
-from .match import split_path
+from .match import Matcher, split_path
+from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_query, wrap
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
+from .public import PublicFiles, route_path
 from .render import Renderer, gather
 from .resolve import (
     Resolution,
@@ -46,6 +55,7 @@ from .resolve import (
     resolve_navigation,
     resolve_restore,
 )
+from .routes import not_found_plan
 from .state import Source, State, replace_regions
 from .stream import NavigationStream, StreamedDocument, disconnected
 
@@ -72,12 +82,15 @@ class App:
     ``dev`` shows tracebacks in the browser; ``slot_timeout`` (seconds) makes a slot that runs
     longer render its error boundary; ``secret`` signs the navigation state (default: the
     ``PANES_SECRET`` environment variable, else a random one per process); ``max_body_size``
-    bounds a form post (bytes; a larger one is answered 413 and no action runs).
+    bounds a form post (bytes; a larger one is answered 413 and no action runs);
+    ``middleware``: Starlette middleware around the whole app, the first outermost (sessions,
+    CORS, GZip).
     """
 
     def __init__(self, app_dir: str | Path = "app", *, dev: bool = False,
                  slot_timeout: float | None = None, secret: str | bytes | None = None,
-                 max_body_size: int = MAX_BODY_SIZE) -> None:
+                 max_body_size: int = MAX_BODY_SIZE,
+                 middleware: Sequence[Middleware] = ()) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.dev = dev
         self.slot_timeout = slot_timeout or None
@@ -93,13 +106,31 @@ class App:
         self.functions = analysis.loaded.functions
         self.interceptions = analysis.interceptions
         settings = {file: fn.constants for file, fn in self.functions.items() if fn.constants}
-        self.model = RouteModel.build(self.root, self.routes, self.interceptions, settings)
+        self.handlers = analysis.loaded.handlers
+        matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
+        self.model = RouteModel(matcher, not_found_plan(self.root), settings)
         self.key = _state_key(secret, self.root)
+        name = self.app_dir.name
+        self.lifespan = Lifespan(analysis.loaded.lifespan, self, file=f"{name}/lifespan.py")
+        stack: ASGIApp = self._dispatch
+        if analysis.loaded.middleware is not None:
+            stack = UserMiddleware(analysis.loaded.middleware, stack, dev=dev,
+                                   file=f"{name}/middleware.py",
+                                   state_for=self.lifespan.state_for)
+        stack = _SoftRedirects(stack)
+        public = self.app_dir.parent / "public"
+        if public.is_dir():
+            stack = PublicFiles(public, stack, live=dev)
+        self._stack = wrap(stack, middleware)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self.lifespan(scope, receive, send)
             return
+        await self._stack(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The innermost app: what :meth:`handle` answers."""
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
@@ -127,26 +158,46 @@ class App:
         request._body = b"".join(chunks)  # Starlette reads a cached body from here
         return None
 
+    def state_for(self, request: Request) -> Mapping[str, Any]:
+        """The ``state`` argument: what ``app/lifespan.py`` yielded."""
+        return self.lifespan.state_for(request.scope)
+
     async def handle(self, request: Request) -> Response:
-        if request.method not in ("GET", "HEAD", "POST"):
-            return _not_allowed()
+        """A request after the middleware: a route handler's answer, or a page's."""
+        scope = request.scope
         try:
-            raw = _route_path(request.scope)
+            raw = route_path(scope)  # the path to render (a middleware may have rewritten it)
             if raw.startswith(client.PREFIX):
+                if request.method not in ("GET", "HEAD"):
+                    return _not_allowed()
                 return client.response(raw)
             segments = split_path(raw)
-            query = _query(request.scope)
+            query = _query(scope)
             if len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
                 raise BadRequest("too many query parameters")
-        except BadRequest as exc:
+            asked, asked_query, asked_segments = raw, query, segments
+            if ORIGINAL_PATH in scope:  # rewritten: what panes writes uses the browser's URL
+                asked, asked_query = original_path(scope), original_query(scope).decode()
+                asked_segments = split_path(asked)
+        except (BadRequest, UnicodeDecodeError) as exc:
             return HTMLResponse(error_document(400, f"Bad request: {exc}"), 400)
-        if len(segments) > 1 and segments[-1] == "" and "" not in segments[:-1]:
-            # /settings/ is /settings, as in Next.js; the path is kept on this site and mount.
-            location = quote(request.scope.get("root_path", "")) + quote(raw[:-1], safe=_SAFE)
-            return RedirectResponse(location + (f"?{query}" if query else ""), 308)
+        if _trailing_slash(asked_segments):
+            # /settings/ is /settings, as in Next.js: for the URL the browser asked for (never
+            # a rewritten one); the path is kept on this site and mount.
+            location = quote(scope.get("root_path", "")) + quote(asked[:-1], safe=_SAFE)
+            return RedirectResponse(location + (f"?{asked_query}" if asked_query else ""), 308)
+        if _trailing_slash(segments):  # a rewrite to /en/ renders /en
+            segments, raw = segments[:-1], raw[:-1]
+        handler = self.model.matcher.handler(segments)
+        if handler is not None:
+            return await self.handlers[handler.route.file].respond(
+                request, handler.params, state=self.state_for(request), dev=self.dev)
+        if request.method not in ("GET", "HEAD", "POST"):
+            return _not_allowed()
         src = Source(raw.decode("latin-1") + (f"?{query}" if query else ""), segments, query)
+        browser = asked.decode("latin-1") + (f"?{asked_query}" if asked_query else "")
         if request.method == "POST":
-            return await self.act(request, src)
+            return await self.act(request, src, browser)
         try:
             resolution, shown = self.resolve(request, src)
         except StaleState:
@@ -156,8 +207,8 @@ class App:
         if resolution.hard:
             return _answer(Hard())
         if shown is None:
-            return await self.document(request, resolution)
-        return await self.patch(request, resolution, shown)
+            return await self.document(request, resolution, browser)
+        return await self.patch(request, resolution, shown, browser)
 
     def resolve(self, request: Request, src: Source) -> tuple[Resolution, _Shown | None]:
         """What the request renders, and the state the browser sent with it (if any)."""
@@ -183,12 +234,16 @@ class App:
 
     def _renderer(self, request: Request, resolution: Resolution) -> Renderer:
         return Renderer(self.functions, request, resolution, slot_timeout=self.slot_timeout,
-                        dev=self.dev)
+                        dev=self.dev, state=self.state_for(request), app_name=self.app_dir.name)
 
     # -- documents --------------------------------------------------------------------------
 
-    async def document(self, request: Request, resolution: Resolution) -> Response:
-        """Render before the first byte (see :mod:`panes.render`), then stream what is left."""
+    async def document(self, request: Request, resolution: Resolution,
+                       browser: str | None = None) -> Response:
+        """Render before the first byte (see :mod:`panes.render`), then stream what is left.
+
+        ``browser``: the URL the browser shows, when a middleware rewrote it to the one the
+        resolution renders (the state says both: the browser's URL, and the app's as base)."""
         renderer = self._renderer(request, resolution)
         top = resolution.renders[0]
         try:
@@ -203,7 +258,8 @@ class App:
             renderer.close()
             if resolution.status == 404:
                 return HTMLResponse(self._document(builtin_not_found()), 404)
-            return await self.document(request, not_found_document(self.model, top.src))
+            return await self.document(request, not_found_document(self.model, top.src),
+                                       browser)
         except Exception as exc:
             renderer.close()
             logger.exception("error rendering %s", request.scope.get("path"))
@@ -218,8 +274,10 @@ class App:
         root_path = request.scope.get("root_path", "")
         binding = self._binding(request)
 
+        url, base = _urls(browser, top.src.url, None)
+
         def state() -> str:
-            return protocol.encode(State(top.src.url, renderer.shown, root), self.key, binding)
+            return protocol.encode(State(url, renderer.shown, root, base), self.key, binding)
 
         response: Response
         if renderer.streaming:
@@ -239,7 +297,8 @@ class App:
 
     # -- soft navigations and restores ------------------------------------------------------
 
-    async def patch(self, request: Request, resolution: Resolution, shown: _Shown) -> Response:
+    async def patch(self, request: Request, resolution: Resolution, shown: _Shown,
+                    browser: str | None = None) -> Response:
         """Render the resolution's regions; the browser gets them in one patch record, then the
         fills, then the regions placed inside the fills."""
         renderer = self._renderer(request, resolution)
@@ -263,10 +322,11 @@ class App:
             return _answer(Hard())
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
+        url, base = (_urls(browser, resolution.url, resolution.base) if resolution.push
+                     else (resolution.url, resolution.base))
 
         def wire() -> dict[str, Any]:
-            new = replace_regions(shown.state, resolution.url, regions, renderer.shown,
-                                  resolution.base)
+            new = replace_regions(shown.state, url, regions, renderer.shown, base)
             return protocol.to_json(new, self.key, binding)
 
         provisional = wire()
@@ -282,9 +342,10 @@ class App:
 
     # -- form posts -------------------------------------------------------------------------
 
-    async def act(self, request: Request, src: Source) -> Response:
+    async def act(self, request: Request, src: Source, browser: str | None = None) -> Response:
         """A form posted to a page's URL runs the page's ``action()``, then sends the browser
-        on (303, Post/Redirect/Get): where ``redirect()`` says, else back to the same URL."""
+        on (303, Post/Redirect/Get): where ``redirect()`` says, else back to the same URL (the
+        browser's). The cookies it set go with that answer."""
         found = self.model.matcher.match(src.segments)
         page = children_leaf(found.plan) if found else None
         action = None
@@ -301,9 +362,11 @@ class App:
             return PlainTextResponse(f"Bad request: the form cannot be read ({exc})", 400)
         if len(form) > MAX_FORM_FIELDS:
             return PlainTextResponse("Bad request: too many form fields", 400)
+        cookies = cookies_for(request)
         available = {"params": page.params.bind(src.segments), "request": request,
-                     "search_params": request.query_params, "form": form}
-        location = src.url
+                     "search_params": request.query_params, "form": form, "cookies": cookies,
+                     "state": self.state_for(request)}
+        location = browser or src.url
         try:
             result = action.func(**action.kwargs(available))
             if inspect.isawaitable(result):
@@ -311,15 +374,16 @@ class App:
         except Redirect as exc:
             location = exc.url
         except NotFound:
-            return await self.document(request, not_found_document(self.model, src))
+            return cookies.apply(
+                await self.document(request, not_found_document(self.model, src), browser))
         except Exception as exc:
             logger.exception("error in the action of %s", page.file)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", exc if self.dev else None), 500
             )
         if protocol.STATE_HEADER in request.headers:  # the runtime posted it: navigate softly
-            return _answer(RedirectRecord(location))
-        return RedirectResponse(location, 303)
+            return cookies.apply(_answer(RedirectRecord(location)))
+        return cookies.apply(RedirectResponse(location, 303))
 
 
 def _state_key(secret: str | bytes | None, root: Any) -> bytes:
@@ -363,18 +427,9 @@ def _query(scope: Scope) -> str:
     return query
 
 
-def _route_path(scope: Scope) -> bytes:
-    """The raw path below the mount point, still percent-encoded."""
-    raw: bytes = scope.get("raw_path") or quote(scope["path"]).encode()
-    raw = raw.split(b"?", 1)[0]
-    root = scope.get("root_path", "")
-    if root:
-        prefix = quote(root).encode()
-        if raw.startswith(prefix):
-            raw = raw[len(prefix):] or b"/"
-        else:
-            raw = quote(scope["path"][len(root):] or "/").encode()
-    return raw
+def _trailing_slash(segments: Sequence[str]) -> bool:
+    """``/settings/``: one empty segment, at the end (``//x`` is no page's URL at all)."""
+    return len(segments) > 1 and segments[-1] == "" and "" not in segments[:-1]
 
 
 async def _unless_gone(work: Awaitable[Response], receive: Receive) -> Response | None:
@@ -392,11 +447,47 @@ async def _unless_gone(work: Awaitable[Response], receive: Receive) -> Response 
     return None if task.cancelled() else task.result()
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
+def _urls(browser: str | None, app: str, base: str | None) -> tuple[str, str | None]:
+    """The state's URL (the browser's) and base (the URL of what the app rendered below: an
+    intercepted page's background, or the path a middleware rewrote the URL to), so that
+    interceptions and restores resolve the app's URLs while the browser keeps its own."""
+    if browser is None or browser == app:
+        return app, base
+    return browser, base or app
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class _SoftRedirects:
+    """A redirect answering the client runtime (a soft navigation, prefetch or post: it sends
+    ``Panes-State``) becomes a redirect record, so that the runtime moves the browser's URL
+    there (``fetch`` would follow it silently, leaving the old URL in the address bar)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not any(
+                k == b"panes-state" for k, _ in scope.get("headers", ())):
+            await self.app(scope, receive, send)
             return
+        redirected = False
+
+        async def sending(message: Message) -> None:
+            nonlocal redirected
+            if redirected:
+                return
+            if message["type"] == "http.response.start" and message["status"] in _REDIRECTS:
+                location = next((v for k, v in message.get("headers", ())
+                                 if k.lower() == b"location"), None)
+                if location is not None:
+                    redirected = True
+                    answer = _answer(RedirectRecord(location.decode("latin-1")))
+                    answer.raw_headers += [(k, v) for k, v in message.get("headers", ())
+                                           if k.lower() == b"set-cookie"]
+                    await answer(scope, receive, send)
+                    return
+            await send(message)
+
+        await self.app(scope, receive, sending)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from .errors import Problem, ref
 from .intercept import Interception, build_interceptions
+from .kinds import ROUTABLE
 from .loader import Loaded, load
 from .plan import Leaf, Outcome, leaves
-from .routes import Route, build_routes
+from .public import public_paths
+from .routes import HandlerRoute, Route, build_routes, handler_routes
 from .scan import scan
 from .segments import Kind
 from .tree import CHILDREN, Node
@@ -30,6 +32,7 @@ class Analysis:
     interceptions: tuple[Interception, ...]
     loaded: Loaded
     problems: tuple[Problem, ...]
+    handlers: tuple[HandlerRoute, ...] = ()
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -47,18 +50,71 @@ def analyze(app_dir: str | Path) -> Analysis:
     root = scanned.root
     routes, route_problems = build_routes(root)
     interceptions, interception_problems = build_interceptions(root, routes)
+    handlers = handler_routes(root)
     loaded = load(base, root)
     problems = [
         *scanned.problems,
         *_tree_problems(root),
         *route_problems,
         *interception_problems,
+        *_handler_problems(root, routes, handlers),
+        *_public_problems(base.parent / "public", routes, handlers),
         *loaded.problems,
         *_slot_warnings(root, loaded),
         *_missing_default_warnings(routes, loaded),
     ]
     shown = tuple(_as_typed(p, base.name) for p in problems)
-    return Analysis(base, root, tuple(routes), tuple(interceptions), loaded, shown)
+    return Analysis(base, root, tuple(routes), tuple(interceptions), loaded, shown,
+                    tuple(handlers))
+
+
+def _handler_problems(root: Node, routes: Sequence[Route],
+                      handlers: Sequence[HandlerRoute]) -> Iterator[Problem]:
+    """route.py answers a URL instead of pages: never inside a slot or an interception folder,
+    never at a URL that a page serves."""
+    for node in root.walk():
+        file = node.file("route")
+        if file is None:
+            continue
+        parts = node.path.split("/")
+        slot = next((p for p in parts if p.startswith("@")), None)
+        if slot is not None:
+            yield Problem(file, f"route.py cannot be inside a slot ({slot}): a route handler "
+                          "answers the whole request, not a part of the page",
+                          f"move it out of {slot}, to the folder of its URL outside any slot")
+        elif any(p.startswith("(.") for p in parts):
+            yield Problem(file, "route.py cannot be inside an interception folder: a route "
+                          "handler is never intercepted",
+                          "move it to the folder of its URL outside the interception folder")
+    pages = {route.key: route for route in routes}
+    for handler in handlers:
+        route = pages.get(handler.key)
+        if route is None:
+            continue
+        page = next((leaf.file for _, leaf in leaves(route.plan) if leaf.kind == "page"
+                     and leaf.file), None)
+        where = f" ({ref(page)})" if page else ""
+        yield Problem(handler.file, f"route.py and a page{where} serve the same URL "
+                      f"{handler.path}", "keep one: move the route handler to another URL "
+                      "(such as /api/...), or the page")
+
+
+def _public_problems(public: Path, routes: Sequence[Route],
+                     handlers: Sequence[HandlerRoute]) -> Iterator[Problem]:
+    """A file of public/ is served before any page: a page at its URL would never be seen."""
+    static = [(r.path, next((leaf.file for _, leaf in leaves(r.plan)
+                             if leaf.kind == "page" and leaf.file), None))
+              for r in routes if all(s.kind is Kind.STATIC for s in r.pattern)]
+    static += [(h.path, h.file) for h in handlers
+               if all(s.kind is Kind.STATIC for s in h.pattern)]
+    if not static:
+        return
+    files = public_paths(public)
+    for url, file in static:
+        if url in files:
+            yield Problem(file or "", f"public/{url.lstrip('/')} and this file serve the "
+                          f"same URL {url}: the public file is always served first",
+                          "rename or move one of them")
 
 
 def _as_typed(problem: Problem, app: str) -> Problem:
@@ -126,10 +182,6 @@ def _level_problems(root: Node) -> Iterator[Problem]:
                     f"but {below[0].segment.name} follows it",
                     f"move {below[0].segment.name} out of {ref(node.path)}",
                 )
-
-
-#: The files that make a folder serve a URL (``route.py`` is becoming one).
-ROUTABLE = ("page", "route")
 
 
 def _routable(node: Node) -> bool:

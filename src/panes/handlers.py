@@ -43,6 +43,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from .cookies import cookies_for
 from .errors import NotFound, Problem, Redirect
+from .kinds import FILE_KINDS, METHODS
 
 try:
     import orjson
@@ -54,11 +55,8 @@ __all__ = ["METHODS", "ROUTE_ARGUMENTS", "JSONResponse", "RouteHandlers", "json_
 
 logger = logging.getLogger("panes")
 
-#: The method functions a route.py may define, in the order ``Allow`` lists them.
-METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
-
-#: The arguments a route handler may declare.
-ROUTE_ARGUMENTS = frozenset({"request", "params", "search_params", "cookies", "state"})
+#: The arguments a route handler may declare (those of every function, see :mod:`panes.kinds`).
+ROUTE_ARGUMENTS = FILE_KINDS["route"].arguments
 
 
 def json_bytes(value: Any) -> bytes:

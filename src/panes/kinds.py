@@ -14,8 +14,12 @@ from typing import Any
 
 CHILDREN = "children"
 
-#: What every function that renders for a URL may declare.
-_COMMON = frozenset({"params", "search_params", "request"})
+#: What every function that runs for a URL may declare: ``cookies`` reads the request's cookies
+#: (and sets them where the response has not started), ``state`` is what ``lifespan.py`` yielded.
+_COMMON = frozenset({"params", "search_params", "request", "cookies", "state"})
+
+#: The method functions a ``route.py`` may define, in the order an ``Allow`` header lists them.
+METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,9 @@ class FileKind:
     there); a folder with no boundary file shares its parent's region. ``slots``: the function
     also gets one keyword per slot at its level. ``constants``: module-level settings it may
     define, with their defaults. ``extra``: further functions the file may define, each a kind.
+    ``function``: the file defines a function named like it (``route.py`` defines only its
+    ``extra`` methods). ``root_only``: one per app, at the root of the app directory
+    (``middleware.py``, ``lifespan.py``: they run around every request, not for a URL).
     """
 
     name: str
@@ -34,6 +41,8 @@ class FileKind:
     slots: bool = False
     constants: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     extra: tuple[str, ...] = ()
+    function: bool = True
+    root_only: bool = False
 
     @property
     def file_name(self) -> str:
@@ -53,14 +62,21 @@ FILE_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("loading", _COMMON, boundary=True),
     FileKind("error", _COMMON | {"error"}, boundary=True),
     FileKind("not_found", _COMMON, boundary=True),
+    FileKind("route", _COMMON, extra=METHODS, function=False),
+    FileKind("middleware", frozenset({"request", "call_next", "cookies", "state"}),
+             root_only=True),
+    FileKind("lifespan", frozenset({"app"}), root_only=True),
 )
 
 #: Functions a special file may define beside its own (``action`` in ``page.py``).
 EXTRA_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("action", _COMMON | {"form"}),
+    *(FileKind(method, _COMMON) for method in METHODS),
 )
 
 BOUNDARIES = tuple(name for name, kind in FILE_KINDS.items() if kind.boundary)
+#: The files that make a folder serve a URL.
+ROUTABLE = ("page", "route")
 
 
 def kind_of(name: str) -> FileKind:

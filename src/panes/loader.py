@@ -20,7 +20,10 @@ from types import ModuleType
 from typing import Any
 
 from .errors import Problem
+from .handlers import RouteHandlers, load_route
 from .kinds import FILE_KINDS, kind_of
+from .lifespan import LifespanFactory, load_lifespan
+from .middleware import load_middleware
 from .tree import CHILDREN, Node
 
 
@@ -61,6 +64,9 @@ class Loaded:
     functions: Mapping[str, UserFunction]  # by file path relative to the app directory
     problems: tuple[Problem, ...]
     declared_slots: Mapping[str, frozenset[str]]  # layout file -> the slots it declares
+    handlers: Mapping[str, RouteHandlers] = field(default_factory=dict)  # route.py files
+    middleware: Callable[..., Any] | None = None  # middleware() of the root middleware.py
+    lifespan: LifespanFactory | None = None  # lifespan() of the root lifespan.py
 
 
 def load(app_dir: Path, root: Node) -> Loaded:
@@ -75,6 +81,8 @@ def load(app_dir: Path, root: Node) -> Loaded:
     functions: dict[str, UserFunction] = {}
     declared: dict[str, frozenset[str]] = {}
     problems: list[Problem] = []
+    handlers: dict[str, RouteHandlers] = {}
+    app_level: dict[str, Any] = {}
     for node in root.walk():
         for kind, rel in node.files.items():
             allowed = FILE_KINDS[kind].arguments
@@ -87,6 +95,17 @@ def load(app_dir: Path, root: Node) -> Loaded:
             except Exception as exc:  # noqa: BLE001 - any error in user code is a problem to report
                 problems.append(Problem(rel, f"importing it raised {_one_line(exc)}",
                                         "fix the error shown (run `panes dev` for the traceback)"))
+                continue
+            if kind == "route":  # method functions instead of one named like the file
+                found, route_problems = load_route(module, rel)
+                problems.extend(route_problems)
+                if found is not None:
+                    handlers[rel] = found
+                continue
+            if kind in _APP_LEVEL:  # middleware.py, lifespan.py: run around every request
+                value, app_problems = _APP_LEVEL[kind](module, rel)
+                problems.extend(app_problems)
+                app_level[kind] = value
                 continue
             fn = _function(module, kind, rel, allowed, slot_names, problems)
             if fn is None:
@@ -104,7 +123,14 @@ def load(app_dir: Path, root: Node) -> Loaded:
                 if fn.takes_all or CHILDREN in fn.wants:
                     wanted.add(CHILDREN)
                 declared[rel] = frozenset(wanted)
-    return Loaded(functions, tuple(problems), declared)
+    return Loaded(functions, tuple(problems), declared, handlers,
+                  app_level.get("middleware"), app_level.get("lifespan"))
+
+
+_APP_LEVEL: Mapping[str, Callable[[ModuleType, str], tuple[Any, list[Problem]]]] = {
+    "middleware": load_middleware,
+    "lifespan": load_lifespan,
+}
 
 
 def _constants(module: ModuleType, kind: str) -> dict[str, Any]:

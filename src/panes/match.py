@@ -1,10 +1,11 @@
 """Matching a URL path to a route, or to the interception of a soft navigation: a pure
 function over one segment trie.
 
-Pages and interception targets share the trie, and one search order decides specificity for
-both: at each segment a static child is tried before the dynamic one, then a catch-all, then an
-optional catch-all (the order of :data:`panes.segments.RANK`), so the first match found is the
-most specific; the cost follows the URL's depth, not the number of routes.
+Pages, route handlers (``route.py``) and interception targets share the trie, and one search
+order decides specificity for all of them: at each segment a static child is tried before the
+dynamic one, then a catch-all, then an optional catch-all (the order of
+:data:`panes.segments.RANK`), so the first match found is the most specific; the cost follows
+the URL's depth, not the number of routes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import unquote_to_bytes
 from .errors import BadRequest
 from .intercept import Interception
 from .plan import Branch
-from .routes import Route
+from .routes import HandlerRoute, Route
 from .segments import RANK, Kind, Segment
 
 MAX_PATH_BYTES = 8 * 1024
@@ -39,11 +40,23 @@ class RouteMatch:
         return self.route.plan
 
 
+@dataclass(frozen=True, slots=True)
+class HandlerMatch:
+    route: HandlerRoute
+    segments: tuple[str, ...]
+
+    @property
+    def params(self) -> dict[str, str | list[str]]:
+        return self.route.params.bind(self.segments)
+
+
 @dataclass(slots=True)
 class _Targets:
-    """What one pattern leads to: its route, and the interceptions of it (deepest first)."""
+    """What one pattern leads to: its route (pages) or handler (``route.py``), and the
+    interceptions of it (deepest first)."""
 
     route: Route | None = None
+    handler: HandlerRoute | None = None
     interceptions: list[Interception] = field(default_factory=list)
 
 
@@ -60,11 +73,16 @@ class Matcher:
     interception of a soft navigation."""
 
     def __init__(self, routes: Sequence[Route],
-                 interceptions: Sequence[Interception] = ()) -> None:
+                 interceptions: Sequence[Interception] = (),
+                 handlers: Sequence[HandlerRoute] = ()) -> None:
         self._root = _Trie()
         for route in routes:
             targets = self._targets(route.pattern)
             targets.route = targets.route or route
+        for handler in handlers:
+            targets = self._targets(handler.pattern)
+            targets.handler = targets.handler or handler
+        self.has_handlers = bool(handlers)
         for item in sorted(interceptions, key=lambda i: -len(i.intercepting)):
             self._targets(item.intercepted).interceptions.append(item)
 
@@ -86,6 +104,17 @@ class Matcher:
             return None  # no folder is named "", and no parameter is empty
         route = _find(self._root, segments, 0, lambda t: t.route)
         return RouteMatch(route, tuple(segments)) if route else None
+
+    def handler(self, segments: Sequence[str]) -> HandlerMatch | None:
+        """The route handler for the URL, when the most specific pattern that matches it is a
+        ``route.py``'s (a more specific page wins over a handler's catch-all, and the other way
+        round)."""
+        if not self.has_handlers or "" in segments:
+            return None
+        found = _find(self._root, segments, 0, lambda t: t.route or t.handler)
+        if isinstance(found, HandlerRoute):
+            return HandlerMatch(found, tuple(segments))
+        return None
 
     def intercept(self, target: Sequence[str], background: Sequence[str]) -> Interception | None:
         """The interception of a soft navigation from ``background`` to ``target``, if any: the

@@ -50,6 +50,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .cookies import cookies_for
 from .errors import Problem
 from .html import error_document
+from .kinds import FILE_KINDS
 from .lifespan import State
 from .public import route_path
 
@@ -59,7 +60,7 @@ __all__ = ["MIDDLEWARE_ARGUMENTS", "UserMiddleware", "load_middleware", "origina
 logger = logging.getLogger("panes")
 
 #: The arguments ``middleware()`` may declare.
-MIDDLEWARE_ARGUMENTS = frozenset({"request", "call_next", "cookies", "state"})
+MIDDLEWARE_ARGUMENTS = FILE_KINDS["middleware"].arguments
 
 ORIGINAL_PATH = "panes.original_path"  # raw path below the mount, bytes, as the browser sent it
 ORIGINAL_QUERY = "panes.original_query"  # the query string the browser sent, bytes

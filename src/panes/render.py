@@ -38,6 +38,7 @@ from starlette.requests import Request
 
 from .context import LayoutContext, current_layout
 from .context import segments_below as plan_segments_below
+from .cookies import cookies_for
 from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError, UnrenderableValue
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
@@ -119,8 +120,11 @@ class Renderer:
 
     def __init__(self, functions: Mapping[str, UserFunction], request: Request,
                  resolution: Resolution, *, stream: bool = True,
-                 slot_timeout: float | None = None, dev: bool = False) -> None:
+                 slot_timeout: float | None = None, dev: bool = False,
+                 state: Mapping[str, Any] | None = None, app_name: str = "app") -> None:
         self.functions = functions
+        self.state = state if state is not None else {}
+        self.app_name = app_name
         self.request = request
         self.resolution = resolution
         self.stream = stream
@@ -235,6 +239,10 @@ class Renderer:
 
     async def call(self, file: str, available: Mapping[str, Any]) -> Any:
         fn = self.functions[file]
+        if fn.takes_all or "cookies" in fn.wants or "state" in fn.wants:
+            # rendering may be streaming already: the cookies are read-only, naming the file
+            available = {**available, "state": self.state,
+                         "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
         result = fn.func(**fn.kwargs(available))
         if inspect.isawaitable(result):
             result = await result

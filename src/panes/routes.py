@@ -266,3 +266,45 @@ def not_found_plan(root: Node) -> Branch:
         slots[key] = (Leaf("default", holder, default, ParamSpec(), "default") if default
                       else Leaf("empty", holder, None, ParamSpec(), "no default.py"))
     return Branch(root, ParamSpec(), MappingProxyType(slots))
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class HandlerRoute:
+    """A URL pattern served by a ``route.py`` (route handlers) instead of pages."""
+
+    pattern: tuple[Segment, ...]
+    file: str
+    params: ParamSpec
+
+    @property
+    def path(self) -> str:
+        return pattern_path(self.pattern)
+
+    @property
+    def key(self) -> PatternKey:
+        return pattern_key(self.pattern)
+
+    def __repr__(self) -> str:
+        return f"HandlerRoute({self.path!r}, {self.file!r})"
+
+
+def handler_routes(root: Node) -> list[HandlerRoute]:
+    """Every ``route.py`` that serves a URL, most specific first. Those inside a slot or an
+    interception folder serve none (``panes check`` reports them)."""
+
+    def walk(node: Node, pattern: tuple[Segment, ...], params: ParamSpec) -> Iterator[HandlerRoute]:
+        seg = node.segment
+        if seg.is_url:
+            if seg.is_param:
+                params = params.add(seg.value, len(pattern), seg.is_catch_all)
+            pattern = (*pattern, seg)
+        file = node.file("route")
+        if file:
+            yield HandlerRoute(pattern, file, params)
+        for child in node.children:
+            if child.segment.intercept is None:
+                yield from walk(child, pattern, params)
+
+    found = list(walk(root, (), ParamSpec()))
+    found.sort(key=lambda r: (rank(r.pattern), r.path))
+    return found

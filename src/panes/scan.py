@@ -72,6 +72,13 @@ def _scan_folder(folder: Path, rel: str, segment: Segment, problems: list[Proble
                     problems.append(Problem(_join(source_rel, name), *look_alike, "warning"))
                 continue
             path = _join(source_rel, name)
+            if FILE_KINDS[stem].root_only and source_rel:
+                problems.append(Problem(
+                    path, f"{name} works only at the root of the app directory "
+                    "(it runs around every request), so panes ignores this one",
+                    "move it into the app directory itself, beside the root layout.py",
+                    "warning"))
+                continue
             if stem in files:
                 problems.append(_duplicate_file(files[stem], path, stem))
                 continue

@@ -32,17 +32,21 @@ def route_table(analysis: Analysis) -> str:
             columns.setdefault(column)
             row[column] = _cell(leaf, app)
         rows.append(row)
-    if not rows:
+    if not rows and not analysis.handlers:
         return f"no routes: add {app}/page.py"
-    header = ["URL", *columns]
-    widths = {h: max(len(h), *(len(r.get(h, "")) for r in rows)) for h in header}
-    lines = ["  ".join(h.ljust(widths[h]) for h in header).rstrip()]
-    lines.append("  ".join("-" * widths[h] for h in header))
-    for row in rows:
-        lines.append("  ".join(row.get(h, "").ljust(widths[h]) for h in header).rstrip())
-    lines.append("")
-    lines.append("Cells are the file each slot renders on a hard load; 404: the URL is not found "
-                 "because that slot has no page and no default.py.")
+    lines: list[str] = []
+    if rows:
+        lines += _columns(["URL", *columns], rows)
+        lines.append("")
+        lines.append("Cells are the file each slot renders on a hard load; 404: the URL is not "
+                     "found because that slot has no page and no default.py.")
+    if analysis.handlers:
+        if lines:
+            lines.append("")
+        lines.append("Route handlers (route.py):")
+        handler_rows = [{"URL": h.path, "methods": _methods(analysis, h.file),
+                         "file": f"{app}/{h.file}"} for h in analysis.handlers]
+        lines += ["  " + line for line in _columns(["URL", "methods", "file"], handler_rows)]
     if analysis.interceptions:
         lines.append("")
         lines.append("Intercepted on soft navigation (a hard load renders the page above):")
@@ -53,6 +57,20 @@ def route_table(analysis: Analysis) -> str:
             lines.append(f"  {target} from {origin} and below -> "
                          f"{', '.join(f'{app}/{p}' for p in pages)}")
     return "\n".join(lines)
+
+
+def _columns(header: list[str], rows: list[dict[str, str]]) -> list[str]:
+    widths = {h: max(len(h), *(len(r.get(h, "")) for r in rows)) for h in header}
+    lines = ["  ".join(h.ljust(widths[h]) for h in header).rstrip()]
+    lines.append("  ".join("-" * widths[h] for h in header))
+    for row in rows:
+        lines.append("  ".join(row.get(h, "").ljust(widths[h]) for h in header).rstrip())
+    return lines
+
+
+def _methods(analysis: Analysis, file: str) -> str:
+    handlers = analysis.loaded.handlers.get(file)
+    return handlers.allow if handlers is not None else "?"
 
 
 def explain_url(analysis: Analysis, url: str, origin: str | None = None) -> str:
@@ -79,7 +97,14 @@ def explain_url(analysis: Analysis, url: str, origin: str | None = None) -> str:
                                                                    else ""))
         lines.append("  every other slot keeps what it shows")
         return "\n".join(lines)
-    found = Matcher(analysis.routes).match(segments)
+    matcher = Matcher(analysis.routes, (), analysis.handlers)
+    handler = matcher.handler(segments)
+    if handler is not None:
+        params = handler.params
+        return (f"{path}: route handler {app}/{handler.route.file} "
+                f"({_methods(analysis, handler.route.file)})"
+                + (f"  params={params}" if params else ""))
+    found = matcher.match(segments)
     if found is None:
         not_found = analysis.root.file("not_found")
         shown = f"{app}/{not_found}" if not_found else "panes's built-in 404 page"

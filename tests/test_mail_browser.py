@@ -1,0 +1,111 @@
+"""The mail example in Chromium: login with a cookie set in an action, middleware, slots, the
+compose modal, a slow and a failing folder, its stylesheet from public/, its JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import same_document, serving
+
+MAIL = Path(__file__).resolve().parent.parent / "examples" / "mail" / "app"
+
+
+@pytest.fixture(scope="module")
+def mail():
+    with serving(MAIL) as live:
+        yield live
+
+
+def log_in(page, mail):
+    page.goto(mail.url + "/")
+    page.wait_for_selector("form button.primary")
+    assert page.evaluate("location.pathname") == "/login"  # the middleware sent us here
+    page.click("form button.primary")
+    page.wait_for_selector(".messages")
+    page.wait_for_function("window.panes !== undefined")
+    page.evaluate("window.marker = 'same document'")
+
+
+def test_log_in_read_compose_and_back(page, mail):
+    log_in(page, mail)
+    assert page.evaluate("location.pathname") == "/inbox"
+    session = next(c for c in page.context.cookies() if c["name"] == "session")
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    # the stylesheet from public/mail.css applies
+    assert page.eval_on_selector("a.compose", "e => getComputedStyle(e).backgroundColor") \
+        == "rgb(59, 91, 219)"
+    page.click("#message-2")
+    page.wait_for_selector("#subject")
+    assert page.text_content("#subject") == "Your translation of Menabrea"
+    assert page.evaluate("location.pathname") == "/inbox/2"
+    page.locator(".list").evaluate("e => e.dataset.kept = 'yes'")
+    # compose: a modal over the message, opened softly
+    page.click("a.compose")
+    page.wait_for_selector("dialog.modal[open]")
+    assert page.evaluate("location.pathname") == "/compose"
+    assert page.text_content("#subject") == "Your translation of Menabrea"
+    assert page.locator(".list").evaluate("e => e.dataset.kept") == "yes"
+    assert same_document(page)
+    # Back closes it
+    page.go_back()
+    page.wait_for_selector("dialog.modal", state="detached")
+    assert page.evaluate("location.pathname") == "/inbox/2"
+    assert same_document(page)
+    # a reload of /compose is the full compose page
+    page.click("a.compose")
+    page.wait_for_selector("dialog.modal[open]")
+    page.reload()
+    page.wait_for_selector(".compose-page")
+    assert page.locator("dialog.modal").count() == 0
+
+
+def test_send_from_the_modal_lands_in_sent(page, mail):
+    log_in(page, mail)
+    page.click("a.compose")
+    page.wait_for_selector("dialog.modal[open]")
+    page.fill("dialog input[name=to]", "charles@engine.org")
+    page.fill("dialog input[name=subject]", "Carriage mechanism")
+    page.click("dialog button.primary")
+    page.wait_for_function("location.pathname === '/sent'")
+    page.wait_for_selector("text=Carriage mechanism")
+    assert page.locator("dialog.modal").count() == 0
+    assert same_document(page)
+
+
+def test_slow_folder_streams_its_skeleton_and_failing_folder_fails_alone(page, mail):
+    log_in(page, mail)
+    page.click("#folder-archive")
+    page.wait_for_selector(".skeleton")
+    page.wait_for_selector("text=An old letter", timeout=8000)
+    page.click("#folder-outbox")
+    page.wait_for_selector("text=Couldn't load this folder")
+    assert page.locator("#folder-inbox").is_visible()  # the other slots render normally
+    assert same_document(page)
+
+
+def test_logged_out_users_go_to_login_and_the_api_answers_401(page, mail):
+    page.goto(mail.url + "/inbox/1")
+    assert page.evaluate("location.pathname + location.search") == "/login?next=/inbox/1"
+    assert httpx.get(mail.url + "/api/messages").status_code == 401
+    assert httpx.get(mail.url + "/mail.css").status_code == 200  # public/: no middleware
+
+
+def test_the_api_with_the_session_cookie(page, mail):
+    log_in(page, mail)
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    inbox = httpx.get(mail.url + "/api/messages?folder=inbox", cookies=cookies)
+    assert inbox.status_code == 200 and inbox.json()[0]["from"] == "Charles Babbage"
+    one = httpx.get(mail.url + "/api/messages/1", cookies=cookies).json()
+    assert one["subject"].startswith("Difference Engine")
+    bad = httpx.post(mail.url + "/api/messages", content=b"{", cookies=cookies,
+                     headers={"content-type": "application/json"})
+    assert bad.status_code == 400
+
+
+def test_log_out(page, mail):
+    log_in(page, mail)
+    page.click("text=Log out")
+    page.wait_for_function("location.pathname === '/login'")
+    assert not [c for c in page.context.cookies() if c["name"] == "session"]
