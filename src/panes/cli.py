@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .app import SECRET_ENV
+from . import serve
 from .check import Analysis, analyze
-from .errors import AppDirError, BadRequest
+from .errors import BadRequest
+from .serve import ENV_APP_DIR, ENV_DEV, ENV_SLOT_TIMEOUT, Limits, Serve, is_module_target
 from .table import explain_url, route_table
 
-ENV_APP_DIR = "PANES_APP_DIR"
-ENV_DEV = "PANES_DEV"
-ENV_SLOT_TIMEOUT = "PANES_SLOT_TIMEOUT"
+__all__ = ["ENV_APP_DIR", "ENV_DEV", "ENV_SLOT_TIMEOUT", "main", "server_app"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,19 +32,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="panes", description="Parallel routes for Python: serve and inspect an app directory."
     )
     commands = parser.add_subparsers(title="commands")
-    for name, run, help_text in (
+    for name, command, help_text in (
         ("dev", _dev, "development server: reloads on save, shows tracebacks"),
         ("start", _start, "production server: no tracebacks in the browser"),
     ):
         cmd = commands.add_parser(name, help=help_text)
-        cmd.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR")
-        cmd.add_argument("--host", default="127.0.0.1")
-        cmd.add_argument("--port", type=int, default=8000)
-        cmd.add_argument("--slot-timeout", type=float, default=None, metavar="SECONDS",
-                         help="a slot that renders longer shows its error boundary")
-        if name == "start":
-            cmd.add_argument("--workers", type=int, default=1)
-        cmd.set_defaults(run=run)
+        _serve_arguments(cmd, production=name == "start")
+        cmd.set_defaults(run=command)
     routes = commands.add_parser("routes", help="every URL pattern and the file each slot shows")
     routes.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR")
     routes.add_argument("--url", help="explain one URL: each slot, the file chosen, and why")
@@ -58,6 +49,41 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR")
     check.set_defaults(run=_check)
     return parser
+
+
+def _serve_arguments(cmd: argparse.ArgumentParser, production: bool) -> None:
+    limits = Limits()
+    cmd.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR|MODULE:APP",
+                     help="an app directory (default ./app), or module:attribute naming your "
+                          "own ASGI app, imported from the current directory")
+    cmd.add_argument("--host", default="127.0.0.1")
+    cmd.add_argument("--port", type=int, default=8000)
+    cmd.add_argument("--slot-timeout", type=float, default=None, metavar="SECONDS",
+                     help="a slot that renders longer shows its error boundary")
+    if production:
+        cmd.add_argument("--workers", type=int, default=1, help="worker processes")
+    cmd.add_argument("--factory", action="store_true",
+                     help="MODULE:APP is a function that returns the ASGI app")
+    cmd.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=True,
+                     help="trust X-Forwarded-For/-Proto from --forwarded-allow-ips (default on)")
+    cmd.add_argument("--forwarded-allow-ips", metavar="IPS",
+                     default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                     help="comma-separated addresses or networks (or *) whose proxy headers "
+                          "are trusted (default: $FORWARDED_ALLOW_IPS or 127.0.0.1)")
+    cmd.add_argument("--root-path", default="", metavar="PATH",
+                     help="the app is served below PATH by a proxy that strips it")
+    cmd.add_argument("--limit-concurrency", type=int, default=limits.limit_concurrency,
+                     metavar="N", help="connections served at once per worker; more wait "
+                                       f"(default {limits.limit_concurrency})")
+    cmd.add_argument("--backlog", type=int, default=limits.backlog, metavar="N",
+                     help=f"connections waiting to be accepted (default {limits.backlog})")
+    cmd.add_argument("--timeout-keep-alive", type=float, default=limits.header_timeout,
+                     metavar="SECONDS",
+                     help="close a connection whose request headers take longer, or that sits "
+                          f"idle between requests as long (default {limits.header_timeout:g})")
+    cmd.add_argument("--max-header-size", type=int, default=limits.max_header_size,
+                     metavar="BYTES", help="request line and headers; a larger request is "
+                                           f"refused (default {limits.max_header_size})")
 
 
 def _report(analysis: Analysis) -> None:
@@ -91,26 +117,25 @@ def _routes(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, dev: bool) -> int:
-    import uvicorn
-
-    app_dir = Path(args.app_dir).resolve()
-    analysis = analyze(app_dir)
-    if analysis.errors:
-        _report(analysis)
-        print(f"panes: not starting, {app_dir} has {len(analysis.errors)} error(s)",
-              file=sys.stderr)
-        return 1
-    os.environ[ENV_APP_DIR] = str(app_dir)
-    os.environ[ENV_DEV] = "1" if dev else ""
-    os.environ[ENV_SLOT_TIMEOUT] = "" if args.slot_timeout is None else str(args.slot_timeout)
-    # Every worker signs the navigation state with the same secret.
-    os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
-    options: dict[str, object] = {"host": args.host, "port": args.port, "factory": True}
-    if dev:
-        options.update(reload=True, reload_dirs=[str(app_dir)], reload_includes=["*.py"])
+    target: str = args.app_dir
+    if is_module_target(target):
+        reload_dirs: tuple[Path, ...] = (Path.cwd(),)
     else:
-        options.update(workers=args.workers, access_log=False, server_header=False)
-    uvicorn.run("panes.cli:server_app", **options)  # type: ignore[arg-type]
+        app_dir = Path(target).resolve()
+        analysis = analyze(app_dir)
+        if analysis.errors:
+            _report(analysis)
+            print(f"panes: not starting, {app_dir} has {len(analysis.errors)} error(s)",
+                  file=sys.stderr)
+            return 1
+        target, reload_dirs = str(app_dir), (app_dir,)
+    limits = Limits(max_header_size=args.max_header_size, header_timeout=args.timeout_keep_alive,
+                    limit_concurrency=args.limit_concurrency, backlog=args.backlog)
+    serve.run(Serve(target, dev=dev, host=args.host, port=args.port,
+                    workers=1 if dev else args.workers, factory=args.factory,
+                    slot_timeout=args.slot_timeout, proxy_headers=args.proxy_headers,
+                    forwarded_allow_ips=args.forwarded_allow_ips, root_path=args.root_path,
+                    limits=limits, reload_dirs=reload_dirs))
     return 0
 
 
@@ -123,35 +148,6 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def server_app() -> object:
-    """The ASGI app for uvicorn's workers (a factory: each worker process builds its own)."""
-    from .app import App
-
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    dev = bool(os.environ.get(ENV_DEV))
-    timeout = float(os.environ[ENV_SLOT_TIMEOUT]) if os.environ.get(ENV_SLOT_TIMEOUT) else None
-    try:
-        return App(os.environ.get(ENV_APP_DIR, "app"), dev=dev, slot_timeout=timeout)
-    except AppDirError as exc:
-        if not dev:
-            raise
-        return _ProblemsApp(exc)
-
-
-class _ProblemsApp:
-    """Under ``panes dev``, an app directory broken by an edit shows its problems until fixed."""
-
-    def __init__(self, error: AppDirError) -> None:
-        self.error = error
-        for problem in error.problems:
-            logging.getLogger("panes").error("%s", problem)
-
-    async def __call__(self, scope: dict[str, object], receive: object, send: object) -> None:
-        from starlette.responses import HTMLResponse
-
-        from .html import error_document
-
-        if scope["type"] != "http":
-            return
-        lines = "\n".join(str(p) for p in self.error.problems)
-        response = HTMLResponse(error_document(500, "The app directory has errors:\n" + lines), 500)
-        await response(scope, receive, send)  # type: ignore[arg-type]
+    """The ASGI app of an app directory for any server's workers: ``uvicorn --factory
+    panes.cli:server_app`` with ``PANES_APP_DIR`` set (each worker builds its own)."""
+    return serve.server_app()

@@ -1,0 +1,192 @@
+"""Response compression that keeps streaming: every chunk is flushed as it is compressed.
+
+Starlette's GZipMiddleware buffers inside the compressor, so a streamed page's loading UI
+would wait for the content behind it. Here each ``more_body`` chunk goes out at once, ended
+with a sync flush (a complete deflate block the browser can decode), at a small cost in size.
+Brotli is used when the ``brotli`` package is installed and the client prefers it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+try:
+    import brotli  # type: ignore[import-untyped]
+except ImportError:  # pragma: no cover - brotli is a dependency, but optional here
+    brotli = None
+
+COMPRESSIBLE = frozenset({
+    "text/html", "application/x-panes-navigation", "application/json", "text/javascript",
+    "application/javascript", "text/css", "text/plain", "image/svg+xml",
+})
+MINIMUM_SIZE = 500  # smaller bodies are sent as they are: the headers would outweigh the gain
+
+
+class CompressMiddleware:
+    """gzip (or br) for text responses when ``Accept-Encoding`` allows; sets
+    ``Vary: Accept-Encoding``. Leaves alone already-encoded responses, partial content,
+    ``Cache-Control: no-transform`` and bodies under ``minimum_size``."""
+
+    def __init__(self, app: ASGIApp, minimum_size: int = MINIMUM_SIZE, gzip_level: int = 6,
+                 brotli_quality: int = 4) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.gzip_level = gzip_level
+        self.brotli_quality = brotli_quality
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        encoding = choose_encoding(Headers(scope=scope).get("accept-encoding", ""))
+        responder = _Responder(self, send, encoding, head=scope["method"] == "HEAD")
+        await self.app(scope, receive, responder.send)
+
+    def compressor(self, encoding: str) -> _Compressor:
+        if encoding == "br":
+            return _Brotli(self.brotli_quality)
+        return _Gzip(self.gzip_level)
+
+
+def choose_encoding(accept: str) -> str | None:
+    """The encoding to use for this ``Accept-Encoding``: ``br``, ``gzip`` or ``None``."""
+    weights: dict[str, float] = {}
+    for part in accept.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if name:
+            weights[name.strip()] = q
+    star = weights.get("*", 0.0)
+    options = (["br"] if brotli is not None else []) + ["gzip"]
+    best = max(options, key=lambda e: weights.get(e, star))
+    return best if weights.get(best, star) > 0 else None
+
+
+class _Compressor:
+    def compress(self, data: bytes) -> bytes:
+        raise NotImplementedError
+
+    def flush(self) -> bytes:
+        """What is needed to decode everything given so far (the stream goes on)."""
+        raise NotImplementedError
+
+    def finish(self) -> bytes:
+        raise NotImplementedError
+
+
+class _Gzip(_Compressor):
+    def __init__(self, level: int) -> None:
+        self._z = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+
+    def compress(self, data: bytes) -> bytes:
+        return self._z.compress(data)
+
+    def flush(self) -> bytes:
+        return self._z.flush(zlib.Z_SYNC_FLUSH)
+
+    def finish(self) -> bytes:
+        return self._z.flush(zlib.Z_FINISH)
+
+
+class _Brotli(_Compressor):
+    def __init__(self, quality: int) -> None:
+        assert brotli is not None
+        self._b: Any = brotli.Compressor(quality=quality)
+
+    def compress(self, data: bytes) -> bytes:
+        out: bytes = self._b.process(data)
+        return out
+
+    def flush(self) -> bytes:
+        out: bytes = self._b.flush()
+        return out
+
+    def finish(self) -> bytes:
+        out: bytes = self._b.finish()
+        return out
+
+
+class _Responder:
+    """One response passing through: decides at its first body message."""
+
+    def __init__(self, owner: CompressMiddleware, send: Send, encoding: str | None,
+                 head: bool) -> None:
+        self.owner = owner
+        self._send = send
+        self.encoding = encoding
+        self.head = head
+        self.start: Message | None = None
+        self.compressor: _Compressor | None = None
+        self.passthrough = False
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            self.start = message
+            headers = MutableHeaders(raw=list(message.get("headers", [])))
+            if self._eligible(message["status"], headers):
+                headers.add_vary_header("Accept-Encoding")
+                self.start = {**message, "headers": headers.raw}
+            else:
+                self.passthrough = True
+                await self._send(message)
+            return
+        if kind != "http.response.body" or self.passthrough:
+            await self._send(message)
+            return
+        if self.start is not None:
+            await self._begin(message)
+            return
+        assert self.compressor is not None
+        body = self.compressor.compress(message.get("body", b""))
+        more = message.get("more_body", False)
+        body += self.compressor.flush() if more else self.compressor.finish()
+        if body or not more:
+            await self._send({"type": "http.response.body", "body": body, "more_body": more})
+
+    def _eligible(self, status: int, headers: MutableHeaders) -> bool:
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        length = headers.get("content-length")
+        return (media in COMPRESSIBLE and status not in (204, 206, 304)
+                and "content-encoding" not in headers and "content-range" not in headers
+                and "no-transform" not in headers.get("cache-control", "").lower()
+                and not (length is not None and length.isdigit()
+                         and int(length) < self.owner.minimum_size))
+
+    async def _begin(self, message: Message) -> None:
+        """The first body message: compress from here on, or send as it is."""
+        start, self.start = self.start, None
+        assert start is not None
+        body: bytes = message.get("body", b"")
+        more: bool = message.get("more_body", False)
+        if self.encoding is None or self.head or (not more and len(body) < self.owner.minimum_size):
+            await self._send(start)
+            await self._send(message)
+            self.passthrough = True
+            return
+        self.compressor = self.owner.compressor(self.encoding)
+        headers = MutableHeaders(raw=start["headers"])
+        headers["content-encoding"] = self.encoding
+        etag = headers.get("etag")
+        if etag and not etag.startswith("W/"):
+            headers["etag"] = "W/" + etag  # the compressed bytes are another representation
+        payload = self.compressor.compress(body)
+        payload += self.compressor.flush() if more else self.compressor.finish()
+        if more:
+            del headers["content-length"]
+        else:
+            headers["content-length"] = str(len(payload))
+        await self._send({**start, "headers": headers.raw})
+        await self._send({"type": "http.response.body", "body": payload, "more_body": more})
+

@@ -1,0 +1,271 @@
+"""The production server: granian, with limits that hold against slow or oversized clients.
+
+Measured against uvicorn (``bench/bench_servers.py``): under granian a flood of unfinished huge
+headers is cut off at ``max_header_size``, a client that never finishes its headers (or sits on
+an idle keep-alive connection) is closed after ``header_timeout``, and throughput is not lower.
+uvicorn with httptools has no header limit and no header timeout at all.
+
+The CLI runs the server in the current process; each worker builds its app with
+:func:`worker_app`, from what the CLI wrote into environment variables (a worker is a fresh
+process: nothing else reaches it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .app import SECRET_ENV
+from .errors import AppDirError
+
+ENV_APP_DIR = "PANES_APP_DIR"
+ENV_DEV = "PANES_DEV"
+ENV_SLOT_TIMEOUT = "PANES_SLOT_TIMEOUT"
+ENV_TARGET = "PANES_TARGET"
+ENV_FACTORY = "PANES_TARGET_FACTORY"
+ENV_PROXY_HEADERS = "PANES_PROXY_HEADERS"
+ENV_FORWARDED_ALLOW_IPS = "FORWARDED_ALLOW_IPS"  # uvicorn's name for the same setting
+ENV_ROOT_PATH = "PANES_ROOT_PATH"
+ENV_WORKERS = "PANES_WORKERS"
+
+logger = logging.getLogger("panes")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may cost the server; the defaults suit an app behind a reverse proxy.
+
+    ``max_header_size``: bytes of request line and headers (granian's HTTP/1 read buffer,
+    at least 8 KiB); ``header_timeout``: seconds to receive them, which also closes a
+    keep-alive connection idle for as long; ``limit_concurrency``: connections served at once
+    per worker (more wait in the listen queue of ``backlog``).
+    """
+
+    max_header_size: int = 64 * 1024
+    header_timeout: float = 10.0
+    limit_concurrency: int = 4096
+    backlog: int = 2048
+
+
+@dataclass(frozen=True)
+class Serve:
+    """Everything ``panes dev`` / ``panes start`` decide before the server starts."""
+
+    target: str  # an app directory, or ``module:attribute``
+    dev: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    factory: bool = False
+    slot_timeout: float | None = None
+    proxy_headers: bool = True
+    forwarded_allow_ips: str = "127.0.0.1"
+    root_path: str = ""
+    limits: Limits = field(default_factory=Limits)
+    reload_dirs: tuple[Path, ...] = ()
+
+
+def is_module_target(target: str) -> bool:
+    """``server:app`` names a module's attribute; an existing directory is an app directory."""
+    return ":" in target and not Path(target).is_dir()
+
+
+def run(serve: Serve) -> None:
+    """Serve until interrupted: granian workers, each building :func:`worker_app`."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+    from watchfiles import PythonFilter
+
+    _export(serve)
+    if serve.workers > 1 and not os.environ.get(SECRET_ENV):
+        logger.warning(
+            "PANES_SECRET is not set: the %d workers share a secret made at startup, so the "
+            "navigation state signed before a restart, or by another machine, is refused "
+            "(browsers fall back to full page loads). Set PANES_SECRET to keep it valid.",
+            serve.workers,
+        )
+    # Every worker signs the navigation state with the same secret, across reloads too.
+    os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
+    limits = serve.limits
+    server = Server(
+        "panes.serve:worker_app",
+        address=serve.host,
+        port=serve.port,
+        interface=Interfaces.ASGI,
+        workers=serve.workers,
+        factory=True,
+        http=HTTPModes.http1,
+        websockets=False,
+        backlog=limits.backlog,
+        backpressure=limits.limit_concurrency,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=max(1, round(limits.header_timeout * 1000)),
+            max_buffer_size=max(8192, limits.max_header_size),
+        ),
+        log_level=LogLevels.info if serve.dev else LogLevels.warning,
+        log_access=serve.dev,
+        respawn_failed_workers=not serve.dev,
+        reload=serve.dev,
+        reload_paths=list(serve.reload_dirs) or None,
+        reload_filter=PythonFilter,
+        reload_ignore_worker_failure=True,
+    )
+    server.serve()
+
+
+def _export(serve: Serve) -> None:
+    """Hand the settings to the worker processes, which inherit the environment."""
+    env = os.environ
+    module = is_module_target(serve.target)
+    env[ENV_TARGET] = serve.target if module else ""
+    env[ENV_FACTORY] = "1" if serve.factory else ""
+    if module:
+        env.setdefault(ENV_APP_DIR, "")
+    else:
+        env[ENV_APP_DIR] = str(Path(serve.target).resolve())
+    env[ENV_DEV] = "1" if serve.dev else ""
+    env[ENV_SLOT_TIMEOUT] = "" if serve.slot_timeout is None else str(serve.slot_timeout)
+    env[ENV_PROXY_HEADERS] = "1" if serve.proxy_headers else ""
+    env[ENV_FORWARDED_ALLOW_IPS] = serve.forwarded_allow_ips
+    env[ENV_ROOT_PATH] = serve.root_path
+    env[ENV_WORKERS] = str(serve.workers)
+
+
+def worker_app() -> ASGIApp:
+    """The ASGI app of one worker: the user's app (or the app directory), behind the root path
+    and the proxy headers as configured."""
+    target = os.environ.get(ENV_TARGET)
+    if target:
+        app: ASGIApp = import_target(target, factory=bool(os.environ.get(ENV_FACTORY)))
+    else:
+        app = server_app()
+    if os.environ.get(ENV_PROXY_HEADERS):
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        trusted = [h.strip() for h in os.environ.get(ENV_FORWARDED_ALLOW_IPS, "").split(",")]
+        app = ProxyHeadersMiddleware(app, trusted_hosts=trusted)  # type: ignore[arg-type,assignment]
+    root_path = os.environ.get(ENV_ROOT_PATH, "").rstrip("/")
+    if root_path:
+        app = RootPath(app, root_path)
+    return app
+
+
+def import_target(target: str, factory: bool = False) -> ASGIApp:
+    """``module:attribute`` imported as uvicorn does: the current directory comes first."""
+    module_name, _, attribute = target.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"{target!r}: expected module:attribute, e.g. server:app")
+    cwd = os.getcwd()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    obj: Any = importlib.import_module(module_name)
+    for name in attribute.split("."):
+        try:
+            obj = getattr(obj, name)
+        except AttributeError:
+            raise ValueError(f"{target!r}: module {module_name!r} has no {attribute!r}") from None
+    app: ASGIApp = obj() if factory else obj
+    return app
+
+
+def server_app() -> ASGIApp:
+    """The app directory named by ``PANES_APP_DIR`` (a factory: each worker builds its own).
+
+    Any ASGI server may run it (``uvicorn --factory panes.cli:server_app``); several workers
+    without ``PANES_SECRET`` would each sign with their own secret, so that is warned about.
+    """
+    from .app import App
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    dev = bool(os.environ.get(ENV_DEV))
+    timeout = float(os.environ[ENV_SLOT_TIMEOUT]) if os.environ.get(ENV_SLOT_TIMEOUT) else None
+    if not os.environ.get(SECRET_ENV) and several_workers():
+        logger.warning(
+            "PANES_SECRET is not set and this server runs several workers: each signs the "
+            "navigation state with its own random secret, so a browser's state is refused by "
+            "every other worker (soft navigations fall back to full page loads). Set "
+            "PANES_SECRET to the same value for all of them."
+        )
+    try:
+        return App(os.environ.get(ENV_APP_DIR) or "app", dev=dev, slot_timeout=timeout)
+    except AppDirError as exc:
+        if not dev:
+            raise
+        return ProblemsApp(exc)
+
+
+def several_workers() -> bool:
+    """Whether this process is one of several workers, as far as can be told from outside:
+    the worker count the usual servers read from the environment or their command line."""
+    for name in (ENV_WORKERS, "WEB_CONCURRENCY", "GRANIAN_WORKERS"):
+        if os.environ.get(name, "").isdigit() and int(os.environ[name]) > 1:
+            return True
+    return _parent_workers() > 1
+
+
+def _parent_workers() -> int:
+    """``--workers N`` / ``-w N`` on the command line of this process or its parent."""
+    for pid in (os.getpid(), os.getppid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        for i, arg in enumerate(argv):
+            value = None
+            if arg in ("--workers", "-w") and i + 1 < len(argv):
+                value = argv[i + 1]
+            elif arg.startswith("--workers="):
+                value = arg.partition("=")[2]
+            if value is not None and value.isdigit():
+                return int(value)
+    return 1
+
+
+class RootPath:
+    """uvicorn's ``--root-path`` for any server: the app is told it is mounted at ``root_path``
+    (a reverse proxy strips that prefix), so the URLs it writes carry it."""
+
+    def __init__(self, app: ASGIApp, root_path: str) -> None:
+        self.app = app
+        self.root_path = root_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = dict(scope)
+            scope["root_path"] = self.root_path
+            scope["path"] = self.root_path + scope["path"]
+            raw = scope.get("raw_path")
+            if raw is not None:
+                scope["raw_path"] = self.root_path.encode() + raw
+        await self.app(scope, receive, send)
+
+
+class ProblemsApp:
+    """Under ``panes dev``, an app directory broken by an edit shows its problems until fixed."""
+
+    def __init__(self, error: AppDirError) -> None:
+        self.error = error
+        for problem in error.problems:
+            logger.error("%s", problem)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from starlette.responses import HTMLResponse
+
+        from .html import error_document
+
+        if scope["type"] != "http":
+            return
+        lines = "\n".join(str(p) for p in self.error.problems)
+        response = HTMLResponse(error_document(500, "The app directory has errors:\n" + lines), 500)
+        await response(scope, receive, send)
