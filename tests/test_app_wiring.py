@@ -318,8 +318,9 @@ def test_a_lifespan_that_raises_stops_the_server(tmp_path):
                            str(free_port())], cwd=tmp_path, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0
-    assert "app/lifespan.py: lifespan() raised while starting up" in done.stderr
-    assert "RuntimeError: the database is down" in done.stderr
+    output = done.stdout + done.stderr  # the server's log, wherever it writes it
+    assert "app/lifespan.py: lifespan() raised while starting up" in output
+    assert "RuntimeError: the database is down" in output
 
 
 # -- panes check and panes routes -------------------------------------------------------------

@@ -35,10 +35,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import client, protocol
 from .check import analyze
+from .compress import CompressMiddleware
 from .cookies import cookies_for
 from .errors import AppDirError, BadRequest, NotFound, Redirect
 from .html import builtin_not_found, document, ensure_doctype, error_document
 from .lifespan import Lifespan
+from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
 from .loader import function_key
 from .match import Matcher, split_path
 from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_query, wrap
@@ -62,7 +64,6 @@ from .stream import NavigationStream, StreamedDocument, disconnected
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
-MAX_BODY_SIZE = 1024 * 1024  # a form post, in bytes
 MAX_FORM_FIELDS = 1000
 MAX_FORM_PART = 1024 * 1024  # one field's value, in bytes
 SECRET_ENV = "PANES_SECRET"
@@ -82,19 +83,18 @@ class App:
     ``dev`` shows tracebacks in the browser; ``slot_timeout`` (seconds) makes a slot that runs
     longer render its error boundary; ``secret`` signs the navigation state (default: the
     ``PANES_SECRET`` environment variable, else a random one per process); ``max_body_size``
-    bounds a form post (bytes; a larger one is answered 413 and no action runs);
-    ``middleware``: Starlette middleware around the whole app, the first outermost (sessions,
-    CORS, GZip).
+    bounds a request's body (bytes; a larger one is answered 413 and nothing runs; ``None``: no
+    limit); ``middleware``: Starlette middleware around the whole app, the first outermost
+    (sessions, CORS); ``compress``: gzip or brotli for text answers the client accepts.
     """
 
     def __init__(self, app_dir: str | Path = "app", *, dev: bool = False,
                  slot_timeout: float | None = None, secret: str | bytes | None = None,
-                 max_body_size: int = MAX_BODY_SIZE,
-                 middleware: Sequence[Middleware] = ()) -> None:
+                 max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+                 middleware: Sequence[Middleware] = (), compress: bool = True) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.dev = dev
         self.slot_timeout = slot_timeout or None
-        self.max_body_size = max_body_size
         analysis = analyze(self.app_dir)
         if analysis.errors:
             raise AppDirError(analysis.errors)
@@ -117,11 +117,12 @@ class App:
             stack = UserMiddleware(analysis.loaded.middleware, stack, dev=dev,
                                    file=f"{name}/middleware.py",
                                    state_for=self.lifespan.state_for)
-        stack = _SoftRedirects(stack)
+        stack = BodySizeLimit(_SoftRedirects(stack), max_body_size)
         public = self.app_dir.parent / "public"
         if public.is_dir():
             stack = PublicFiles(public, stack, live=dev)
-        self._stack = wrap(stack, middleware)
+        stack = wrap(stack, middleware)
+        self._stack = CompressMiddleware(stack) if compress else stack
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -135,28 +136,12 @@ class App:
             return
         request = Request(scope, receive)
         if request.method == "POST":
-            refused = await self._read_body(request)
-            if refused is not None:
-                await refused(scope, receive, send)
-                return
+            # read first (bounded by max_body_size): then the request is watched for the
+            # client leaving, and actions parse a body that is all there
+            await request.body()
         response = await _unless_gone(self.handle(request), receive)
         if response is not None:
             await response(scope, receive, send)
-
-    async def _read_body(self, request: Request) -> Response | None:
-        """Read a post's body up front, bounded (it is parsed before any action runs, and the
-        request is then watched for the client leaving)."""
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_size:
-            return PlainTextResponse("Payload Too Large", 413)
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self.max_body_size:
-                return PlainTextResponse("Payload Too Large", 413)
-            chunks.append(chunk)
-        request._body = b"".join(chunks)  # Starlette reads a cached body from here
-        return None
 
     def state_for(self, request: Request) -> Mapping[str, Any]:
         """The ``state`` argument: what ``app/lifespan.py`` yielded."""
