@@ -244,7 +244,9 @@ def test_soft_navigation_streams_the_loading_ui(page, server):
     shown = time.perf_counter() - clicked
     page.wait_for_function("document.querySelector('#tab').textContent === 'slow tab'")
     done = time.perf_counter() - clicked
-    assert shown < 0.4 and done > 0.7
+    # the loading UI is there well before the page's 0.8 s are over (a loaded machine may be
+    # slow to show it, never slow enough to show it with the content)
+    assert done > 0.7 and done - shown > 0.3
 
 
 def test_prefetched_link_renders_without_a_new_request(page, server):

@@ -130,7 +130,8 @@
     f.abort = function () { control.abort(); };
     function wake() { if (f.wake) { var w = f.wake; f.wake = null; w(); } }
     headers["Panes-State"] = header(state);
-    fetch(href, { headers: headers, credentials: "same-origin", signal: control.signal }).then(function (res) {
+    // A redirect is not followed: its target may be another site (a full load goes there).
+    fetch(href, { headers: headers, credentials: "same-origin", redirect: "manual", signal: control.signal }).then(function (res) {
       if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw 0;
       var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
       function cut() {
@@ -235,7 +236,11 @@
   }
 
   function navigate(href, mode) {
-    href = new URL(href, location.href).href;
+    var to = new URL(href, location.href);
+    if (!/^https?:$/.test(to.protocol)) return Promise.reject(new Error("not a web URL: " + href));
+    href = to.href;
+    // Another site gets a plain page load: nothing of the state goes there.
+    if (to.origin !== location.origin) return Promise.resolve(hard(href, mode));
     var f = prefetched[href];
     delete prefetched[href];
     f = start(f || feed(href, {}));
