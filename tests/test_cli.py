@@ -49,3 +49,11 @@ def test_python_dash_m_panes_is_the_same_command(tmp_path):
     done = subprocess.run([sys.executable, "-m", "panes"], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2 and "dev" in done.stdout and "check" in done.stdout
+
+
+def test_panes_start_gives_slots_a_timeout_by_default_and_0_turns_it_off():
+    from panes.cli import PRODUCTION_SLOT_TIMEOUT, _parser
+
+    assert _parser().parse_args(["start"]).slot_timeout == PRODUCTION_SLOT_TIMEOUT == 30
+    assert _parser().parse_args(["dev"]).slot_timeout is None
+    assert _parser().parse_args(["start", "--slot-timeout", "0"]).slot_timeout == 0

@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: A slot still rendering after this long under ``panes start`` shows its error boundary: a
+#: stuck backend never holds a worker's request (and its memory) for ever.
+PRODUCTION_SLOT_TIMEOUT = 30.0
+
+
 def _serve_arguments(cmd: argparse.ArgumentParser, production: bool) -> None:
     limits = Limits()
     cmd.add_argument("app_dir", nargs="?", default="app", metavar="APP_DIR|MODULE:APP",
@@ -58,8 +63,10 @@ def _serve_arguments(cmd: argparse.ArgumentParser, production: bool) -> None:
                           "own ASGI app, imported from the current directory")
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=8000)
-    cmd.add_argument("--slot-timeout", type=float, default=None, metavar="SECONDS",
-                     help="a slot that renders longer shows its error boundary")
+    cmd.add_argument("--slot-timeout", type=float,
+                     default=PRODUCTION_SLOT_TIMEOUT if production else None, metavar="SECONDS",
+                     help="a slot that renders longer shows its error boundary (0: never; "
+                          f"default {PRODUCTION_SLOT_TIMEOUT:g} under start, none under dev)")
     if production:
         cmd.add_argument("--workers", type=int, default=1, help="worker processes")
     cmd.add_argument("--factory", action="store_true",
