@@ -108,7 +108,6 @@
     swap(box.getAttribute("data-panes-fill"), content);
     box.remove();
     tag.remove();
-    if (state) links();
   }
 
   function parseDocument(html) { // the document's own layout changed: its new body
@@ -224,8 +223,9 @@
       },
       fill: function (r) {
         if (current !== f) return false;
-        swap(r.region, parse(r.html[0]));
-        links();
+        var content = parse(r.html[0]);
+        links(content, r.region);
+        swap(r.region, content);
       },
       state: function (r) {
         if (current !== f) return false;
@@ -395,13 +395,13 @@
     if (href && href !== location.href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(href);
   });
 
-  function links() { // aria-current on links showing their slot's URL; prefetch when visible
-    var all = state.regions, here = state.url, stack = [];
+  function links(within, id) { // aria-current on links showing their slot's URL; prefetch when visible
+    var all = state.regions, here = state.url, stack = id ? [id] : [];
     function slotUrl(id) {
       while (all[id + "/children"]) id = id + "/children";
       return all[id] ? url(all[id].u) : here;
     }
-    var walker = document.createTreeWalker(document.body, 129), node;
+    var walker = document.createTreeWalker(within || document.body, 129), node;
     while ((node = walker.nextNode())) {
       if (node.nodeType === 8) {
         if (node.data.lastIndexOf("panes:", 0) === 0 && node.data !== "panes:keep") stack.push(node.data.slice(6));
