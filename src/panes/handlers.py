@@ -44,6 +44,7 @@ from starlette.types import Message, Receive, Scope, Send
 from .cookies import cookies_for
 from .errors import NotFound, Problem, Redirect
 from .kinds import FILE_KINDS, METHODS
+from .signatures import declared, names
 
 try:
     import orjson
@@ -109,9 +110,9 @@ class RouteHandlers:
         :func:`load_route`)."""
         handlers = {}
         for method, func in functions.items():
-            wants, takes_all = _declared(func)
-            handlers[method.lower()] = Handler(file, method.lower(), func,
-                                               frozenset(wants & ROUTE_ARGUMENTS), takes_all)
+            found = names(func, ROUTE_ARGUMENTS)
+            handlers[method.lower()] = Handler(file, method.lower(), func, found.wants,
+                                               found.takes_all)
         return cls(file, handlers)
 
     async def respond(self, request: Request, params: Mapping[str, Any] | None = None, *,
@@ -252,20 +253,6 @@ def _bad_json_body(exc: BaseException, request: Request) -> bool:
 _REQUEST_JSON = Request.json.__code__
 
 
-def _declared(func: Callable[..., Any]) -> tuple[set[str], bool]:
-    try:
-        parameters = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return set(), False
-    wants, takes_all = set(), False
-    for p in parameters:
-        if p.kind is p.VAR_KEYWORD:
-            takes_all = True
-        elif p.kind not in (p.VAR_POSITIONAL,):
-            wants.add(p.name)
-    return wants, takes_all
-
-
 def load_route(module: ModuleType, file: str) -> tuple[RouteHandlers | None, list[Problem]]:
     """The handlers a route.py module defines, and the problems ``panes check`` reports:
     unknown arguments, arguments by position, upper-case method names (``GET``, as in
@@ -280,25 +267,7 @@ def load_route(module: ModuleType, file: str) -> tuple[RouteHandlers | None, lis
                                     "lowercase method names",
                                     f"rename it to `def {method}(...)`"))
             continue
-        if not callable(func):
-            continue
-        ok = True
-        try:
-            parameters = list(inspect.signature(func).parameters.values())
-        except (TypeError, ValueError):
-            parameters = []
-        for p in parameters:
-            if p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
-                problems.append(Problem(file, f"{method}() takes {p.name!r} by position",
-                                        "declare arguments by name only "
-                                        "(panes passes them by keyword)"))
-                ok = False
-            elif p.kind is not p.VAR_KEYWORD and p.name not in ROUTE_ARGUMENTS:
-                problems.append(Problem(file, f"{method}() declares an unknown argument "
-                                        f"{p.name!r}",
-                                        "use one of: " + ", ".join(sorted(ROUTE_ARGUMENTS))))
-                ok = False
-        if ok:
+        if callable(func) and declared(func, method, file, ROUTE_ARGUMENTS, problems):
             found[method] = func
     if not found and not problems:
         problems.append(Problem(file, "it defines no method function",

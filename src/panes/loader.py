@@ -24,6 +24,7 @@ from .handlers import RouteHandlers, load_route
 from .kinds import FILE_KINDS, kind_of
 from .lifespan import LifespanFactory, load_lifespan
 from .middleware import load_middleware
+from .signatures import declared
 from .tree import CHILDREN, Node
 
 
@@ -146,28 +147,18 @@ def _function(module: ModuleType, kind: str, rel: str, allowed: frozenset[str],
         problems.append(Problem(rel, f"it defines no function named {kind}()",
                                 f"add `def {kind}(...)` (or `async def {kind}(...)`)"))
         return None
+    unknown = [p for p in _parameter_names(func) if p not in allowed]
+    fix = _unknown_argument_fix(kind, unknown[0], allowed, slot_names) if unknown else None
+    found = declared(func, kind, rel, allowed, problems, fix)
+    return None if found is None else UserFunction(rel, func, found.wants, found.takes_all)
+
+
+def _parameter_names(func: Callable[..., Any]) -> list[str]:
     try:
-        parameters = inspect.signature(func).parameters.values()
+        return [p.name for p in inspect.signature(func).parameters.values()
+                if p.kind is not p.VAR_KEYWORD]
     except (TypeError, ValueError):
-        return UserFunction(rel, func, frozenset(), takes_all=False)
-    wants, takes_all, ok = set(), False, True
-    for p in parameters:
-        if p.kind is p.VAR_KEYWORD:
-            takes_all = True
-        elif p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
-            problems.append(Problem(rel, f"{kind}() takes {p.name!r} by position",
-                                    "declare arguments by name only "
-                                    "(panes passes them by keyword)"))
-            ok = False
-        elif p.name not in allowed:
-            problems.append(Problem(rel, f"{kind}() declares an unknown argument {p.name!r}",
-                                    _unknown_argument_fix(kind, p.name, allowed, slot_names)))
-            ok = False
-        else:
-            wants.add(p.name)
-    if not ok:
-        return None
-    return UserFunction(rel, func, frozenset(wants), takes_all)
+        return []
 
 
 def _unknown_argument_fix(kind: str, name: str, allowed: frozenset[str],

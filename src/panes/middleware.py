@@ -53,6 +53,7 @@ from .html import error_document
 from .kinds import FILE_KINDS
 from .lifespan import State
 from .public import route_path
+from .signatures import declared, names
 
 __all__ = ["MIDDLEWARE_ARGUMENTS", "UserMiddleware", "load_middleware", "original_path",
            "original_query", "rewrite", "wrap"]
@@ -146,7 +147,8 @@ class UserMiddleware:
         self.file = file
         self.state_for = state_for or (lambda scope: State(scope.get("state")))
         self.skip = skip
-        self.wants, self.takes_all = _declared(func)
+        found = names(func, MIDDLEWARE_ARGUMENTS)
+        self.wants, self.takes_all = found.wants, found.takes_all
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (self.skip and route_path(scope).startswith(self.skip)):
@@ -295,16 +297,6 @@ class _Streamed(Response):
         raise RuntimeError("the app stopped sending its response before the end")
 
 
-def _declared(func: Callable[..., Any]) -> tuple[frozenset[str], bool]:
-    try:
-        parameters = inspect.signature(func).parameters.values()
-    except (TypeError, ValueError):
-        return frozenset({"request", "call_next"}), False
-    wants = {p.name for p in parameters if p.kind is not p.VAR_KEYWORD}
-    takes_all = any(p.kind is p.VAR_KEYWORD for p in parameters)
-    return frozenset(wants & MIDDLEWARE_ARGUMENTS), takes_all
-
-
 def load_middleware(module: ModuleType, file: str) -> tuple[Callable[..., Any] | None,
                                                             list[Problem]]:
     """The ``middleware`` function of an imported ``app/middleware.py``, or its problems."""
@@ -313,20 +305,8 @@ def load_middleware(module: ModuleType, file: str) -> tuple[Callable[..., Any] |
         return None, [Problem(file, "it defines no function named middleware()",
                               "add `async def middleware(request, call_next): "
                               "return await call_next(request)`")]
-    problems = []
-    try:
-        parameters = list(inspect.signature(func).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    for p in parameters:
-        if p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL):
-            problems.append(Problem(file, f"middleware() takes {p.name!r} by position",
-                                    "declare arguments by name only "
-                                    "(panes passes them by keyword)"))
-        elif p.kind is not p.VAR_KEYWORD and p.name not in MIDDLEWARE_ARGUMENTS:
-            problems.append(Problem(file, f"middleware() declares an unknown argument "
-                                    f"{p.name!r}",
-                                    "use one of: " + ", ".join(sorted(MIDDLEWARE_ARGUMENTS))))
+    problems: list[Problem] = []
+    declared(func, "middleware", file, MIDDLEWARE_ARGUMENTS, problems)
     if not inspect.iscoroutinefunction(inspect.unwrap(func)):
         problems.append(Problem(file, "middleware() is not async",
                                 "write `async def middleware(request, call_next)`: "
