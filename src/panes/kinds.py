@@ -48,6 +48,9 @@ def _kinds(*kinds: FileKind) -> Mapping[str, FileKind]:
 FILE_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("page", _COMMON, extra=("action",)),
     FileKind("layout", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
+    # Inside the layout of its folder, around the slots it declares; new DOM on every
+    # navigation below it (resolve.py re-renders its region).
+    FileKind("template", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
     FileKind("default", _COMMON,
              constants=MappingProxyType({"STICKY": True, "RESTORE": False})),
     FileKind("loading", _COMMON, boundary=True),
@@ -59,6 +62,10 @@ FILE_KINDS: Mapping[str, FileKind] = _kinds(
 EXTRA_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("action", _COMMON),
 )
+
+#: The files whose module may also define ``metadata`` and ``viewport`` (a dict or a function
+#: with the arguments of the file's own function, less the slots), as in Next.js.
+METADATA_KINDS = ("layout", "page")
 
 BOUNDARIES = tuple(name for name, kind in FILE_KINDS.items() if kind.boundary)
 

@@ -20,7 +20,8 @@ from types import ModuleType
 from typing import Any
 
 from .errors import Problem
-from .kinds import FILE_KINDS, kind_of
+from .kinds import FILE_KINDS, METADATA_KINDS, kind_of
+from .metadata import validate, validate_viewport
 from .tree import CHILDREN, Node
 
 
@@ -98,6 +99,12 @@ def load(app_dir: Path, root: Node) -> Loaded:
                     if more is not None:
                         functions[function_key(rel, extra)] = more
             functions[rel] = fn
+            if kind in METADATA_KINDS:
+                args = FILE_KINDS[kind].arguments - {CHILDREN}
+                for name in ("metadata", "viewport"):
+                    found = _metadata(module, name, rel, args, problems)
+                    if found is not None:
+                        functions[function_key(rel, name)] = found
             if FILE_KINDS[kind].slots:
                 wanted = set(node.slots) if fn.takes_all else {
                     slot_names[a] for a in fn.wants if a in slot_names}
@@ -105,6 +112,22 @@ def load(app_dir: Path, root: Node) -> Loaded:
                     wanted.add(CHILDREN)
                 declared[rel] = frozenset(wanted)
     return Loaded(functions, tuple(problems), declared)
+
+
+def _metadata(module: ModuleType, name: str, rel: str, allowed: frozenset[str],
+              problems: list[Problem]) -> UserFunction | None:
+    """A file's ``metadata``/``viewport``: a function (checked like the file's own, called at
+    render) or a dict (checked here, so that ``panes check`` reports a wrong value)."""
+    value = getattr(module, name, None)
+    if value is None:
+        return None
+    if callable(value):
+        return _function(module, name, rel, allowed, {}, problems)
+    found = (validate if name == "metadata" else validate_viewport)(value, rel)
+    problems.extend(found)
+    if any(p.severity == "error" for p in found):
+        return None
+    return UserFunction(rel, lambda: value, frozenset())
 
 
 def _constants(module: ModuleType, kind: str) -> dict[str, Any]:
