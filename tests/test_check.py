@@ -173,7 +173,6 @@ def test_a_file_named_almost_like_a_special_file_is_a_warning(tmp_path, name, me
 ORDINARY = [
     "helpers.py", "card.py", "models.py", "terror.py",  # modules (first letter differs)
     "_errors.py", "__init__.py",  # private: the way to keep a look-alike
-    "template.py",  # becoming a special file
     "layout.css", "page.module.css", "README.md", "data.json",  # not code
     "page.client.tsx",  # more than one extension
 ]

@@ -38,12 +38,14 @@ from .check import analyze
 from .compress import CompressMiddleware
 from .cookies import cookies_for
 from .errors import AppDirError, BadRequest, NotFound, Redirect
-from .html import builtin_not_found, document, ensure_doctype, error_document
+from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
 from .lifespan import Lifespan
 from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
 from .loader import function_key
 from .match import Matcher, split_path
+from .metadata import Resolved, head_digest, head_json, head_tags
 from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_query, wrap
+from .plan import Branch
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
 from .render import Renderer, gather
@@ -110,6 +112,7 @@ class App:
         matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
         self.model = RouteModel(matcher, not_found_plan(self.root), settings)
         self.key = _state_key(secret, self.root)
+        self._warned_title = False
         name = self.app_dir.name
         self.lifespan = Lifespan(analysis.loaded.lifespan, self, file=f"{name}/lifespan.py")
         stack: ASGIApp = self._dispatch
@@ -252,7 +255,10 @@ class App:
                 error_document(500, "Internal Server Error", exc if self.dev else None), 500
             )
         status = resolution.status if renderer.status == 200 else renderer.status
-        html = self._document(body)
+        plan = top.outcome
+        assert isinstance(plan, Branch)
+        first_head = renderer.head_ready(plan, top.src, renderer.shown.__contains__)
+        html = self._document(body, first_head)
         cut = html.rfind("</body>")
         head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
         root = document_layout(top.outcome)  # type: ignore[arg-type]
@@ -262,23 +268,37 @@ class App:
         url, base = _urls(browser, top.src.url, None)
 
         def state() -> str:
-            return protocol.encode(State(url, renderer.shown, root, base), self.key, binding)
+            final = renderer.head_ready(plan, top.src, renderer.shown.__contains__)
+            late = "" if first_head is not None or final is None else late_head(
+                head_tags(final), protocol.dumps(head_json(final)))
+            return late + client.state_tag(protocol.encode(
+                State(url, renderer.shown, root, base), self.key, binding, _digest(final)))
 
         response: Response
         if renderer.streaming:
             response = StreamedDocument(renderer, head + client.runtime_tag(root_path, False),
-                                        lambda: client.state_tag(state()) + tail, status)
+                                        lambda: state() + tail, status)
         else:
-            response = HTMLResponse(head + client.tags(state(), root_path) + tail, status)
+            response = HTMLResponse(head + state() + client.runtime_tag(root_path) + tail,
+                                    status)
         response.headers["vary"] = "Panes-State"  # the same URL answers soft navigations too
         return response
 
-    def _document(self, body: str) -> str:
-        """The root layout's document, or panes's minimal one around what has no document."""
+    def _document(self, body: str, metadata: Resolved | None = None) -> str:
+        """The root layout's document, or panes's minimal one around what has no document,
+        with the head that ``metadata`` gives (only the viewport while it is still pending)."""
+        resolved = metadata or Resolved()
+        tags = head_tags(resolved)
         start = body.lstrip()[:9].lower()
         if self.root.file("layout") or start.startswith(("<!doctype", "<html")):
-            return ensure_doctype(body)
-        return document(body)
+            html, dropped = with_head(ensure_doctype(body), tags,
+                                      replace_title=resolved.title is not None)
+            if dropped and self.dev and not self._warned_title:
+                self._warned_title = True
+                logger.warning("panes: the root layout writes its own <title>; the title from "
+                               "metadata replaces it (set the title with metadata instead)")
+            return html
+        return document(body, head=tags)
 
     # -- soft navigations and restores ------------------------------------------------------
 
@@ -287,6 +307,7 @@ class App:
         """Render the resolution's regions; the browser gets them in one patch record, then the
         fills, then the regions placed inside the fills."""
         renderer = self._renderer(request, resolution)
+        target = self.model.plan_for(resolution.url, via=resolution.base)
 
         async def one(item: Any) -> str:
             html = await renderer.render(item)
@@ -310,18 +331,33 @@ class App:
         url, base = (_urls(browser, resolution.url, resolution.base) if resolution.push
                      else (resolution.url, resolution.base))
 
-        def wire() -> dict[str, Any]:
-            new = replace_regions(shown.state, url, regions, renderer.shown, base)
-            return protocol.to_json(new, self.key, binding)
+        def new_state() -> State:
+            return replace_regions(shown.state, url, regions, renderer.shown, base)
 
-        provisional = wire()
+        def wire(digest: str | None) -> dict[str, Any]:
+            return protocol.to_json(new_state(), self.key, binding, digest)
+
+        shown_head = shown.wire.get("h")
+        head = None
+        if target is not None:  # the head follows: sent when it changed
+            head = await renderer.head(*target, new_state().regions.__contains__)
+        digest = _digest(head) if head is not None else shown_head
+        provisional = wire(digest)
         first = Patch(tuple(regions), tuple(rendered),
-                      protocol.state_update(shown.wire, provisional), resolution.push)
+                      protocol.state_update(shown.wire, provisional), resolution.push,
+                      head_json(head) if head is not None and digest != shown_head else None)
         if not renderer.streaming:
             return _answer(first)
 
         def finish() -> str:  # regions placed inside streamed content join the state
-            return protocol.frame(StateRecord(protocol.state_update(provisional, wire())))
+            late = None
+            if target is not None and head is None:  # metadata behind a loading boundary
+                late = renderer.head_ready(target[0], target[1],
+                                           new_state().regions.__contains__)
+            final = wire(_digest(late) if late is not None else digest)
+            changed = late is not None and final.get("h") != shown_head
+            return protocol.frame(StateRecord(protocol.state_update(provisional, final),
+                                              head_json(late) if changed and late else None))
 
         return NavigationStream(renderer, protocol.frame(first), finish)
 
@@ -369,6 +405,10 @@ class App:
         if protocol.STATE_HEADER in request.headers:  # the runtime posted it: navigate softly
             return cookies.apply(_answer(RedirectRecord(location)))
         return cookies.apply(RedirectResponse(location, 303))
+
+
+def _digest(head: Resolved | None) -> str | None:
+    return None if head is None else head_digest(head_json(head))
 
 
 def _state_key(secret: str | bytes | None, root: Any) -> bytes:

@@ -62,6 +62,7 @@ def analyze(app_dir: str | Path) -> Analysis:
         *loaded.problems,
         *_slot_warnings(root, loaded),
         *_missing_default_warnings(routes, loaded),
+        *_title_warnings(base, root),
     ]
     shown = tuple(_as_typed(p, base.name) for p in problems)
     return Analysis(base, root, tuple(routes), tuple(interceptions), loaded, shown,
@@ -250,8 +251,42 @@ def declared_leaves(outcome: Outcome, loaded: Loaded) -> Iterator[tuple[str, Lea
 
 
 def declared_slots(node: Node, loaded: Loaded) -> frozenset[str]:
-    """The slots a folder's layout may place; without a layout, only children renders."""
-    layout = node.file("layout")
-    if layout is None:
+    """The slots a folder's layout (or template) may place; without either, only children."""
+    files = [f for f in (node.file("layout"), node.file("template")) if f]
+    if not files:
         return frozenset({CHILDREN})
-    return loaded.declared_slots.get(layout, frozenset())
+    return frozenset().union(*(loaded.declared_slots.get(f, frozenset()) for f in files))
+
+
+#: ``<title`` in a string, or htpy's ``title[...]``.
+_OWN_TITLE = re.compile(r"<title[\s>]|\btitle\s*\[", re.IGNORECASE)
+_OWN_VIEWPORT = re.compile(r"""name\s*=\s*["']viewport["']""", re.IGNORECASE)
+
+
+def _title_warnings(app_dir: Path, root: Node) -> Iterator[Problem]:
+    """A layout that writes its own ``<title>``: it would not follow soft navigations."""
+    for node in root.walk():
+        layout = node.file("layout")
+        if layout is None:
+            continue
+        try:
+            source = (app_dir / layout).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if _OWN_TITLE.search(source):
+            yield Problem(
+                layout,
+                "it writes its own <title>, which does not follow soft navigations "
+                "(panes drops it when metadata gives a title)",
+                'remove it and set `metadata = {"title": {"template": "%s | Site", '
+                '"default": "Site"}}` in the layout (docs/metadata.md)',
+                "warning",
+            )
+        if _OWN_VIEWPORT.search(source):
+            yield Problem(
+                layout,
+                'it writes its own <meta name="viewport">, which panes replaces with the one '
+                "it writes from `viewport` (default width=device-width, initial-scale=1)",
+                'remove it; set `viewport = {"initialScale": 1, ...}` in the layout to change it',
+                "warning",
+            )

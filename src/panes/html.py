@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import re
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -14,7 +15,7 @@ from starlette.responses import Response
 from .errors import UnrenderableValue
 
 __all__ = ["Markup", "escape", "to_html", "document", "ensure_doctype", "error_document",
-           "builtin_not_found"]
+           "builtin_not_found", "with_head"]
 
 
 def to_html(value: Any) -> str:
@@ -72,14 +73,48 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def document(body: str, title: str = "") -> str:
-    """The minimal document panes supplies when the app has no root layout."""
-    head = f"<title>{escape(title)}</title>" if title else ""
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"{head}</head><body>{body}</body></html>"
-    )
+def document(body: str, title: str = "", head: str | None = None) -> str:
+    """The minimal document panes supplies when the app has no root layout; ``head`` (the
+    metadata's tags, viewport included) replaces the default viewport and ``title``."""
+    if head is None:
+        head = '<meta name="viewport" content="width=device-width, initial-scale=1">' + (
+            f"<title>{escape(title)}</title>" if title else "")
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8">{head}</head>'
+            f"<body>{body}</body></html>")
+
+
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+_BODY_START = re.compile(r"<body[\s>]", re.IGNORECASE)
+_HTML_START = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
+_DOCTYPE = re.compile(r"\s*<!doctype[^>]*>", re.IGNORECASE)
+_TITLE = re.compile(r"<title[\s>].*?</title\s*>", re.IGNORECASE | re.DOTALL)
+_VIEWPORT = re.compile(r"<meta\s[^>]*name=[\"']?viewport[\"'\s>][^>]*>", re.IGNORECASE)
+
+
+def late_head(tags: str, head_json: str) -> str:
+    """The head of a streamed document whose metadata finished after the first flush, as
+    Next.js 15.2+ streams it: the runtime moves it into ``<head>``; without JavaScript the
+    browser reads the ``<title>`` from the body (the first flush wrote none)."""
+    return f"<noscript>{tags}</noscript><script>panes.head({head_json})</script>"
+
+
+def with_head(html: str, tags: str, *, replace_title: bool) -> tuple[str, bool]:
+    """A document with ``tags`` at the end of its ``<head>`` (one is made when the layout wrote
+    none). The layout's own viewport ``<meta>`` goes (``tags`` hold the viewport), and with
+    ``replace_title`` its ``<title>``, so that the metadata's is the one browsers show; the flag
+    returned says whether there was one."""
+    end = _HEAD_END.search(html)
+    if end is not None:
+        before, dropped = _VIEWPORT.sub("", html[:end.start()]), 0
+        if replace_title:
+            before, dropped = _TITLE.subn("", before)
+        return before + tags + html[end.start():], dropped > 0
+    at = _BODY_START.search(html) or None
+    if at is not None:
+        return html[:at.start()] + f"<head>{tags}</head>" + html[at.start():], False
+    start = _HTML_START.search(html) or _DOCTYPE.match(html)
+    cut = start.end() if start is not None else 0
+    return html[:cut] + f"<head>{tags}</head>" + html[cut:], False
 
 
 def ensure_doctype(html: str) -> str:

@@ -57,6 +57,9 @@ def _kinds(*kinds: FileKind) -> Mapping[str, FileKind]:
 FILE_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("page", _COMMON, extra=("action",)),
     FileKind("layout", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
+    # Inside the layout of its folder, around the slots it declares; new DOM on every
+    # navigation below it (resolve.py re-renders its region).
+    FileKind("template", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
     FileKind("default", _COMMON,
              constants=MappingProxyType({"STICKY": True, "RESTORE": False})),
     FileKind("loading", _COMMON, boundary=True),
@@ -73,6 +76,10 @@ EXTRA_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("action", _COMMON | {"form"}),
     *(FileKind(method, _COMMON) for method in METHODS),
 )
+
+#: The files whose module may also define ``metadata`` and ``viewport`` (a dict or a function
+#: with the arguments of the file's own function, less the slots), as in Next.js.
+METADATA_KINDS = ("layout", "page")
 
 BOUNDARIES = tuple(name for name, kind in FILE_KINDS.items() if kind.boundary)
 #: The files that make a folder serve a URL.

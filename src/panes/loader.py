@@ -21,8 +21,9 @@ from typing import Any
 
 from .errors import Problem
 from .handlers import RouteHandlers, load_route
-from .kinds import FILE_KINDS, kind_of
+from .kinds import FILE_KINDS, METADATA_KINDS, kind_of
 from .lifespan import LifespanFactory, load_lifespan
+from .metadata import validate, validate_viewport
 from .middleware import load_middleware
 from .signatures import declared
 from .tree import CHILDREN, Node
@@ -80,7 +81,7 @@ def load(app_dir: Path, root: Node) -> Loaded:
     if parent not in sys.path:
         sys.path.insert(0, parent)
     functions: dict[str, UserFunction] = {}
-    declared: dict[str, frozenset[str]] = {}
+    slots_of: dict[str, frozenset[str]] = {}
     problems: list[Problem] = []
     handlers: dict[str, RouteHandlers] = {}
     app_level: dict[str, Any] = {}
@@ -118,13 +119,19 @@ def load(app_dir: Path, root: Node) -> Loaded:
                     if more is not None:
                         functions[function_key(rel, extra)] = more
             functions[rel] = fn
+            if kind in METADATA_KINDS:
+                args = FILE_KINDS[kind].arguments - {CHILDREN}
+                for name in ("metadata", "viewport"):
+                    meta = _metadata(module, name, rel, args, problems)
+                    if meta is not None:
+                        functions[function_key(rel, name)] = meta
             if FILE_KINDS[kind].slots:
                 wanted = set(node.slots) if fn.takes_all else {
                     slot_names[a] for a in fn.wants if a in slot_names}
                 if fn.takes_all or CHILDREN in fn.wants:
                     wanted.add(CHILDREN)
-                declared[rel] = frozenset(wanted)
-    return Loaded(functions, tuple(problems), declared, handlers,
+                slots_of[rel] = frozenset(wanted)
+    return Loaded(functions, tuple(problems), slots_of, handlers,
                   app_level.get("middleware"), app_level.get("lifespan"))
 
 
@@ -132,6 +139,22 @@ _APP_LEVEL: Mapping[str, Callable[[ModuleType, str], tuple[Any, list[Problem]]]]
     "middleware": load_middleware,
     "lifespan": load_lifespan,
 }
+
+
+def _metadata(module: ModuleType, name: str, rel: str, allowed: frozenset[str],
+              problems: list[Problem]) -> UserFunction | None:
+    """A file's ``metadata``/``viewport``: a function (checked like the file's own, called at
+    render) or a dict (checked here, so that ``panes check`` reports a wrong value)."""
+    value = getattr(module, name, None)
+    if value is None:
+        return None
+    if callable(value):
+        return _function(module, name, rel, allowed, {}, problems)
+    found = (validate if name == "metadata" else validate_viewport)(value, rel)
+    problems.extend(found)
+    if any(p.severity == "error" for p in found):
+        return None
+    return UserFunction(rel, lambda: value, frozenset())
 
 
 def _constants(module: ModuleType, kind: str) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from .errors import PanesError, Problem
 __all__ = [
     "Title", "Media", "OpenGraph", "Twitter", "Viewport", "Resolved", "Tag", "MetadataError",
     "validate", "validate_viewport", "merge", "merge_viewport", "evaluate", "loader_order",
-    "head_entries", "head_tags", "head_json", "MANAGED_ATTRIBUTE",
+    "head_entries", "head_tags", "head_json", "MANAGED_ATTRIBUTE", "value_of", "checked", "resolve",
+    "head_digest",
 ]
 
 #: The attribute that marks the tags panes manages in ``<head>``; its value is the tag's key.
@@ -857,6 +858,40 @@ async def evaluate(sources: Sequence[tuple[str, Source]], available: Mapping[str
         raise MetadataError(problems)
     return merge([(file, value) for (file, _), value in zip(sources, values, strict=True)],
                  pathname=pathname)
+
+
+async def value_of(file: str, source: Source, available: Mapping[str, Any], *,
+                   name: Literal["metadata", "viewport"] = "metadata",
+                   warn: Callable[[Problem], None] | None = None) -> Mapping[str, Any] | None:
+    """One file's ``metadata`` (or ``viewport``), called if it is a function and checked: a
+    wrong value raises :class:`MetadataError` naming the file; an exception propagates."""
+    return checked(file, await _value(source, available), name=name, warn=warn)
+
+
+def checked(file: str, value: Any, *, name: Literal["metadata", "viewport"] = "metadata",
+            warn: Callable[[Problem], None] | None = None) -> Mapping[str, Any] | None:
+    """A value a ``metadata()`` (or ``viewport()``) of ``file`` returned, once checked."""
+    found = (validate if name == "metadata" else validate_viewport)(value, file)
+    errors = [p for p in found if p.severity == "error"]
+    if errors:
+        raise MetadataError(errors)
+    if warn is not None:
+        for problem in found:
+            warn(problem)
+    return value if isinstance(value, Mapping) else None
+
+
+def resolve(metadata: Iterable[Contribution], viewports: Iterable[Mapping[str, Any] | None],
+            *, pathname: str = "/") -> Resolved:
+    """The whole head: metadata merged in the order given, and the viewports over the default."""
+    return replace(merge(metadata, pathname=pathname), viewport=merge_viewport(viewports))
+
+
+def head_digest(head: Mapping[str, Any]) -> str:
+    """A short name for a :func:`head_json` value: the state carries it, so that a soft
+    navigation sends the head only when it changes."""
+    text = json.dumps(head, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
 
 
 def loader_order(files: Iterable[str]) -> list[str]:

@@ -20,10 +20,13 @@ record, then the raw HTML parts it announces (``n``: their lengths in UTF-16 cod
 JavaScript string's length), so HTML travels unescaped and is cut out while the answer streams:
 
 - ``patch``: the regions listed in ``swap`` get the HTML parts, and the record carries a state
-  update (see :func:`state_update`); the browser's URL becomes the state's ``url`` (``push``
-  is false for a restore, which keeps the URL);
+  update (see :func:`state_update`) and, when it changed, the new ``head``
+  (:func:`panes.metadata.head_json`; the state's ``h`` names the head the browser shows); the
+  browser's URL becomes the state's ``url`` (``push`` is false for a restore, which keeps the
+  URL);
 - ``fill``: streamed content for ``region``, after the patch that placed its loading UI;
-- ``state``: a state update alone (regions placed inside fills join the state);
+- ``state``: a state update alone (regions placed inside fills join the state), with the
+  ``head`` when metadata behind a loading boundary finished after the patch;
 - ``redirect``: navigate to ``url`` instead;
 - ``hard``: load the URL as a full page (another root layout, a 404, a stale state).
 
@@ -84,8 +87,8 @@ def binding(cookie_header: str, authorization: str, key: bytes) -> str:
     return _mac(key, f"{cookie_header}\x00{authorization}", 9)
 
 
-def to_json(state: State, key: bytes, bound: str) -> dict[str, Any]:
-    """The signed wire object of a state."""
+def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> dict[str, Any]:
+    """The signed wire object of a state; ``head`` names the head the browser shows."""
     urls: dict[str, str] = {}
 
     def url_id(url: str) -> str:
@@ -97,7 +100,8 @@ def to_json(state: State, key: bytes, bound: str) -> dict[str, Any]:
 
     regions = {rid: _entry_json(entry, url_id) for rid, entry in state.regions.items()}
     obj: dict[str, Any] = {"v": VERSION, "url": state.url, "root": state.root,
-                           "base": state.base, "b": bound, "urls": urls, "regions": regions}
+                           "base": state.base, "b": bound, "urls": urls, "regions": regions,
+                           "h": head}
     obj = {k: v for k, v in obj.items() if v is not None}
     obj["sig"] = _mac(key, _canonical(obj))
     return obj
@@ -122,8 +126,8 @@ def dumps(obj: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def encode(state: State, key: bytes, bound: str) -> str:
-    return dumps(to_json(state, key, bound))
+def encode(state: State, key: bytes, bound: str, head: str | None = None) -> str:
+    return dumps(to_json(state, key, bound, head))
 
 
 def decode(text: str, key: bytes, bound: str) -> State:
@@ -168,7 +172,7 @@ def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
 
 
 #: The state's own fields, which an update carries beside the record's fields.
-FIELDS = ("v", "url", "root", "base", "b", "sig")
+FIELDS = ("v", "url", "root", "base", "b", "h", "sig")
 _TABLES = ("urls", "regions")
 
 
@@ -211,6 +215,7 @@ class Patch:
     html: tuple[str, ...]
     state: Mapping[str, Any]
     push: bool = True
+    head: Mapping[str, Any] | None = None  # the new head, when it changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +227,7 @@ class Fill:
 @dataclass(frozen=True, slots=True)
 class StateRecord:
     state: Mapping[str, Any]
+    head: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,11 +252,15 @@ def frame(record: Record) -> str:
             head = {"t": "patch", "swap": list(record.regions), **record.state}
             if not record.push:
                 head["push"] = False
+            if record.head is not None:
+                head["head"] = record.head
             html = record.html
         case Fill():
             head, html = {"t": "fill", "region": record.region}, (record.html,)
         case StateRecord():
             head = {"t": "state", **record.state}
+            if record.head is not None:
+                head["head"] = record.head
         case RedirectRecord():
             head = {"t": "redirect", "url": record.url}
         case Hard():

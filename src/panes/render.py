@@ -28,7 +28,7 @@ import logging
 import re
 import secrets
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -41,11 +41,16 @@ from .context import segments_below as plan_segments_below
 from .cookies import cookies_for
 from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError, UnrenderableValue
 from .html import builtin_not_found, to_html
-from .loader import UserFunction, slot_argument
+from .loader import UserFunction, function_key, slot_argument
+from .metadata import Resolved, checked, loader_order
+from .metadata import resolve as resolve_head
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .resolve import Render, Resolution
 from .state import Entry, Source, Trail, entry_for, join, root_entry, segments_below, transparent
 from .tree import CHILDREN
+
+#: One file's metadata and viewport values, once evaluated.
+Values = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
 
 logger = logging.getLogger("panes")
 
@@ -138,6 +143,10 @@ class Renderer:
         self._fills: asyncio.Queue[Fill] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsent = 0
+        #: metadata() evaluations by (file, URL, background URL): started with the file's
+        #: render, awaited with it (so a failure renders the same error boundary).
+        self._metadata: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
+        self._loading: set[str] = set()  # regions behind a loading boundary
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
@@ -164,25 +173,38 @@ class Renderer:
             if inner is not None:
                 outcome, src = inner.outcome, inner.src
             renders[slot_id] = _bind(self.slot, branch, outcome, at.slot(branch, key, src))
+        context = LayoutContext(branch, self._lookup(branch, at))
+        html: str = placeholders[CHILDREN].__html__()
+        template = branch.node.file("template")
+        if template is not None:  # inside the layout, around the slots it declares
+            html = await self._wrapper(template, branch, at, placeholders, context)
+            took = self.functions[template]
+            placeholders = {k: SlotPlaceholder("", k)
+                            if took.takes_all or slot_argument(k) in took.wants else v
+                            for k, v in placeholders.items()}  # a slot is placed once
+            placeholders[CHILDREN] = Markup(html)  # type: ignore[assignment]
         layout = branch.node.file("layout")
-        if layout is None:
-            html = placeholders[CHILDREN].__html__()
-        else:
-            available = self._available(branch.params, at.src, layout=True)
-            available[CHILDREN] = placeholders[CHILDREN]
-            for key, placeholder in placeholders.items():
-                if key != CHILDREN:
-                    available[slot_argument(key)] = placeholder
-            context = LayoutContext(branch, self._lookup(branch, at))
-            token = current_layout.set(context)
-            try:
-                html = await self.html(layout, available)
-            finally:
-                current_layout.reset(token)
-            if context.reads:
-                self.shown[at.region] = replace(
-                    self.shown.get(at.region) or root_entry(branch, at.src), reads=context.reads)
+        if layout is not None:
+            html = await self._wrapper(layout, branch, at, placeholders, context)
+        if context.reads:
+            self.shown[at.region] = replace(
+                self.shown.get(at.region) or root_entry(branch, at.src), reads=context.reads)
         return await self._fill_placeholders(html, renders)
+
+    async def _wrapper(self, file: str, branch: Branch, at: Place,
+                       placeholders: Mapping[str, SlotPlaceholder],
+                       context: LayoutContext) -> str:
+        """A layout (or template) around its slots, with the layout context set."""
+        available = self._available(branch.params, at.src, layout=True)
+        available[CHILDREN] = placeholders[CHILDREN]
+        for key, placeholder in placeholders.items():
+            if key != CHILDREN:
+                available[slot_argument(key)] = placeholder
+        token = current_layout.set(context)
+        try:
+            return await self.html(file, available, at.src)
+        finally:
+            current_layout.reset(token)
 
     async def slot(self, branch: Branch, outcome: Outcome, at: Place, wrap: bool = True) -> str:
         """One slot of ``branch`` in its region, inside the folder's boundaries."""
@@ -194,6 +216,7 @@ class Renderer:
         loading = branch.node.file("loading")
         if loading is not None and self.stream:
             html = await self.html(loading, self._available(branch.params, at.src))
+            self._loading.add(at.region)
             self._spawn(self._streamed(branch, outcome, at))
         else:
             html = await self.caught(branch, outcome, at)
@@ -235,7 +258,8 @@ class Renderer:
             return ""
         if leaf.file is None:  # the root not_found.py is missing: panes's own
             return builtin_not_found()
-        return await self.html(leaf.file, self._available(leaf.params, src))
+        return await self.html(leaf.file, self._available(leaf.params, src),
+                               src if leaf.kind == "page" else None)
 
     async def call(self, file: str, available: Mapping[str, Any]) -> Any:
         fn = self.functions[file]
@@ -248,15 +272,114 @@ class Renderer:
             result = await result
         return result
 
-    async def html(self, file: str, available: Mapping[str, Any]) -> str:
+    async def html(self, file: str, available: Mapping[str, Any],
+                   src: Source | None = None) -> str:
         """What a user function returned, as HTML; what cannot be is an error naming the file
-        and the function."""
-        result = await self.call(file, available)
+        and the function. With ``src`` (a layout or a page), the file's ``metadata()`` runs at
+        the same time and must succeed too: if it raises, the error boundary renders instead,
+        as in Next.js."""
+        task = None if src is None else self.metadata(file, available, src)
         try:
-            return to_html(result)
+            result = await self.call(file, available)
+        except BaseException:
+            if task is not None:
+                task.cancel()
+                if task.done() and not task.cancelled():
+                    task.exception()  # the file's own failure is the one shown
+            raise
+        try:
+            html = to_html(result)
         except UnrenderableValue as exc:
             exc.args = (exc.describe(file, file.rsplit("/", 1)[-1].removesuffix(".py")),)
             raise
+        if task is not None:
+            await task
+        return html
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def metadata(self, file: str, available: Mapping[str, Any],
+                 src: Source) -> asyncio.Future[Values] | None:
+        """Start evaluating a file's ``metadata``/``viewport`` (once per file and URL). A dict or
+        a sync function is evaluated at once, so its value is ready for the first flush."""
+        sources = self._sources(file)
+        if sources == (None, None):
+            return None
+        key = (file, src.url, src.via)
+        future = self._metadata.get(key)
+        if future is not None:
+            return future
+        future = asyncio.get_running_loop().create_future()
+        try:
+            raw = [None if fn is None else fn.func(**fn.kwargs(available)) for fn in sources]
+            if any(inspect.isawaitable(value) for value in raw):
+                future = asyncio.ensure_future(self._awaited(file, raw))
+            else:
+                future.set_result(self._checked(file, raw))
+        except Exception as exc:  # noqa: BLE001 - raised where the file renders
+            future.set_exception(exc)
+        self._metadata[key] = future
+        return future
+
+    def _sources(self, file: str) -> tuple[UserFunction | None, UserFunction | None]:
+        return (self.functions.get(function_key(file, "metadata")),
+                self.functions.get(function_key(file, "viewport")))
+
+    async def _awaited(self, file: str, raw: list[Any]) -> Values:
+        return self._checked(file, [await v if inspect.isawaitable(v) else v for v in raw])
+
+    def _checked(self, file: str, raw: list[Any]) -> Values:
+        def warn(problem: Any) -> None:
+            if self.dev:
+                logger.warning("%s", problem)
+
+        return (checked(file, raw[0], name="metadata", warn=warn),
+                checked(file, raw[1], name="viewport", warn=warn))
+
+    async def head(self, plan: Branch, src: Source, placed: Callable[[str], bool], *,
+                   wait: bool = False) -> Resolved | None:
+        """The head of ``src``'s URL: the metadata of the layouts on ``plan`` and of the page
+        each placed slot shows, merged in Next.js's order (docs/metadata.md); None while a
+        file behind a loading boundary is still evaluating (``wait``: wait for those too).
+
+        Files that did not render in this request (the layouts above a soft navigation's
+        regions) are evaluated here; one that failed contributes nothing (its error boundary
+        shows instead).
+        """
+        files = self._head_files(plan, placed)
+        tasks = []
+        for file, (params, page, inside) in files.items():
+            task = self._metadata.get((file, src.url, src.via))
+            if task is None and (wait or not inside):
+                task = self.metadata(file, self._available(params, src, layout=not page), src)
+            if task is not None and (wait or not inside):
+                tasks.append(task)
+        if tasks:
+            await asyncio.wait(tasks)
+        return self.head_ready(plan, src, placed)
+
+    def head_ready(self, plan: Branch, src: Source,
+                   placed: Callable[[str], bool]) -> Resolved | None:
+        """The head, if every file it needs has been evaluated; else None."""
+        files = self._head_files(plan, placed)
+        values: dict[str, Values] = {}
+        for file, (params, page, _) in files.items():
+            task = self._metadata.get((file, src.url, src.via))
+            if task is None and not any(fn is not None and inspect.iscoroutinefunction(fn.func)
+                                        for fn in self._sources(file)):
+                task = self.metadata(file, self._available(params, src, layout=not page), src)
+            if task is None or not task.done():
+                return None
+            if not task.cancelled() and task.exception() is None:
+                values[file] = task.result()
+        order = loader_order(values)
+        return resolve_head([(f, values[f][0]) for f in order], [values[f][1] for f in order],
+                            pathname=src.url.partition("?")[0])
+
+    def _head_files(self, plan: Branch, placed: Callable[[str], bool]
+                    ) -> dict[str, tuple[ParamSpec, bool, bool]]:
+        return {file: info for file, info in head_files(plan, placed, self._loading.__contains__)
+                if any(function_key(file, n) in self.functions for n in ("metadata", "viewport"))}
 
     # -- after the first flush --------------------------------------------------------------
 
@@ -369,6 +492,32 @@ class Renderer:
             return filled.get(int(m.group(2)), "") if m.group(1) == nonce else ""
 
         return _PLACEHOLDER.sub(put, html)
+
+
+def head_files(plan: Branch, placed: Callable[[str], bool], streamed: Callable[[str], bool]
+               ) -> Iterator[tuple[str, tuple[ParamSpec, bool, bool]]]:
+    """The files whose metadata make a URL's head: the layouts on the plan and the page of
+    every placed slot (region ids as the renderer gives them), each with its parameters,
+    whether it is a page, and whether it lies behind a loading boundary."""
+
+    def walk(outcome: Outcome, rid: str, inside: bool, top: bool = False
+             ) -> Iterator[tuple[str, tuple[ParamSpec, bool, bool]]]:
+        if isinstance(outcome, Leaf):
+            if outcome.kind == "page" and outcome.file:
+                yield outcome.file, (outcome.params, True, inside)
+            return
+        if transparent(outcome) and not top:
+            yield from walk(outcome.slots[CHILDREN], rid, inside)
+            return
+        layout = outcome.node.file("layout")
+        if layout is not None:
+            yield layout, (outcome.params, False, inside)
+        for key, inner in outcome.slots.items():
+            sub = join(rid, key)
+            if placed(sub):
+                yield from walk(inner, sub, inside or streamed(sub))
+
+    return walk(plan, "", False, top=True)
 
 
 def _bind(method: Callable[..., Awaitable[str]], *args: Any) -> Callable[[], Awaitable[str]]:

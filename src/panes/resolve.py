@@ -186,6 +186,7 @@ class _Diff:
         self.src = src
         self.old = old
         self.kept: set[str] = set()
+        self.sticky: set[str] = set()  # kept because the URL has nothing for them
         self.changed: set[str] = set()
         self.missing = False  # a children slot the browser shows has nothing for the URL
 
@@ -213,6 +214,7 @@ class _Diff:
                 self.missing = True
             if isinstance(head, Leaf) and self._keeps(head):
                 self.kept.add(rid)
+                self.sticky.add(rid)
             elif have.key != identity(head, self.src):
                 self.changed.add(rid)
                 direct.append(Render(rid, branch, outcome, self.src, trail))
@@ -220,6 +222,12 @@ class _Diff:
                 nested += self.walk(head, rid, branch, (*trail, (branch, rid)))
             else:
                 self.kept.add(rid)
+        if (direct or nested) and branch.node.file("template"):
+            # A template gets new DOM on every navigation below it: its region renders again,
+            # keeping only what the new URL has nothing for (sticky slots).
+            self.kept = {r for r in self.kept if r in self.sticky or not _inside(r, prefix)}
+            whole = branch if parent is None else parent.slots[prefix.rsplit("/", 1)[-1]]
+            return [Render(prefix, parent, whole, self.src, trail[:-1], relayout=True)]
         entry = self.old.regions.get(prefix)
         if entry is not None and entry.reads and self._reads_change(branch, prefix, entry):
             outcome_trail = trail[:-1]
@@ -254,6 +262,10 @@ class _Diff:
             if isinstance(head, Leaf):
                 return
             outcome, rid = head.slots[CHILDREN], join(rid, CHILDREN)
+
+
+def _inside(rid: str, prefix: str) -> bool:
+    return rid != prefix and (not prefix or rid.startswith(prefix + "/"))
 
 
 def _subtree(regions: Mapping[str, Entry], rid: str) -> dict[str, Entry]:

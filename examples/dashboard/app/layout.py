@@ -1,4 +1,4 @@
-from htpy import a, aside, body, div, h1, h2, head, header, html, main, meta, nav, p, section, span, style, title
+from htpy import a, aside, body, div, h1, h2, head, header, html, main, meta, nav, p, section, span, style
 from markupsafe import Markup
 
 NAV = [
@@ -101,8 +101,6 @@ input:focus, select:focus { outline: 2px solid var(--brand-soft); border-color: 
 # marked in the browser, with aria-current).
 HEAD = Markup(head[
     meta(charset="utf-8"),
-    meta(name="viewport", content="width=device-width, initial-scale=1"),
-    title["Acme · Dashboard"],
     style[CSS],
 ])
 SIDEBAR = Markup(aside(".sidebar")[
@@ -114,6 +112,13 @@ SIDEBAR = Markup(aside(".sidebar")[
         [a(href=url, data_panes_reload=True)[label] for label, url in ROLES],
     ],
 ])
+
+
+# Every page's title goes into the template; panes writes the viewport tag itself.
+metadata = {
+    "title": {"template": "%s · Acme Dashboard", "default": "Acme Dashboard"},
+    "description": "Team, analytics and projects of Acme Inc., each in its own slot.",
+}
 
 
 def layout(children, team, analytics):

@@ -4,6 +4,10 @@ from app._ui.components import badge, card, stat
 from app._ui.data import PROJECTS
 
 
+# Beside the root layout, so its template does not apply (as in Next.js).
+metadata = {"title": "Overview · Acme Dashboard"}
+
+
 def page():
     return div(".stack")[
         div(".grid")[

@@ -1,4 +1,4 @@
-from htpy import a, body, head, header, html, main, meta, nav, script, style, title
+from htpy import a, body, head, header, html, main, meta, nav, script, style
 from markupsafe import Markup
 
 CSS = Markup("""
@@ -32,9 +32,17 @@ ESCAPE = Markup("""document.addEventListener("keydown", function (e) {
 });""")
 
 
+# The head of every page: a page's title goes into the template (docs/metadata.md).
+metadata = {
+    "metadataBase": "https://gallery.example",
+    "title": {"template": "%s · Gallery", "default": "Gallery"},
+    "description": "Photos that open in a modal with a URL of their own.",
+}
+
+
 def layout(children, modal, auth):
     return html(lang="en")[
-        head[meta(charset="utf-8"), title["Gallery · panes"], style[CSS]],
+        head[meta(charset="utf-8"), style[CSS]],
         body[
             header[
                 Markup("<strong>Gallery</strong>"),

@@ -3,6 +3,10 @@ from htpy import a, div, h1, p
 from app._ui.photos import PHOTOS, photo_figure
 
 
+# The root page sits beside the root layout: the layout's title template does not apply to it.
+metadata = {"title": "Gallery · All photos"}
+
+
 def page():
     return [
         h1["Photos"],

@@ -119,6 +119,42 @@
     return body;
   }
 
+  // -- the head ----------------------------------------------------------------------------
+  // The server marks the tags it manages with data-panes-head="<key>", a hash of the tag: a
+  // tag whose key stays is left alone, the others are removed or created, in the new order.
+
+  function managed() { return document.head.querySelectorAll("[data-panes-head]"); }
+
+  function readHead() { // the head a full load wrote, as a record carries it
+    return { title: document.title, tags: [].map.call(managed(), function (el) {
+      var a = {};
+      [].forEach.call(el.attributes, function (x) { a[x.name] = x.value; });
+      return [a["data-panes-head"], el.localName, a];
+    }) };
+  }
+
+  function applyHead(h) {
+    if (!h) return;
+    document.title = h.title || "";
+    var old = {}, prev, first;
+    h.tags.forEach(function (t) { old[t[0]] = 1; });
+    [].forEach.call(managed(), function (el) {
+      var k = el.getAttribute("data-panes-head");
+      old[k] ? old[k] = el : el.remove();
+    });
+    first = managed()[0] || null;
+    h.tags.forEach(function (t) {
+      var el = old[t[0]];
+      if (el === 1) {
+        el = document.createElement(t[1]);
+        for (var a in t[2]) el.setAttribute(a, t[2][a]);
+        el.setAttribute("data-panes-head", t[0]);
+      }
+      prev ? prev.nextElementSibling !== el && prev.after(el) : el !== first && document.head.insertBefore(el, first);
+      prev = el;
+    });
+  }
+
   // -- talking to the server ---------------------------------------------------------------
 
   function feed(href, headers) {
@@ -183,7 +219,7 @@
 
   function update(record) { // the state after a record's update (protocol.merge)
     var next = Object.assign({}, state);
-    ["v", "url", "root", "base", "b", "sig"].forEach(function (k) { if (k in record) next[k] = record[k]; });
+    ["v", "url", "root", "base", "b", "h", "sig"].forEach(function (k) { if (k in record) next[k] = record[k]; });
     next = apply(next, {});
     next.urls = apply(state.urls, record.urls);
     next.regions = apply(state.regions, record.regions);
@@ -214,8 +250,10 @@
           var shown = swap(id, id === "" ? parseDocument(r.html[i]) : parse(r.html[i]), left);
           first = first || (id === "" ? null : shown);
         });
-        var next = update(r);
+        var next = update(r), h = r.head || entry.head;
+        applyHead(r.head);
         if (mode) entry = { id: newId(), state: next, scroll: 0 };
+        entry.head = h;
         setState(next);
         if (mode) history[mode === "replace" ? "replaceState" : "pushState"]({ panes: entry }, "", href);
         else history.replaceState({ panes: entry }, "", location.href);
@@ -230,6 +268,7 @@
       state: function (r) {
         if (current !== f) return false;
         setState(update(r));
+        if (r.head) applyHead(entry.head = r.head);
         history.replaceState({ panes: entry }, "", location.href);
       }
     });
@@ -288,6 +327,7 @@
     });
     if (!missing) return location.reload(); // the document's layout, and nothing cached
     entry = target;
+    applyHead(target.head);
     setState(target.state);
     if (current) current.abort(), current = null;
     restore(target.state, missing, left).then(function () { window.scrollTo(0, target.scroll || 0); });
@@ -421,7 +461,7 @@
 
   function init() {
     state = JSON.parse(document.getElementById("panes-state").textContent);
-    entry = { id: newId(), state: state, scroll: 0 };
+    entry = { id: newId(), state: state, scroll: 0, head: readHead() };
     history.scrollRestoration = "manual";
     var saved = history.state && history.state.panes;
     history.replaceState({ panes: entry }, "", location.href);
@@ -444,7 +484,8 @@
     },
     prefetch: prefetch,
     retry: retry,
-    fill: fill
+    fill: fill,
+    head: applyHead // a streamed document's metadata, once it finished
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

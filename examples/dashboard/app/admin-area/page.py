@@ -3,6 +3,9 @@ from htpy import code, p
 from app._ui.components import card
 
 
+metadata = {"title": "Access area"}
+
+
 def page():
     return card(
         "Access area",

@@ -4,6 +4,9 @@ from app._ui.components import badge, card
 from app._ui.data import PROJECTS
 
 
+metadata = {"title": "Projects"}
+
+
 def page():
     return div(".stack")[
         div(".grid")[

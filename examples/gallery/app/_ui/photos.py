@@ -13,6 +13,30 @@ PHOTOS = {
 }
 
 
+def photo_metadata(photo_id: str) -> dict:
+    """The photo's title and its Open Graph / Twitter card (relative URLs resolve against the
+    root layout's metadataBase)."""
+    if photo_id not in PHOTOS:
+        return {}
+    title = PHOTOS[photo_id][0]
+    description = f"Photo #{photo_id} of the gallery: {title.lower()}."
+    return {
+        "title": title,
+        "description": description,
+        "alternates": {"canonical": f"/photos/{photo_id}"},
+        "openGraph": {
+            "title": title,
+            "description": description,
+            "url": f"/photos/{photo_id}",
+            "siteName": "Gallery",
+            "type": "article",
+            "images": [{"url": f"/og/photo-{photo_id}.png", "width": 1200, "height": 630,
+                        "alt": title}],
+        },
+        "twitter": {"card": "summary_large_image"},
+    }
+
+
 def swatch(photo_id: str, large: bool = False):
     title, start, end = PHOTOS[photo_id]
     return div(

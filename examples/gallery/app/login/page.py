@@ -4,6 +4,9 @@ from app._ui.forms import login_form
 from panes import redirect
 
 
+metadata = {"title": "Log in", "robots": {"index": False}}
+
+
 def page():
     return [h1["Log in"], p["The full page: shown on a hard load or reload of /login."], login_form()]
 

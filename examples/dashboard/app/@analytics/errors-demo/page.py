@@ -1,3 +1,6 @@
+metadata = {"title": "Errors demo"}
+
+
 def page():
     # Deliberately broken: @analytics/error.py catches this; the other slots render as usual.
     raise RuntimeError("The analytics backend timed out")

@@ -8,6 +8,9 @@ EVENTS = [("Signed up", "Berlin", "2s ago"), ("Upgraded to Pro", "Austin", "9s a
           ("Viewed /pricing", "Osaka", "14s ago"), ("Invited a teammate", "Lyon", "31s ago")]
 
 
+metadata = {"title": "Realtime"}
+
+
 async def page():
     await asyncio.sleep(1.5)  # a slow analytics backend: loading.py is shown meanwhile
     return card(

@@ -5,6 +5,9 @@ from app._ui.components import card, meter, stat
 COUNTRIES = [("United States", 1240), ("Germany", 610), ("India", 540), ("Brazil", 330), ("Japan", 260)]
 
 
+metadata = {"title": "Visitors"}
+
+
 def page():
     total = sum(n for _, n in COUNTRIES)
     return div(".stack")[

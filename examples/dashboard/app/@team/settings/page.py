@@ -8,6 +8,9 @@ def value(search_params, key):
     return v[-1] if isinstance(v, list) else v
 
 
+metadata = {"title": "Team settings"}
+
+
 def page(search_params):
     name = value(search_params, "team_name")
     return card(

@@ -3,6 +3,9 @@ from htpy import li, p, ul
 from app._ui.components import card
 
 
+metadata = {"description": "Your workspace: what is on your plate today."}
+
+
 def page():
     return card(
         "Your workspace",

@@ -9,6 +9,10 @@ def title(part):
     return part.replace("-", " ").capitalize()
 
 
+def metadata(params):
+    return {"title": "Docs: " + " / ".join(title(part) for part in params["slug"])}
+
+
 def page(params):
     slug = params["slug"]  # e.g. ["getting-started", "install"]
     path = "/".join(slug)

@@ -5,6 +5,13 @@ from app._ui.data import PROJECTS
 from panes import not_found
 
 
+async def metadata(params):
+    project = PROJECTS.get(params["id"])
+    if project is None:
+        return {}  # page() answers not_found()
+    return {"title": f"Project {project['name']}", "description": project["summary"]}
+
+
 def page(params):
     project = PROJECTS.get(params["id"])
     if project is None:

@@ -1,6 +1,10 @@
 from panes import not_found
 
-from app._ui.photos import PHOTOS, full_photo
+from app._ui.photos import PHOTOS, full_photo, photo_metadata
+
+
+def metadata(params):
+    return photo_metadata(params["id"])
 
 
 def page(params):
