@@ -105,6 +105,10 @@ def original_query(scope: Scope) -> bytes:
     return value if isinstance(value, bytes) else scope.get("query_string", b"")
 
 
+class _ClientGone(Exception):
+    """The client left before the app answered."""
+
+
 class _Tee:
     """The request body, readable by the middleware and then (again) by the app: every body
     message read through any reader is kept, and each reader starts from the first."""
@@ -112,6 +116,7 @@ class _Tee:
     def __init__(self, receive: Receive) -> None:
         self.receive = receive
         self.messages: list[Message] = []
+        self.gone = False  # the client has left: an app that stops early is not at fault
 
     def reader(self) -> Receive:
         index = 0
@@ -125,6 +130,8 @@ class _Tee:
             if message["type"] == "http.request":
                 self.messages.append(message)
                 index = len(self.messages)
+            elif message["type"] == "http.disconnect":
+                self.gone = True
             return message
 
         return read
@@ -194,15 +201,19 @@ class UserMiddleware:
                 if message is None:
                     if failures:
                         raise failures.pop()
+                    if tee.gone:
+                        raise _ClientGone
                     raise RuntimeError("the app sent no response")
                 if message["type"] == "http.response.start":
-                    return _Streamed(message, channel, failures)
+                    return _Streamed(message, channel, failures, tee)
                 if message["type"] == "http.response.early_hint":  # pragma: no cover
                     await send(message)
 
         try:
             response = await self._dispatch(request, call_next)
             await response(scope, request.receive, send)
+        except _ClientGone:
+            pass  # nobody to answer
         except BaseException:
             sent.set()
             for channel in channels:
@@ -267,11 +278,13 @@ class _Streamed(Response):
     """What ``call_next`` returns: the app's status and headers (changeable), and its body,
     passed on chunk by chunk as the app sends it."""
 
-    def __init__(self, start: Message, channel: _Channel, failures: list[BaseException]) -> None:
+    def __init__(self, start: Message, channel: _Channel, failures: list[BaseException],
+                 tee: _Tee) -> None:
         self.status_code = start["status"]
         self.raw_headers = list(start.get("headers", []))
         self.channel = channel
         self.failures = failures
+        self.tee = tee
         self.background = None
 
     @property
@@ -294,7 +307,8 @@ class _Streamed(Response):
         # the app stopped before its last chunk: do not end the response as if it were whole
         if self.failures:
             raise self.failures.pop()
-        raise RuntimeError("the app stopped sending its response before the end")
+        if not self.tee.gone:  # (a client that left stops the app: nothing is missing)
+            raise RuntimeError("the app stopped sending its response before the end")
 
 
 def load_middleware(module: ModuleType, file: str) -> tuple[Callable[..., Any] | None,

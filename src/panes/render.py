@@ -262,15 +262,18 @@ class Renderer:
                                src if leaf.kind == "page" else None)
 
     async def call(self, file: str, available: Mapping[str, Any]) -> Any:
-        fn = self.functions[file]
+        result = self._invoke(self.functions[file], file, available)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    def _invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
+        """Call a user function of ``file`` with the arguments it declared."""
         if fn.takes_all or "cookies" in fn.wants or "state" in fn.wants:
             # rendering may be streaming already: the cookies are read-only, naming the file
             available = {**available, "state": self.state,
                          "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
-        result = fn.func(**fn.kwargs(available))
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+        return fn.func(**fn.kwargs(available))
 
     async def html(self, file: str, available: Mapping[str, Any],
                    src: Source | None = None) -> str:
@@ -311,7 +314,7 @@ class Renderer:
             return future
         future = asyncio.get_running_loop().create_future()
         try:
-            raw = [None if fn is None else fn.func(**fn.kwargs(available)) for fn in sources]
+            raw = [None if fn is None else self._invoke(fn, file, available) for fn in sources]
             if any(inspect.isawaitable(value) for value in raw):
                 future = asyncio.ensure_future(self._awaited(file, raw))
             else:

@@ -5,6 +5,9 @@ from app._lib.store import DEMO_EMAIL, DEMO_PASSWORD
 from panes import redirect
 
 
+metadata = {"title": "Sign in"}
+
+
 def page(search_params):
     failed = search_params.get("error")
     return div(".centered")[div(".card.login")[

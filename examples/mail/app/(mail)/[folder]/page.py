@@ -5,6 +5,10 @@ from app._lib.store import FOLDERS
 from panes import not_found
 
 
+def metadata(params):
+    return {"title": params["folder"].capitalize()}
+
+
 def page(params):
     if params["folder"] not in FOLDERS:
         not_found()

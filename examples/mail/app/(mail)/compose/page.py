@@ -4,6 +4,9 @@ from app._lib.ui import compose_form
 from panes import redirect
 
 
+metadata = {"title": "New message"}
+
+
 def page():
     return div(".compose-page")[h1["New message"], compose_form()]
 

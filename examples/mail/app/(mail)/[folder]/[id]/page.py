@@ -2,6 +2,11 @@ from app._lib.ui import reading
 from panes import not_found, redirect
 
 
+async def metadata(params, state):
+    message = await state["store"].get(params["id"])
+    return {"title": message.subject if message else "Message not found"}
+
+
 async def page(params, state):
     message = await state["store"].read(params["id"])
     if message is None:
