@@ -40,6 +40,8 @@ def test_log_in_read_compose_and_back(page, mail):
     page.wait_for_selector("#subject")
     assert page.text_content("#subject") == "Your translation of Menabrea"
     assert page.evaluate("location.pathname") == "/inbox/2"
+    # the tab names the message (its metadata() reads the store from state)
+    page.wait_for_function("document.title === 'Your translation of Menabrea | Mail'")
     page.locator(".list").evaluate("e => e.dataset.kept = 'yes'")
     # compose: a modal over the message, opened softly
     page.click("a.compose")
@@ -49,9 +51,11 @@ def test_log_in_read_compose_and_back(page, mail):
     assert page.locator(".list").evaluate("e => e.dataset.kept") == "yes"
     assert same_document(page)
     # Back closes it
+    page.wait_for_function("document.title === 'New message | Mail'")
     page.go_back()
     page.wait_for_selector("dialog.modal", state="detached")
     assert page.evaluate("location.pathname") == "/inbox/2"
+    assert page.title() == "Your translation of Menabrea | Mail"
     assert same_document(page)
     # a reload of /compose is the full compose page
     page.click("a.compose")
