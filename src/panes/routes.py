@@ -26,12 +26,11 @@ CatchAllIndex = Mapping[Node, Mapping[str | None, Sequence[Chain]]]
 PatternKey = tuple[tuple[Kind, str], ...]
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class Route:
-    """One URL pattern (``/projects/[id]``) and what each slot shows for it on a hard load."""
+class _Patterned:
+    """A record served at a URL pattern: its path as users write it, and its key."""
 
+    __slots__ = ()
     pattern: tuple[Segment, ...]
-    plan: Branch
 
     @property
     def path(self) -> str:
@@ -40,6 +39,14 @@ class Route:
     @property
     def key(self) -> PatternKey:
         return pattern_key(self.pattern)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Route(_Patterned):
+    """One URL pattern (``/projects/[id]``) and what each slot shows for it on a hard load."""
+
+    pattern: tuple[Segment, ...]
+    plan: Branch
 
     def __repr__(self) -> str:
         return f"Route({self.path!r})"
@@ -269,20 +276,12 @@ def not_found_plan(root: Node) -> Branch:
 
 
 @dataclass(frozen=True, eq=False, slots=True)
-class HandlerRoute:
+class HandlerRoute(_Patterned):
     """A URL pattern served by a ``route.py`` (route handlers) instead of pages."""
 
     pattern: tuple[Segment, ...]
     file: str
     params: ParamSpec
-
-    @property
-    def path(self) -> str:
-        return pattern_path(self.pattern)
-
-    @property
-    def key(self) -> PatternKey:
-        return pattern_key(self.pattern)
 
     def __repr__(self) -> str:
         return f"HandlerRoute({self.path!r}, {self.file!r})"
