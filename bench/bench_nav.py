@@ -11,9 +11,9 @@ and executes only the functions of the changed slot.
 from __future__ import annotations
 
 import asyncio
-import json
 import dataclasses
 import inspect
+import json
 import re
 import sys
 from collections import Counter
