@@ -69,6 +69,7 @@ MAX_QUERY_PARAMS = 1000
 MAX_FORM_FIELDS = 1000
 MAX_FORM_PART = 1024 * 1024  # one field's value, in bytes
 SECRET_ENV = "PANES_SECRET"
+DEV_ENV = "PANES_DEV"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +91,13 @@ class App:
     (sessions, CORS); ``compress``: gzip or brotli for text answers the client accepts.
     """
 
-    def __init__(self, app_dir: str | Path = "app", *, dev: bool = False,
+    def __init__(self, app_dir: str | Path = "app", *, dev: bool | None = None,
                  slot_timeout: float | None = None, secret: str | bytes | None = None,
                  max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
                  middleware: Sequence[Middleware] = (), compress: bool = True) -> None:
         self.app_dir = Path(app_dir).resolve()
-        self.dev = dev
+        # dev=None: as the command says (``panes dev`` sets PANES_DEV, also for module:app)
+        self.dev = bool(os.environ.get(DEV_ENV)) if dev is None else dev
         self.slot_timeout = slot_timeout or None
         analysis = analyze(self.app_dir)
         if analysis.errors:
@@ -117,14 +119,18 @@ class App:
         self.lifespan = Lifespan(analysis.loaded.lifespan, self, file=f"{name}/lifespan.py")
         stack: ASGIApp = self._dispatch
         if analysis.loaded.middleware is not None:
-            stack = UserMiddleware(analysis.loaded.middleware, stack, dev=dev,
+            stack = UserMiddleware(analysis.loaded.middleware, stack, dev=self.dev,
                                    file=f"{name}/middleware.py",
                                    state_for=self.lifespan.state_for)
         stack = BodySizeLimit(_SoftRedirects(stack), max_body_size)
         public = self.app_dir.parent / "public"
         if public.is_dir():
-            stack = PublicFiles(public, stack, live=dev)
+            stack = PublicFiles(public, stack, live=self.dev)
         stack = wrap(stack, middleware)
+        if self.dev:  # live reload and the error overlay: nothing of it under panes start
+            from .dev import DevTools
+
+            stack = DevTools(stack, self.app_dir)
         self._stack = CompressMiddleware(stack) if compress else stack
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -250,7 +256,12 @@ class App:
                                        browser)
         except Exception as exc:
             renderer.close()
-            logger.exception("error rendering %s", request.scope.get("path"))
+            if self.dev:  # short: the browser shows the whole of it
+                from .dev import terminal
+
+                terminal(exc, f"error rendering {request.scope.get('path')}")
+            else:
+                logger.exception("error rendering %s", request.scope.get("path"))
             return HTMLResponse(
                 error_document(500, "Internal Server Error", exc if self.dev else None), 500
             )
@@ -321,8 +332,14 @@ class App:
         except Redirect as exc:
             renderer.close()
             return _answer(RedirectRecord(exc.url))
-        except Exception:
+        except Exception as exc:
             renderer.close()
+            if self.dev:  # the overlay over the page, which keeps what it shows
+                from .dev import error_answer, overlay_html, terminal
+
+                terminal(exc, f"error rendering {resolution.url} (soft navigation)")
+                body, headers = error_answer(overlay_html(exc))
+                return Response(body, 200, media_type=protocol.MEDIA_TYPE, headers=headers)
             logger.exception("error in a soft navigation to %s: loading it in full",
                              resolution.url)
             return _answer(Hard())

@@ -125,7 +125,7 @@ def _as_typed(problem: Problem, app: str) -> Problem:
         return _REF.sub(lambda m: f"{app}/{m.group(1)}" if m.group(1) else app, text)
 
     return Problem(show(ref(problem.path)), show(problem.message), show(problem.fix),
-                   problem.severity)
+                   problem.severity, problem.cause)
 
 
 _REF = re.compile("\x1f([^\x1f]*)\x1f")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, NoReturn
 from urllib.parse import urlsplit
 
@@ -29,6 +29,8 @@ class Problem:
     message: str
     fix: str
     severity: Severity = "error"
+    #: the exception behind it (an import that raised), for the ``panes dev`` overlay
+    cause: BaseException | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.severity}: {self.message}. Fix: {self.fix}."

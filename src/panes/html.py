@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import numbers
 import re
-import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -135,11 +134,14 @@ def builtin_not_found() -> str:
 
 
 def error_document(status: int, message: str, exc: BaseException | None = None) -> str:
-    """A status page; the traceback is included only when ``exc`` is given (``panes dev``)."""
-    details = ""
+    """A status page. With ``exc`` (only ever given under ``panes dev``) it is the error
+    overlay: the message, the user's line with code around it, the traceback with the user's
+    frames first and panes's folded; the dev script added to it reloads it once fixed."""
     if exc is not None:
-        details = "<pre>" + str(escape("".join(traceback.format_exception(exc)))) + "</pre>"
+        from .dev import overlay_document
+
+        return overlay_document(status, exc, title=message)
     return document(
-        f"{_STYLE}<main><h1>{status}</h1><p>{escape(message)}</p>{details}</main>",
+        f"{_STYLE}<main><h1>{status}</h1><p>{escape(message)}</p></main>",
         title=f"{status}: {message}",
     )

@@ -96,7 +96,8 @@ def load(app_dir: Path, root: Node) -> Loaded:
                 module = import_file(app_dir, rel)
             except Exception as exc:  # noqa: BLE001 - any error in user code is a problem to report
                 problems.append(Problem(rel, f"importing it raised {_one_line(exc)}",
-                                        "fix the error shown (run `panes dev` for the traceback)"))
+                                        "fix the error shown (run `panes dev` for the traceback)",
+                                        cause=exc))
                 continue
             if kind == "route":  # method functions instead of one named like the file
                 found, route_problems = load_route(module, rel)

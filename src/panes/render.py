@@ -186,6 +186,8 @@ class Renderer:
         layout = branch.node.file("layout")
         if layout is not None:
             html = await self._wrapper(layout, branch, at, placeholders, context)
+            if self.dev:
+                self._warn_unplaced(layout, branch, placeholders, html, at.src)
         if context.reads:
             self.shown[at.region] = replace(
                 self.shown.get(at.region) or root_entry(branch, at.src), reads=context.reads)
@@ -457,6 +459,25 @@ class Renderer:
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def _warn_unplaced(self, layout: str, branch: Branch,
+                       placeholders: Mapping[str, SlotPlaceholder], html: str,
+                       src: Source) -> None:
+        """``panes dev``: a slot the layout declared, that has a page here, and that it left
+        out (a typo in the markup, a forgotten ``modal``) is a warning naming both."""
+        from .dev import warn_unplaced
+
+        fn = self.functions[layout]
+        for key, placeholder in placeholders.items():
+            declared = fn.takes_all or (CHILDREN if key == CHILDREN else slot_argument(key)) \
+                in fn.wants
+            if not declared or placeholder.__html__() in html:
+                continue
+            page = _page_of(branch.slots[key])
+            if page is not None:
+                warn_unplaced(f"{self.app_name}/{layout}", slot_argument(key),
+                              f"{self.app_name}/{page}", src.url)
+
+
     def _available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
         available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request}
         if not layout:
@@ -525,6 +546,15 @@ def head_files(plan: Branch, placed: Callable[[str], bool], streamed: Callable[[
 
 def _bind(method: Callable[..., Awaitable[str]], *args: Any) -> Callable[[], Awaitable[str]]:
     return lambda: method(*args)
+
+
+def _page_of(outcome: Outcome) -> str | None:
+    """The page a slot's outcome shows (following its children), if it shows one."""
+    while isinstance(outcome, Branch):
+        if CHILDREN not in outcome.slots:
+            return None
+        outcome = outcome.slots[CHILDREN]
+    return outcome.file if outcome.kind == "page" else None
 
 
 def _describe(outcome: Outcome) -> str:

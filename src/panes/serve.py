@@ -23,11 +23,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .app import SECRET_ENV
+from .app import DEV_ENV, SECRET_ENV
 from .errors import AppDirError
 
 ENV_APP_DIR = "PANES_APP_DIR"
-ENV_DEV = "PANES_DEV"
+ENV_DEV = DEV_ENV
 ENV_SLOT_TIMEOUT = "PANES_SLOT_TIMEOUT"
 ENV_TARGET = "PANES_TARGET"
 ENV_FACTORY = "PANES_TARGET_FACTORY"
@@ -35,6 +35,7 @@ ENV_PROXY_HEADERS = "PANES_PROXY_HEADERS"
 ENV_FORWARDED_ALLOW_IPS = "FORWARDED_ALLOW_IPS"  # uvicorn's name for the same setting
 ENV_ROOT_PATH = "PANES_ROOT_PATH"
 ENV_WORKERS = "PANES_WORKERS"
+ENV_DEV_WATCH = "PANES_DEV_WATCH"  # what granian reloads on: the dev worker watches it too
 
 logger = logging.getLogger("panes")
 
@@ -139,6 +140,7 @@ def _export(serve: Serve) -> None:
     env[ENV_FORWARDED_ALLOW_IPS] = serve.forwarded_allow_ips
     env[ENV_ROOT_PATH] = serve.root_path
     env[ENV_WORKERS] = str(serve.workers)
+    env[ENV_DEV_WATCH] = os.pathsep.join(str(p) for p in serve.reload_dirs) if serve.dev else ""
 
 
 def worker_app() -> ASGIApp:
@@ -188,6 +190,10 @@ def server_app() -> ASGIApp:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     dev = bool(os.environ.get(ENV_DEV))
+    if dev:
+        from .dev import install_logging
+
+        install_logging()
     timeout = float(os.environ[ENV_SLOT_TIMEOUT]) if os.environ.get(ENV_SLOT_TIMEOUT) else None
     if not os.environ.get(SECRET_ENV) and several_workers():
         logger.warning(
@@ -196,12 +202,15 @@ def server_app() -> ASGIApp:
             "every other worker (soft navigations fall back to full page loads). Set "
             "PANES_SECRET to the same value for all of them."
         )
+    app_dir = os.environ.get(ENV_APP_DIR) or "app"
     try:
-        return App(os.environ.get(ENV_APP_DIR) or "app", dev=dev, slot_timeout=timeout)
+        return App(app_dir, dev=dev, slot_timeout=timeout)
     except AppDirError as exc:
         if not dev:
             raise
-        return ProblemsApp(exc)
+        from .dev import DevTools
+
+        return DevTools(ProblemsApp(exc), Path(app_dir).resolve())
 
 
 def several_workers() -> bool:
@@ -252,20 +261,34 @@ class RootPath:
 
 
 class ProblemsApp:
-    """Under ``panes dev``, an app directory broken by an edit shows its problems until fixed."""
+    """Under ``panes dev``, an app directory broken by an edit (a syntax error, an import that
+    raises, what ``panes check`` refuses) shows its problems until fixed: the error overlay,
+    with the code around the line for an import that raised."""
 
     def __init__(self, error: AppDirError) -> None:
+        from .dev import report, short
+
         self.error = error
         for problem in error.problems:
-            logger.error("%s", problem)
+            if problem.cause is not None:
+                logger.error("%s\n%s", problem, short(report(problem.cause)))
+            else:
+                logger.error("%s", problem)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from starlette.responses import HTMLResponse
+        from starlette.responses import HTMLResponse, Response
 
-        from .html import error_document
+        from .dev import error_answer, overlay_document, overlay_html
+        from .protocol import MEDIA_TYPE
 
         if scope["type"] != "http":
             return
-        lines = "\n".join(str(p) for p in self.error.problems)
-        response = HTMLResponse(error_document(500, "The app directory has errors:\n" + lines), 500)
-        await response(scope, receive, send)
+        title = f"The app directory has {len(self.error.problems)} error(s)"
+        if any(k == b"panes-state" for k, _ in scope.get("headers", ())):
+            # the runtime asked (a live reload, a soft navigation): the overlay over the page
+            body, headers = error_answer(overlay_html(title=title, problems=self.error.problems))
+            await Response(body, 200, media_type=MEDIA_TYPE, headers=headers)(
+                scope, receive, send)
+            return
+        page = overlay_document(500, title=title, problems=self.error.problems)
+        await HTMLResponse(page, 500)(scope, receive, send)

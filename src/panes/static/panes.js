@@ -479,8 +479,8 @@
   window.panes = {
     push: function (href) { return navigate(href, "push"); },
     replace: function (href) { return navigate(href, "replace"); },
-    refresh: function () {
-      return restore(state, Object.keys(state.regions).filter(function (id) { return id && id.indexOf("/") < 0; }));
+    refresh: function (ids) { // ids: only these top-level regions (panes dev's live reload)
+      return restore(state, (ids || Object.keys(state.regions)).filter(function (id) { return id && id.indexOf("/") < 0 && state.regions[id]; }));
     },
     prefetch: prefetch,
     retry: retry,

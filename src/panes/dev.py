@@ -1,0 +1,529 @@
+"""``panes dev``: live reload that keeps slot state, the error overlay, dev-only warnings.
+
+Nothing here runs under ``panes start``: :class:`DevTools` wraps an app only when it is built
+with ``dev=True``, and it is what serves the dev script, its event stream, and puts the script
+into every HTML page.
+
+How a saved file reaches an open tab. Under ``panes dev`` granian restarts the worker when a
+``.py`` file changes (a fresh process imports the new code; the navigation state stays valid
+because the CLI shares one ``PANES_SECRET`` across restarts). The page holds an
+``EventSource`` on ``/_panes/dev/events``; its first event (``hello``) says which worker
+answers (``boot``) and a fingerprint of every file of the app directory, with the *scope* of
+each: the top-level region whose content the file renders (``team`` for ``@team/…``,
+``children`` for ``page.py`` or ``photos/…``), ``*`` for a file that any region may use (a
+helper in ``_ui/``, an ``error.py`` at the root), or ``reload`` for a layout that renders the
+document. The worker watches the same files: on a ``.py`` change it ends every stream (granian
+cannot stop a worker while a response is open) and answers later ones with nothing until it is
+gone, so the tab's next ``hello`` comes from the new worker. The dev script compares the two
+fingerprints and re-renders just the regions that show a changed file (as
+``window.panes.refresh(ids)``): typed input, scroll and modals elsewhere stay. A change that
+cannot apply softly (the document's layout) reloads the page. A change to another file (a
+Jinja template, CSS) needs no new worker: a ``change`` event carries the new fingerprints.
+
+Errors. A document that fails to render is a full-page overlay (:func:`overlay_document`); a
+soft navigation or refresh that fails is answered with an empty ``state`` record (the runtime
+keeps what it shows) whose ``error`` field holds the overlay, and the header
+:data:`ERROR_HEADER`, which the dev script shows over the page. Both recover by themselves
+after the next save that fixes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import linecache
+import logging
+import os
+import secrets
+import sysconfig
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files as resource_files
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import Problem
+
+logger = logging.getLogger("panes")
+
+PREFIX = "/_panes/dev"
+EVENTS = PREFIX + "/events"
+ERROR_HEADER = "panes-dev-error"
+#: Where the CLI says which directories granian reloads on (the app directory by default).
+ENV_WATCH = "PANES_DEV_WATCH"
+#: A stream ends after this long anyway (the browser reconnects at once): a backstop.
+STREAM_SECONDS = 25.0
+RETRY_MS = 100
+_PY = (".py", ".pyx", ".pyd")  # what granian's PythonFilter reloads on
+_IGNORED_DIRS = frozenset({"__pycache__", ".git", ".mypy_cache", ".ruff_cache", "node_modules"})
+
+
+# -- the dev script ---------------------------------------------------------------------------
+
+
+@cache
+def script_source() -> bytes:
+    return resource_files("panes").joinpath("static/dev.js").read_text().encode()
+
+
+@cache
+def script_path() -> str:
+    return f"{PREFIX}.{hashlib.sha256(script_source()).hexdigest()[:12]}.js"
+
+
+def script_tag(root_path: str = "") -> str:
+    return (f'<script src="{escape(root_path)}{script_path()}" data-root="{escape(root_path)}" '
+            'data-panes-dev defer></script>')
+
+
+# -- fingerprints and scopes ------------------------------------------------------------------
+
+
+def scope_of(rel: str) -> str:
+    """The top-level region a file of the app directory renders into; ``*`` when any region
+    may use it; ``reload`` when it renders the document itself (a root layout)."""
+    parts = rel.split("/")
+    folders, name = parts[:-1], parts[-1]
+    if name == "layout.py" and all(f.startswith("(") and f.endswith(")") for f in folders):
+        return "reload"  # the root layout (or one of several, in route groups)
+    if not folders:
+        return "children" if name in ("page.py", "default.py") else "*"
+    top = folders[0]
+    if top.startswith("_") or top.startswith("("):
+        return "*"  # a private folder (helpers), or a group that may hold slots of its own
+    if top.startswith("@"):
+        return top[1:]
+    return "children"
+
+
+def fingerprints(app_dir: Path) -> dict[str, list[str]]:
+    """``{path: [digest, scope]}`` for every file of the app directory."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(_walk(app_dir)):
+        rel = path.relative_to(app_dir).as_posix()
+        try:
+            digest = hashlib.blake2b(path.read_bytes(), digest_size=6).hexdigest()
+        except OSError:
+            continue
+        out[rel] = [digest, scope_of(rel)]
+    return out
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in _IGNORED_DIRS and not d.startswith(".")]
+        for name in names:
+            if not name.startswith(".") and not name.endswith((".pyc", "~", ".swp")):
+                yield Path(folder) / name
+
+
+class Hub:
+    """One per worker: watches the files, keeps their fingerprints, tells the open streams."""
+
+    def __init__(self, app_dir: Path, watch: Iterable[Path]) -> None:
+        self.app_dir = app_dir
+        self.watch = tuple(watch)
+        self.boot = secrets.token_hex(4)
+        self.files = fingerprints(app_dir)
+        self.stale = False  # a .py file changed: a new worker is coming, this one ends
+        self.version = 0
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    def hello(self) -> dict[str, Any]:
+        return {"boot": self.boot, "files": self.files}
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._watch())
+
+    async def _watch(self) -> None:
+        from watchfiles import awatch
+
+        logging.getLogger("watchfiles").setLevel(logging.WARNING)
+        paths = [p for p in self.watch if p.exists()]
+        if not paths:
+            return
+        async for changes in awatch(*paths, step=20, debounce=400):
+            changed = [Path(p) for _, p in changes]
+            if any(p.suffix in _PY for p in changed):
+                self.stale = True
+            else:
+                self.files = fingerprints(self.app_dir)
+            async with self._changed:
+                self.version += 1
+                self._changed.notify_all()
+            if self.stale:
+                return
+
+    async def wait(self, version: int, timeout: float) -> None:
+        async with self._changed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._changed.wait_for(lambda: self.version != version), timeout)
+
+
+class DevTools:
+    """Around an app under ``panes dev``: serves the dev script and its event stream, and adds
+    the script to every HTML page (documents, error pages, route handlers' HTML)."""
+
+    def __init__(self, app: ASGIApp, app_dir: Path, watch: Iterable[Path] | None = None) -> None:
+        self.app = app
+        self.app_dir = app_dir
+        if watch is None:
+            env = os.environ.get(ENV_WATCH)
+            watch = [Path(p) for p in env.split(os.pathsep) if p] if env else [app_dir]
+        self._watch = tuple(watch)
+        self._hub: Hub | None = None
+
+    @property
+    def hub(self) -> Hub:
+        if self._hub is None:
+            self._hub = Hub(self.app_dir, self._watch)
+        return self._hub
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        from .public import route_path
+
+        path = route_path(scope).decode("latin-1")
+        if path == EVENTS:
+            await self.events(scope, receive, send)
+        elif path == script_path():
+            await _send(send, 200, "text/javascript", script_source(),
+                        [(b"cache-control", b"no-cache")])
+        elif path.startswith(PREFIX):
+            await _send(send, 404, "text/plain", b"Not Found")
+        else:
+            await self.app(scope, receive, _inject(send, scope.get("root_path", "")))
+
+    async def events(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The event stream: ``hello`` at once, ``change`` on each non-Python change; it ends
+        on a Python change, so that granian can stop this worker for the new one."""
+        hub = self.hub
+        hub.start()
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"text/event-stream"), (b"cache-control", b"no-store")]})
+        if hub.stale:  # the new worker is starting: the browser asks again shortly
+            await send({"type": "http.response.body", "body": f"retry: {RETRY_MS}\n\n".encode()})
+            return
+        first = f"retry: {RETRY_MS}\nevent: hello\ndata: {json.dumps(hub.hello())}\n\n"
+        await send({"type": "http.response.body", "body": first.encode(), "more_body": True})
+        gone = asyncio.ensure_future(_disconnected(receive))
+        deadline = time.monotonic() + STREAM_SECONDS
+        try:
+            while not hub.stale and not gone.done() and time.monotonic() < deadline:
+                version = hub.version
+                waiting = asyncio.ensure_future(hub.wait(version, deadline - time.monotonic()))
+                await asyncio.wait((waiting, gone), return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
+                if hub.version != version and not hub.stale:
+                    data = f"event: change\ndata: {json.dumps(hub.hello())}\n\n"
+                    await send({"type": "http.response.body", "body": data.encode(),
+                                "more_body": True})
+        finally:
+            gone.cancel()
+        if not gone.done() or not gone.cancelled():
+            with contextlib.suppress(Exception):
+                await send({"type": "http.response.body", "body": b""})
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _send(send: Send, status: int, media: str, body: bytes,
+                headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", media.encode()), (b"content-length", str(len(body)).encode()),
+        *(headers or [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _inject(send: Send, root_path: str) -> Send:
+    """Add the dev script to an HTML answer: before ``</head>`` (or ``</body>``, or at the end),
+    in whichever chunk has it; the length changes, so the answer is sent without one."""
+    tag = script_tag(root_path).encode()
+    html = False
+    done = False
+
+    async def sending(message: Message) -> None:
+        nonlocal html, done
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            kinds = {k.lower(): v for k, v in headers}
+            html = (kinds.get(b"content-type", b"").startswith(b"text/html")
+                    and b"content-encoding" not in kinds)
+            if html:
+                headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                message = {**message, "headers": headers}
+        elif message["type"] == "http.response.body" and html and not done:
+            body: bytes = message.get("body", b"")
+            for marker in (b"</head>", b"</body>"):
+                at = body.find(marker)
+                if at >= 0:
+                    body, done = body[:at] + tag + body[at:], True
+                    break
+            if not done and not message.get("more_body", False):
+                body, done = body + tag, True
+            message = {**message, "body": body}
+        await send(message)
+
+    return sending
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+_PANES_DIR = str(Path(__file__).resolve().parent) + os.sep
+_LIBRARY_DIRS = tuple({str(Path(p).resolve()) + os.sep for p in (
+    sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+    sysconfig.get_paths()["platlib"]) if p})
+
+
+def is_user_frame(filename: str) -> bool:
+    """A frame of the user's code: not panes's, not the standard library's, not a package's."""
+    if filename.startswith("<"):
+        return False
+    try:
+        path = str(Path(filename).resolve())
+    except OSError:
+        return False
+    return not path.startswith(_PANES_DIR) and not path.startswith(_LIBRARY_DIRS) and (
+        "site-packages" not in path)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    file: str
+    line: int
+    function: str
+    code: str
+    user: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One error as the overlay and the terminal show it."""
+
+    title: str  # "ZeroDivisionError: division by zero"
+    frames: tuple[Frame, ...]  # outermost first
+    where: Frame | None  # the user's line it happened at
+    context: tuple[tuple[int, str], ...]  # numbered lines around it
+    hint: str = ""
+
+    @property
+    def user_frames(self) -> tuple[Frame, ...]:
+        return tuple(f for f in self.frames if f.user)
+
+
+def _show(path: str) -> str:
+    """A path as the user would type it: relative to the current directory when below it."""
+    with contextlib.suppress(ValueError, OSError):
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    return path
+
+
+def report(exc: BaseException, hint: str = "") -> Report:
+    """What to show of ``exc``: its message, the user's line with code around it, and the
+    traceback with the user's frames marked (the others are folded)."""
+    frames = tuple(
+        Frame(_show(f.filename), f.lineno or 0, f.name, (f.line or "").strip(),
+              is_user_frame(f.filename))
+        for f in traceback.extract_tb(exc.__traceback__))
+    title = "".join(traceback.format_exception_only(type(exc), exc)).strip().splitlines()[-1]
+    where: Frame | None = None
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        where = Frame(_show(exc.filename), exc.lineno, "<module>", (exc.text or "").strip(),
+                      True)
+        title = f"{type(exc).__name__}: {exc.msg}"
+    else:
+        user = [f for f in frames if f.user]
+        where = user[-1] if user else None
+    context: tuple[tuple[int, str], ...] = ()
+    if where is not None:
+        context = code_around(where.file, where.line)
+    return Report(title, frames, where, context, hint)
+
+
+def code_around(file: str, line: int, around: int = 3) -> tuple[tuple[int, str], ...]:
+    path = file if os.path.isabs(file) else str(Path.cwd() / file)
+    linecache.checkcache(path)
+    lines = linecache.getlines(path)
+    first, last = max(1, line - around), min(len(lines), line + around)
+    return tuple((n, lines[n - 1].rstrip("\n")) for n in range(first, last + 1))
+
+
+def problem_reports(problems: Iterable[Problem]) -> list[tuple[Problem, Report | None]]:
+    return [(p, report(p.cause) if p.cause is not None else None) for p in problems]
+
+
+def short(rep: Report) -> str:
+    """The terminal's version: the message, the user's frames, the code line."""
+    out = [rep.title]
+    for f in rep.user_frames:
+        out.append(f"  {f.file}:{f.line} in {f.function}")
+        if f.code:
+            out.append(f"      {f.code}")
+    if rep.where is not None and rep.where not in rep.user_frames:
+        out.append(f"  {rep.where.file}:{rep.where.line}")
+        if rep.where.code:
+            out.append(f"      {rep.where.code}")
+    folded = len(rep.frames) - len(rep.user_frames)
+    if folded:
+        out.append(f"  ({folded} frames of panes and libraries folded)")
+    if rep.hint:
+        out.append(f"  {rep.hint}")
+    return "\n".join(out)
+
+
+class ShortTracebacks(logging.Formatter):
+    """Under ``panes dev`` the terminal shows a traceback as the overlay does, short."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        exc = ei[1]
+        if not isinstance(exc, BaseException):
+            return super().formatException(ei)
+        return short(report(exc))
+
+
+def install_logging() -> None:
+    """Short tracebacks on the handlers of the root logger (set up by the server)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        fmt = handler.formatter._fmt if handler.formatter else None  # noqa: SLF001
+        handler.setFormatter(ShortTracebacks(fmt))
+
+
+# -- the overlay ------------------------------------------------------------------------------
+
+
+_OVERLAY_STYLE = """
+.po{font:14px/1.5 ui-sans-serif,system-ui,sans-serif;color:#e8e8e8;background:#1b1b1f;
+ padding:24px 28px;max-width:960px;margin:0 auto;box-sizing:border-box}
+.po h1{font-size:13px;font-weight:600;letter-spacing:.04em;text-transform:uppercase;color:#ff8c8c;
+ margin:0 0 6px}
+.po h2{font:600 18px/1.4 ui-monospace,Menlo,Consolas,monospace;color:#fff;margin:0 0 14px;
+ white-space:pre-wrap;word-break:break-word}
+.po .at{color:#b8b8c0;margin:0 0 8px;font:13px ui-monospace,Menlo,Consolas,monospace}
+.po pre{background:#111114;border-radius:6px;padding:10px 0;overflow:auto;margin:0 0 16px;
+ font:13px/1.6 ui-monospace,Menlo,Consolas,monospace}
+.po pre span{display:block;padding:0 14px;white-space:pre}
+.po pre .hl{background:#4a1d22;color:#fff}
+.po pre i{color:#6c6c78;font-style:normal;display:inline-block;min-width:3.5em}
+.po ol{list-style:none;padding:0;margin:0 0 12px;font:13px ui-monospace,Menlo,Consolas,monospace}
+.po li{padding:3px 0}.po li b{color:#fff;font-weight:600}.po li code{color:#9aa0ff}
+.po details{color:#9a9aa6;font:13px ui-monospace,Menlo,Consolas,monospace}
+.po summary{cursor:pointer;margin-bottom:6px}
+.po .hint{background:#2a2a33;border-left:3px solid #ff8c8c;padding:8px 12px;margin:0 0 16px}
+.po .foot{color:#8a8a96;font-size:12px;margin-top:18px}
+.po h3{font-size:12px;color:#9a9aa6;text-transform:uppercase;letter-spacing:.05em;margin:14px 0 6px}
+"""
+
+
+def _code(context: Iterable[tuple[int, str]], line: int) -> str:
+    rows = "".join(
+        f'<span{" class=hl" if n == line else ""}><i>{"&gt;" if n == line else " "} {n}</i>'
+        f"{escape(text)}</span>" for n, text in context)
+    return f"<pre>{rows}</pre>"
+
+
+def _report_html(rep: Report) -> str:
+    parts = [f"<h2>{escape(rep.title)}</h2>"]
+    if rep.hint:
+        parts.append(f'<p class="hint">{escape(rep.hint)}</p>')
+    if rep.where is not None:
+        parts.append(f'<p class="at">{escape(rep.where.file)}, line {rep.where.line}'
+                     + (f", in {escape(rep.where.function)}()"
+                        if rep.where.function != "<module>" else "") + "</p>")
+        if rep.context:
+            parts.append(_code(rep.context, rep.where.line))
+    user = rep.user_frames
+    if user:
+        parts.append("<h3>Your code</h3><ol>" + "".join(
+            f"<li><b>{escape(f.file)}:{f.line}</b> in {escape(f.function)}"
+            + (f"<br><code>{escape(f.code)}</code>" if f.code else "") + "</li>"
+            for f in reversed(user)) + "</ol>")
+    others = len(rep.frames) - len(user)
+    if rep.frames:
+        rows = "\n".join(f"{'→ ' if f.user else '  '}{f.file}:{f.line} in {f.function}"
+                         + (f"\n      {f.code}" if f.code else "") for f in rep.frames)
+        label = (f"Traceback ({others} frames of panes and libraries folded: open it for "
+                 "all)" if others else "Traceback")
+        parts.append(f"<details><summary>{escape(label)}</summary>"
+                     f"<pre><span>{escape(rows)}</span></pre></details>")
+    return "".join(parts)
+
+
+def overlay_html(exc: BaseException | None = None, *, title: str = "Unhandled error",
+                 problems: Iterable[Problem] = ()) -> str:
+    """The overlay's content (a fragment with its own style): an exception's report, or the
+    problems of an app directory that ``panes check`` refuses."""
+    body = [f"<h1>{escape(title)}</h1>"]
+    if exc is not None:
+        body.append(_report_html(report(exc)))
+    for problem, rep in problem_reports(problems):
+        if rep is None:
+            body.append(f"<h2>{escape(problem.path)}</h2><p class=hint>{escape(problem.message)}"
+                        f". Fix: {escape(problem.fix)}.</p>")
+        else:
+            body.append(f"<p class=at>{escape(problem.path)}: {escape(problem.message)}</p>")
+            body.append(_report_html(rep))
+    body.append('<p class="foot">panes dev: this page updates by itself once you save a fix.'
+                "</p>")
+    return (f"<style>{_OVERLAY_STYLE}</style><div class=po role=alert data-panes-overlay>"
+            + "".join(body) + "</div>")
+
+
+def overlay_document(status: int, exc: BaseException | None = None, *,
+                     title: str = "Unhandled error", problems: Iterable[Problem] = ()) -> str:
+    """A whole page holding the overlay (the dev script is added by :class:`DevTools`)."""
+    head = escape(f"{status}: {title}")
+    return ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{head}</title></head><body style=\"margin:0;background:#1b1b1f\">"
+            + overlay_html(exc, title=title, problems=problems) + "</body></html>")
+
+
+def error_answer(overlay: str) -> tuple[str, dict[str, str]]:
+    """The answer to a soft navigation or restore that failed under ``panes dev``: an empty
+    ``state`` record (the runtime keeps what it shows) with the overlay in ``error``."""
+    from . import protocol
+
+    record = protocol.dumps({"t": "state", "error": overlay}) + "\n"
+    return record, {ERROR_HEADER: "1", "cache-control": "no-store"}
+
+
+def terminal(exc: BaseException, what: str) -> None:
+    """The terminal's short report of an error the overlay shows."""
+    logger.error("%s\n%s", what, short(report(exc)))
+
+
+# -- dev warnings -----------------------------------------------------------------------------
+
+_warned: set[tuple[str, str, str]] = set()
+
+
+def warn_unplaced(layout: str, slot: str, page: str, url: str) -> None:
+    """A layout declared a slot that has a page for the URL, and did not place it: the slot is
+    not shown (and never runs). Logged once per layout, slot and page."""
+    key = (layout, slot, page)
+    if key in _warned:
+        return
+    _warned.add(key)
+    logger.warning(
+        "%s: layout() declares the slot %r, which has a page for %s (%s), but did not place "
+        "it: nothing of it is shown. Fix: put %s in what layout() returns (e.g. "
+        "html[body[children, %s]]), or, if leaving it out is on purpose (a slot for admins "
+        "only), ignore this warning.", layout, slot, url, page, slot, slot)
