@@ -110,7 +110,11 @@ def load(app_dir: Path, root: Node) -> Loaded:
             fn = _function(module, kind, rel, allowed, slot_names, problems)
             if fn is None:
                 continue
-            fn = replace(fn, constants=_constants(module, kind))
+            try:
+                fn = replace(fn, constants=_constants(module, kind))
+            except (TypeError, ValueError) as exc:
+                problems.append(Problem(rel, str(exc), "see docs/caching.md"))
+                continue
             for extra in FILE_KINDS[kind].extra:
                 if callable(getattr(module, extra, None)):
                     more = _function(module, extra, rel, kind_of(extra).arguments, {}, problems)
