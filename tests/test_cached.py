@@ -435,3 +435,28 @@ def test_nothing_is_cached_without_revalidate(tmp_path: Path) -> None:
               secret=SECRET)
     assert not app.regions.specs and not app.regions.documents
 
+
+
+def test_a_state_made_once_for_many_requesters_is_the_same_state() -> None:
+    """The remembered document's state is written once and signed per requester: it must be
+    exactly what ``encode`` makes, for any state and any binding."""
+    from test_navigation import STATES
+
+    for state in STATES:
+        make = protocol.encoder(state, SECRET)
+        for bound in ("someone", "QUJD-_09", ""):
+            assert make(bound) == protocol.encode(state, SECRET, bound)
+
+
+async def test_a_remembered_document_goes_when_a_region_goes_stale(
+        make: Callable[..., App], calls: ModuleType, clock: Clock) -> None:
+    app = make({"page.py": counted("page", "calls.DATA['team']", "revalidate = 60\n")})
+    assert await text(app, "/") == "team v1"
+    assert await text(app, "/") == "team v1"  # remembered
+    calls.DATA["team"] = "team v2"
+    clock.advance(61)
+    assert await text(app, "/") == "team v1"  # stale: once more, re-rendered behind
+    await app.cache.idle()
+    assert await text(app, "/") == "team v2"
+    assert await text(app, "/") == "team v2"
+    assert calls.CALLS["page.py"] == 2

@@ -21,12 +21,11 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import QueryParams
-from starlette.responses import HTMLResponse, Response
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import client, protocol
 from ..loader import UserFunction
@@ -155,14 +154,14 @@ class Memo:
     """A document whose regions were all fresh hits: its text around the navigation state,
     and what the state says it shows."""
 
-    head: str
-    tail: str
-    url: str
-    shown: Mapping[str, Entry]
-    root: str | None
+    head: bytes
+    tail: bytes
+    state: Callable[[str], str]  # the signed state for a requester's binding
     fresh_until: float
     epoch: int
     size: int
+    #: the state tags already made, by the credentials they are bound to (bounded)
+    tags: dict[tuple[bytes, bytes, str], bytes] = field(default_factory=dict)
 
 
 class Documents:
@@ -189,7 +188,8 @@ class Documents:
         if key is None or size > self.max_bytes // 4:
             return
         self.forget(key)
-        self._memos[key] = Memo(head, tail, url, dict(shown), root, ledger.fresh_until,
+        state = protocol.encoder(State(url, dict(shown), root, None), self.state_key)
+        self._memos[key] = Memo(head.encode(), tail.encode(), state, ledger.fresh_until,
                                 ledger.epoch, size)
         self.bytes += size
         while self.bytes > self.max_bytes:
@@ -198,9 +198,9 @@ class Documents:
     def forget(self, key: tuple[bytes, bytes]) -> None:
         memo = self._memos.pop(key, None)
         if memo is not None:
-            self.bytes -= memo.size
+            self.bytes -= memo.size + sum(map(len, memo.tags.values()))
 
-    async def answer(self, scope: Scope) -> Response | None:
+    async def answer(self, scope: Scope) -> ASGIApp | None:
         """The remembered document for this request, if there is one and it is still what the
         regions would render; else ``None`` (the request renders as usual)."""
         if not self._memos or scope["method"] != "GET":
@@ -213,19 +213,41 @@ class Documents:
             self.forget(key)  # stale (the regions refresh) or invalidated: render as usual
             return None
         self._memos.move_to_end(key)
-        cookie = authorization = ""
+        cookie = authorization = b""
         for name, value in scope["headers"]:
             if name == b"cookie":
-                cookie = value.decode("latin-1")
+                cookie = value
             elif name == b"authorization":
-                authorization = value.decode("latin-1")
-        bound = protocol.binding(cookie, authorization, self.state_key)
-        state = protocol.encode(State(memo.url, memo.shown, memo.root, None), self.state_key,
-                                bound)
-        body = memo.head + client.tags(state, scope.get("root_path", "")) + memo.tail
-        response = HTMLResponse(body)
-        response.headers["vary"] = "Panes-State"
-        return response
+                authorization = value
+        root_path = scope.get("root_path", "")
+        asker = (cookie, authorization, root_path)
+        tags = memo.tags.get(asker)
+        if tags is None:  # the same credentials get the same state: made once for them
+            bound = protocol.binding(cookie.decode("latin-1"), authorization.decode("latin-1"),
+                                     self.state_key)
+            tags = client.tags(memo.state(bound), root_path).encode()
+            if len(memo.tags) >= _TAGS_KEPT:
+                self.bytes -= sum(map(len, memo.tags.values()))
+                memo.tags.clear()
+            memo.tags[asker] = tags
+            self.bytes += len(tags)
+            while self.bytes > self.max_bytes and len(self._memos) > 1:
+                self.forget(next(iter(self._memos)))
+        body = b"".join((memo.head, tags, memo.tail))
+        start = {"type": "http.response.start", "status": 200,
+                 "headers": [*_HEADERS, (b"content-length", str(len(body)).encode())]}
+
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        return respond
+
+
+_TAGS_KEPT = 256
+
+#: What ``App.document`` sends with a document that does not stream.
+_HEADERS = ((b"content-type", b"text/html; charset=utf-8"), (b"vary", b"Panes-State"))
 
 
 _NOT_PLAIN = (b"panes-state", b"panes-target")
