@@ -34,6 +34,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import client, protocol
+from .cache import activate, build_id, create_cache, deactivate, install, uninstall
+from .cache.region import RegionCache
+from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
 from .cookies import cookies_for
@@ -88,13 +91,16 @@ class App:
     ``PANES_SECRET`` environment variable, else a random one per process); ``max_body_size``
     bounds a request's body (bytes; a larger one is answered 413 and nothing runs; ``None``: no
     limit); ``middleware``: Starlette middleware around the whole app, the first outermost
-    (sessions, CORS); ``compress``: gzip or brotli for text answers the client accepts.
+    (sessions, CORS); ``compress``: gzip or brotli for text answers the client accepts;
+    ``cache``: where regions with ``revalidate`` are kept (default: in process, or Redis when
+    ``PANES_CACHE_URL`` is set; see docs/caching.md).
     """
 
     def __init__(self, app_dir: str | Path = "app", *, dev: bool | None = None,
                  slot_timeout: float | None = None, secret: str | bytes | None = None,
                  max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
-                 middleware: Sequence[Middleware] = (), compress: bool = True) -> None:
+                 middleware: Sequence[Middleware] = (), compress: bool = True,
+                 cache: RegionCache | None = None) -> None:
         self.app_dir = Path(app_dir).resolve()
         # dev=None: as the command says (``panes dev`` sets PANES_DEV, also for module:app)
         self.dev = bool(os.environ.get(DEV_ENV)) if dev is None else dev
@@ -115,6 +121,8 @@ class App:
         self.model = RouteModel(matcher, not_found_plan(self.root), settings)
         self.key = _state_key(secret, self.root)
         self._warned_title = False
+        self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
+        self.regions = Regions(self.cache, build_id(self.app_dir), self.functions, self.key)
         name = self.app_dir.name
         self.lifespan = Lifespan(analysis.loaded.lifespan, self, file=f"{name}/lifespan.py")
         stack: ASGIApp = self._dispatch
@@ -135,14 +143,28 @@ class App:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self.lifespan(scope, receive, send)
+            install(self.cache)  # revalidate_tag() from code outside any request finds it
+            try:
+                await self.lifespan(scope, receive, send)
+            finally:
+                await self.cache.close()
+                uninstall(self.cache)
             return
-        await self._stack(scope, receive, send)
+        token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
+        try:
+            await self._stack(scope, receive, _settled(self.cache, send))
+        finally:
+            deactivate(token)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The innermost app: what :meth:`handle` answers."""
         if scope["type"] != "http":
             return
+        if self.regions.documents:  # the fast path: a document whose regions are all cached
+            remembered = await self.regions.documents.answer(scope)
+            if remembered is not None:
+                await remembered(scope, receive, send)
+                return
         request = Request(scope, receive)
         if request.method == "POST":
             # read first (bounded by max_body_size): then the request is watched for the
@@ -228,7 +250,8 @@ class App:
 
     def _renderer(self, request: Request, resolution: Resolution) -> Renderer:
         return Renderer(self.functions, request, resolution, slot_timeout=self.slot_timeout,
-                        dev=self.dev, state=self.state_for(request), app_name=self.app_dir.name)
+                        dev=self.dev, state=self.state_for(request), app_name=self.app_dir.name,
+                        regions=self.regions)
 
     # -- documents --------------------------------------------------------------------------
 
@@ -292,6 +315,9 @@ class App:
         else:
             response = HTMLResponse(head + state() + client.runtime_tag(root_path) + tail,
                                     status)
+            if status == 200 and url == top.src.url:
+                self.regions.documents.remember(request.scope, head, tail, url, renderer.shown,
+                                                root, renderer.ledger)
         response.headers["vary"] = "Panes-State"  # the same URL answers soft navigations too
         return response
 
@@ -426,6 +452,19 @@ class App:
 
 def _digest(head: Resolved | None) -> str | None:
     return None if head is None else head_digest(head_json(head))
+
+
+def _settled(cache: Any, send: Send) -> Send:
+    """``send``, holding an answer back until the invalidations the request started are
+    applied: after an action's ``revalidate_tag``, the page it redirects to is rendered fresh
+    by whichever worker serves it."""
+
+    async def sending(message: Message) -> None:
+        if cache.settling and message["type"] == "http.response.start":
+            await cache.settle()
+        await send(message)
+
+    return sending
 
 
 def _state_key(secret: str | bytes | None, root: Any) -> bytes:

@@ -63,6 +63,7 @@ def analyze(app_dir: str | Path) -> Analysis:
         *_slot_warnings(root, loaded),
         *_missing_default_warnings(routes, loaded),
         *_title_warnings(base, root),
+        *_cache_problems(loaded),
     ]
     shown = tuple(_as_typed(p, base.name) for p in problems)
     return Analysis(base, root, tuple(routes), tuple(interceptions), loaded, shown,
@@ -243,6 +244,25 @@ def _missing_default_warnings(routes: Sequence[Route], loaded: Loaded) -> Iterat
             f"add {ref(holder.path + '/default.py')} (return None to show nothing)",
             "warning",
         )
+
+
+def _cache_problems(loaded: Loaded) -> Iterator[Problem]:
+    """A cached region is shared by every user: a function that reads the request or the
+    cookies may render something per user, and caching it would show it to the others."""
+    for file, fn in loaded.functions.items():
+        if not fn.constants.get("revalidate", 0) > 0:
+            continue
+        per_user = sorted(fn.wants & {"request", "cookies"})
+        if fn.takes_all:
+            per_user = ["**kwargs (which receives request and cookies)"]
+        if per_user:
+            name = file.rsplit("/", 1)[-1].removesuffix(".py")
+            yield Problem(
+                file,
+                f"revalidate caches what {name}() renders for every user, but {name}() "
+                f"declares {' and '.join(per_user)}: one user's page would be shown to others",
+                "remove revalidate, or move what depends on the request into an uncached "
+                "slot and cache the parts that are the same for everyone")
 
 
 def declared_leaves(outcome: Outcome, loaded: Loaded) -> Iterator[tuple[str, Leaf]]:

@@ -49,19 +49,48 @@ class FileKind:
         return f"{self.name}.py"
 
 
+class Revalidate(float):
+    """``revalidate``: seconds a region stays cached (``float("inf")``: until invalidated; 0:
+    not cached). A type of its own so that the loader refuses what would surprise (a string, a
+    negative number, NaN) with a ``panes check`` error instead of caching wrongly."""
+
+    def __new__(cls, value: object = 0.0) -> Revalidate:
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or value != value or value < 0:
+            raise TypeError(f"revalidate = {value!r} is not a number of seconds (0 or more, "
+                            "or float('inf'))")
+        return super().__new__(cls, value)
+
+
+class Tags(tuple[str, ...]):
+    """``TAGS``: the names ``panes.revalidate_tag`` drops a cached region by. A bare string
+    is refused: ``TAGS = "messages"`` would otherwise be eight one-letter tags."""
+
+    def __new__(cls, value: object = ()) -> Tags:
+        if isinstance(value, str | bytes) or not isinstance(value, list | tuple | set | frozenset) \
+                or not all(isinstance(tag, str) for tag in value):
+            raise TypeError(f"TAGS = {value!r} is not a list of strings")
+        return super().__new__(cls, value)
+
+
+#: What a file that renders a region may set to cache it (:mod:`panes.cache.regions`).
+_CACHED = {"revalidate": Revalidate(0), "TAGS": Tags()}
+
+
 def _kinds(*kinds: FileKind) -> Mapping[str, FileKind]:
     return MappingProxyType({kind.name: kind for kind in kinds})
 
 
 #: The files of a route folder, by stem.
 FILE_KINDS: Mapping[str, FileKind] = _kinds(
-    FileKind("page", _COMMON, extra=("action",)),
-    FileKind("layout", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
+    FileKind("page", _COMMON, extra=("action",), constants=MappingProxyType(_CACHED)),
+    FileKind("layout", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True,
+             constants=MappingProxyType(_CACHED)),
     # Inside the layout of its folder, around the slots it declares; new DOM on every
     # navigation below it (resolve.py re-renders its region).
     FileKind("template", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
     FileKind("default", _COMMON,
-             constants=MappingProxyType({"STICKY": True, "RESTORE": False})),
+             constants=MappingProxyType({"STICKY": True, "RESTORE": False, **_CACHED})),
     FileKind("loading", _COMMON, boundary=True),
     FileKind("error", _COMMON | {"error"}, boundary=True),
     FileKind("not_found", _COMMON, boundary=True),

@@ -48,6 +48,7 @@ class UserFunction:
     wants: frozenset[str]
     takes_all: bool = False  # it declared **kwargs
     constants: Mapping[str, Any] = field(default_factory=dict)  # as its kind lists them
+    value: bool = False  # a value the module holds (a metadata dict): calling it runs no code
 
     def constant(self, name: str) -> Any:
         return self.constants[name]
@@ -113,7 +114,11 @@ def load(app_dir: Path, root: Node) -> Loaded:
             fn = _function(module, kind, rel, allowed, slot_names, problems)
             if fn is None:
                 continue
-            fn = replace(fn, constants=_constants(module, kind))
+            try:
+                fn = replace(fn, constants=_constants(module, kind))
+            except (TypeError, ValueError) as exc:
+                problems.append(Problem(rel, str(exc), "see docs/caching.md"))
+                continue
             for extra in FILE_KINDS[kind].extra:
                 if callable(getattr(module, extra, None)):
                     more = _function(module, extra, rel, kind_of(extra).arguments, {}, problems)
@@ -155,7 +160,7 @@ def _metadata(module: ModuleType, name: str, rel: str, allowed: frozenset[str],
     problems.extend(found)
     if any(p.severity == "error" for p in found):
         return None
-    return UserFunction(rel, lambda: value, frozenset())
+    return UserFunction(rel, lambda: value, frozenset(), value=True)
 
 
 def _constants(module: ModuleType, kind: str) -> dict[str, Any]:

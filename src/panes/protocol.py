@@ -42,7 +42,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +118,27 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
     if entry.via is not None:
         item["via"] = url_id(entry.via)
     return item
+
+
+def encoder(state: State, key: bytes) -> Callable[[str], str]:
+    """``encode`` for one state and many requesters: everything but the binding and the
+    signature is written once, so a document answered again (panes.cache) pays per request
+    only for what depends on who asks. ``encoder(s, k)(b) == encode(s, k, b)``."""
+    marker = "\x00bound\x00"  # JSON-escaped as \u0000bound\u0000: in no real text
+    obj = to_json(state, key, marker)
+    del obj["sig"]
+    canonical = _canonical(obj).split(json.dumps(marker))
+    wire = dumps(obj).split(dumps(marker))
+    if len(canonical) != 2 or len(wire) != 2 or not wire[1].endswith("}"):
+        return lambda bound: encode(state, key, bound)
+    head, tail = wire[0], wire[1][:-1]
+
+    def encode_for(bound: str) -> str:
+        quoted = json.dumps(bound)
+        sig = _mac(key, quoted.join(canonical))
+        return f'{head}{quoted}{tail},"sig":{json.dumps(sig)}}}'
+
+    return encode_for
 
 
 def dumps(obj: Any) -> str:

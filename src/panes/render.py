@@ -36,6 +36,8 @@ from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
+from .cache.region import Ledger, Reads
+from .cache.regions import Regions
 from .context import LayoutContext, current_layout
 from .context import segments_below as plan_segments_below
 from .cookies import cookies_for
@@ -46,7 +48,17 @@ from .metadata import Resolved, checked, loader_order
 from .metadata import resolve as resolve_head
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .resolve import Render, Resolution
-from .state import Entry, Source, Trail, entry_for, join, root_entry, segments_below, transparent
+from .state import (
+    Entry,
+    Source,
+    Trail,
+    collapse,
+    entry_for,
+    join,
+    root_entry,
+    segments_below,
+    transparent,
+)
 from .tree import CHILDREN
 
 #: One file's metadata and viewport values, once evaluated.
@@ -126,8 +138,11 @@ class Renderer:
     def __init__(self, functions: Mapping[str, UserFunction], request: Request,
                  resolution: Resolution, *, stream: bool = True,
                  slot_timeout: float | None = None, dev: bool = False,
-                 state: Mapping[str, Any] | None = None, app_name: str = "app") -> None:
+                 state: Mapping[str, Any] | None = None, app_name: str = "app",
+                 regions: Regions | None = None) -> None:
         self.functions = functions
+        self.regions = regions
+        self.ledger = Ledger()  # whether every region came fresh from the cache
         self.state = state if state is not None else {}
         self.app_name = app_name
         self.request = request
@@ -185,7 +200,8 @@ class Renderer:
             placeholders[CHILDREN] = Markup(html)  # type: ignore[assignment]
         layout = branch.node.file("layout")
         if layout is not None:
-            html = await self._wrapper(layout, branch, at, placeholders, context)
+            html, reads = await self._layout(branch, at, layout, placeholders, context)
+            context.reads.update(reads)
             if self.dev:
                 self._warn_unplaced(layout, branch, placeholders, html, at.src)
         if context.reads:
@@ -216,7 +232,12 @@ class Renderer:
             return region(at.region, KEEP)
         self.shown[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
         loading = branch.node.file("loading")
-        if loading is not None and self.stream:
+        cached = None
+        if loading is not None and self.stream and self.regions is not None:
+            cached = await self._peek(outcome, at.src)  # cached content: no loading UI
+        if cached is not None:
+            html = cached
+        elif loading is not None and self.stream:
             html = await self.html(loading, self._available(branch.params, at.src))
             self._loading.add(at.region)
             self._spawn(self._streamed(branch, outcome, at))
@@ -260,8 +281,17 @@ class Renderer:
             return ""
         if leaf.file is None:  # the root not_found.py is missing: panes's own
             return builtin_not_found()
-        return await self.html(leaf.file, self._available(leaf.params, src),
-                               src if leaf.kind == "page" else None)
+        file = leaf.file
+
+        def html_of() -> Awaitable[str]:  # the render the cache may skip
+            return self.html(file, self._available(leaf.params, src),
+                             src if leaf.kind == "page" else None)
+
+        spec = self.regions.spec(file) if self.regions is not None else None
+        if spec is None:
+            return await html_of()
+        assert self.regions is not None
+        return await self.regions.leaf(spec, leaf, src, html_of, self.ledger)
 
     async def call(self, file: str, available: Mapping[str, Any]) -> Any:
         result = self._invoke(self.functions[file], file, available)
@@ -271,6 +301,8 @@ class Renderer:
 
     def _invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
         """Call a user function of ``file`` with the arguments it declared."""
+        if not fn.value:
+            self.ledger.complete = False  # a user function ran: this response is not all cached
         if fn.takes_all or "cookies" in fn.wants or "state" in fn.wants:
             # rendering may be streaming already: the cookies are read-only, naming the file
             available = {**available, "state": self.state,
@@ -456,6 +488,39 @@ class Renderer:
         available = self._available(branch.params, src)
         available["error"] = exc if self.dev else ServerError(digest)
         return await self.html(file, available)
+
+    # -- caching (see panes.cache.regions) ----------------------------------------------------
+
+    async def _layout(self, branch: Branch, at: Place, layout: str,
+                      placeholders: Mapping[str, SlotPlaceholder],
+                      context: LayoutContext) -> tuple[str, Reads]:
+        """The layout's HTML (its slots still placeholders) and the segments it read: from the
+        cache when the layout says ``revalidate``."""
+
+        async def render() -> tuple[str, Reads]:
+            html = await self._wrapper(layout, branch, at, placeholders, context)
+            return html, dict(context.reads)
+
+        spec = self.regions.spec(layout) if self.regions is not None else None
+        if spec is None:
+            return await render()
+        assert self.regions is not None
+        tokens = {key: p.__html__() for key, p in placeholders.items()}
+        return await self.regions.layout(spec, branch, layout, at.src, render, context.lookup,
+                                         tokens, self.ledger)
+
+    async def _peek(self, outcome: Outcome, src: Source) -> str | None:
+        """A streamed slot's content if the cache holds it (a page or default, through the
+        folders that add nothing around it), else ``None``."""
+        head = collapse(outcome)[1]
+        spec = self.regions.spec(head.file) if isinstance(head, Leaf) and self.regions else None
+        if spec is None or not isinstance(head, Leaf) or head.file is None:
+            return None
+        assert self.regions is not None
+        file = head.file
+        return await self.regions.peek(
+            spec, head, src, lambda: self.html(file, self._available(head.params, src)),
+            self.ledger)
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -101,6 +101,10 @@ class RedisStore:
         value, epoch = found
         return value, int(epoch or 0)
 
+    async def epoch(self) -> int:
+        found = await self._call(lambda: self.client.get(self._epoch_key), -1)
+        return -1 if found == -1 else int(found or 0)
+
     async def set(self, key: str, value: bytes, *, ttl: float | None,
                   tags: Collection[str] = (), paths: Collection[str] = (),
                   epoch: int | None = None) -> bool:

@@ -23,6 +23,7 @@ import math
 import struct
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from .paths import invalidated_by, normalize_path
@@ -33,6 +34,27 @@ logger = logging.getLogger("panes.cache")
 Reads: TypeAlias = Mapping[str, tuple[str, ...]]
 _Produce: TypeAlias = Callable[[int], Awaitable[tuple[str, Reads]]]
 _HEADER = struct.Struct("<d")
+
+
+@dataclass(slots=True)
+class Ledger:
+    """What the cached regions of one response came to: whether each was a fresh hit (no
+    miss, nothing stale), until when all of them stay fresh, and the epoch they were read at.
+    A response whose ledger stays ``complete`` can be answered again without looking at its
+    regions one by one, until ``fresh_until`` or the next invalidation (the epoch moves)."""
+
+    complete: bool = True
+    fresh_until: float = math.inf
+    epoch: int | None = None
+
+    def hit(self, fresh_until: float, epoch: int, now: float) -> None:
+        if now >= fresh_until or (self.epoch is not None and epoch != self.epoch) or epoch < 0:
+            self.complete = False
+        self.epoch = epoch
+        self.fresh_until = min(self.fresh_until, fresh_until)
+
+    def miss(self) -> None:
+        self.complete = False
 
 
 class RegionCache:
@@ -56,7 +78,7 @@ class RegionCache:
 
     async def get_or_render(self, key: str, render: Callable[[], Awaitable[str]],
                             revalidate: float, tags: Collection[str] = (),
-                            paths: Collection[str] = ()) -> str:
+                            paths: Collection[str] = (), ledger: Ledger | None = None) -> str:
         """The region's HTML: from the cache, or ``render()``ed (and stored).
 
         ``revalidate`` is seconds the entry stays fresh (``math.inf``: until invalidated;
@@ -72,11 +94,12 @@ class RegionCache:
             await self._store(key, html, revalidate, tags, paths, epoch)
             return html, {}
 
-        html, _ = await self._cached(key, produce, revalidate)
+        html, _ = await self._cached(key, produce, revalidate, ledger)
         return html
 
     async def peek(self, key: str, render: Callable[[], Awaitable[str]], revalidate: float,
-                   tags: Collection[str] = (), paths: Collection[str] = ()) -> str | None:
+                   tags: Collection[str] = (), paths: Collection[str] = (),
+                   ledger: Ledger | None = None) -> str | None:
         """The cached HTML if there is an entry (refreshing it in the background when stale),
         else ``None`` without rendering: a slot with a ``loading.py`` asks this first, so
         content that is cached is sent at once, with no loading UI; on ``None`` it streams the
@@ -87,6 +110,8 @@ class RegionCache:
             await self._settle()
         value, epoch = await self.store.get(key)
         if value is None:
+            if ledger is not None:
+                ledger.miss()
             return None
 
         async def produce(epoch: int) -> tuple[str, Reads]:
@@ -94,12 +119,13 @@ class RegionCache:
             await self._store(key, html, revalidate, tags, paths, epoch)
             return html, {}
 
-        return self._hit(key, value, produce, epoch)
+        return self._hit(key, value, produce, epoch, ledger)
 
     async def get_or_render_varying(
             self, key: str, render: Callable[[], Awaitable[tuple[str, Reads]]],
             lookup: Callable[[str], Sequence[str]], revalidate: float,
-            tags: Collection[str] = (), paths: Collection[str] = ()) -> tuple[str, Reads]:
+            tags: Collection[str] = (), paths: Collection[str] = (),
+            ledger: Ledger | None = None) -> tuple[str, Reads]:
         """Like ``get_or_render`` for output that depends on values read while rendering.
 
         A layout that calls ``selected_layout_segment(s)`` shows a different active tab for
@@ -117,6 +143,9 @@ class RegionCache:
         spec_key = key + "~vary"
         spec, epoch = await self.store.get(spec_key)
         if spec is None:
+            if ledger is not None:
+                ledger.miss()
+
             async def discover(epoch: int) -> tuple[str, Reads]:
                 html, reads = await render()
                 names = await self._grow_spec(spec_key, (), reads, revalidate)
@@ -143,28 +172,34 @@ class RegionCache:
             await self._store(_varied(key, grown, values), html, revalidate, tags, paths, epoch)
             return html, _tuples(reads)
 
-        html, reads = await self._cached(full, produce, revalidate)
+        html, reads = await self._cached(full, produce, revalidate, ledger)
         if not reads:
             return html, values
         if _agrees(reads, lookup):
             return html, reads
         return await render()  # a concurrent render read more than this key says: no sharing
 
-    async def _cached(self, key: str, produce: _Produce, revalidate: float
-                      ) -> tuple[str, Reads]:
+    async def _cached(self, key: str, produce: _Produce, revalidate: float,
+                      ledger: Ledger | None = None) -> tuple[str, Reads]:
         """From the store if there (refreshing it in the background when stale), else one
         render for every concurrent request of ``key``. Reads are ``{}`` for a hit."""
         if self._pending:
             await self._settle()
         value, epoch = await self.store.get(key)
         if value is not None:
-            return self._hit(key, value, produce, epoch), {}
+            return self._hit(key, value, produce, epoch, ledger), {}
+        if ledger is not None:
+            ledger.miss()
         return await self._flight(key, produce, epoch)
 
-    def _hit(self, key: str, value: bytes, produce: _Produce, epoch: int) -> str:
+    def _hit(self, key: str, value: bytes, produce: _Produce, epoch: int,
+             ledger: Ledger | None = None) -> str:
         """An entry's HTML; a stale one starts its background render."""
         (fresh_until,) = _HEADER.unpack_from(value)
-        if self.clock() >= fresh_until:
+        now = self.clock()
+        if ledger is not None:
+            ledger.hit(fresh_until, epoch, now)
+        if now >= fresh_until:
             self._refresh(key, produce, epoch)
         return value[_HEADER.size:].decode()
 
@@ -273,6 +308,23 @@ class RegionCache:
 
     async def _settle(self) -> None:
         await asyncio.gather(*self._pending, return_exceptions=True)
+
+    @property
+    def settling(self) -> bool:
+        """Whether invalidations started here are still being applied to the store."""
+        return bool(self._pending)
+
+    async def settle(self) -> None:
+        """Wait until the invalidations started here are applied (before an action's answer
+        goes out, so that the page it leads to, on any worker, is rendered without them)."""
+        while self._pending:
+            await self._settle()
+
+    async def epoch(self) -> int:
+        """The store's invalidation counter (``-1`` when it cannot be read)."""
+        if self._pending:
+            await self._settle()
+        return await self.store.epoch()
 
     def _bind(self) -> None:
         self._loop = asyncio.get_running_loop()

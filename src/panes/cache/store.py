@@ -33,6 +33,9 @@ class Store(Protocol):
         and paths; unless ``epoch`` is given and an invalidation has happened since. Returns
         whether it stored."""
 
+    async def epoch(self) -> int:
+        """The current epoch (``-1`` when it cannot be read)."""
+
     async def delete_tags(self, tags: Collection[str]) -> None:
         """Delete every entry stored with one of ``tags``; raise the epoch."""
 
@@ -109,6 +112,9 @@ class MemoryStore:
         while self.bytes > self.max_bytes:
             self._remove(next(iter(self._items)))
         return True
+
+    async def epoch(self) -> int:
+        return self._epoch
 
     async def delete_tags(self, tags: Collection[str]) -> None:
         self._epoch += 1

@@ -1,0 +1,238 @@
+"""Caching benchmark: the dashboard with ``revalidate`` against the servers it should approach.
+
+Four ratios, each measured in this run:
+
+  (a) the dashboard ``/`` with every region cached, against a bare ASGI app sending the same
+      bytes, both under uvicorn with the same options: target ≥ 0.5;
+  (b) the dashboard uncached, against the hand-written Starlette endpoint of
+      ``baseline_dashboard.py`` calling the same functions, same server: target ≥ 0.9;
+  (c) the cached dashboard with its cache in Redis (``PANES_CACHE_URL``, a throwaway
+      ``redis-server``) against the same with the cache in process (no target);
+  (d) panes's own µs per request, in process (no server, no network): the time of a request
+      minus the time spent in the user's functions (including rendering what they return),
+      for a document, a soft navigation and a streamed document, cached and uncached.
+
+The app is a copy of ``examples/dashboard/app`` in a temporary directory: ``revalidate =
+float("inf")`` is appended to each page, layout and default that may cache (for the cached
+runs), and the realtime page's 1.5 s wait becomes 0 (so a streamed document measures panes).
+``wrk -t2 -c50`` loads each server after a warm-up, two rounds alternating, best kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_cache import redis_url  # noqa: E402
+from bench_serve import WRK, check, free_port, latency, server, wrk  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = ROOT / "examples" / "dashboard" / "app"
+SERVER = Path(__file__).resolve().parent / "cached_server.py"
+HOST = "127.0.0.1"
+DURATION_S = 6
+WARMUP_S = 2
+ROUNDS = 2
+MIN_CACHED = 0.5
+MIN_UNCACHED = 0.9
+
+
+def prepare(base: Path, cached: bool) -> Path:
+    """A copy of the dashboard's app directory; with ``cached``, every region that may be
+    cached is (a layout that reads the request may not: it stays live)."""
+    target = base / ("cached" if cached else "live") / "app"
+    shutil.copytree(DASHBOARD, target, ignore=shutil.ignore_patterns("__pycache__"))
+    realtime = target / "@analytics" / "realtime" / "page.py"
+    realtime.write_text(realtime.read_text().replace("asyncio.sleep(1.5)", "asyncio.sleep(0)"))
+    if cached:
+        for path in target.rglob("*.py"):
+            text = path.read_text()
+            if path.stem in ("page", "layout", "default") and "request" not in text:
+                path.write_text(text + '\nrevalidate = float("inf")\n')
+    return target
+
+
+# -- (d) in process -------------------------------------------------------------------------
+
+
+class UserTime:
+    """Wraps every user function so the time spent in it (and in rendering what it returned,
+    which htpy does lazily) is counted apart from panes's."""
+
+    def __init__(self, app: Any) -> None:
+        from markupsafe import Markup
+
+        from panes.html import to_html
+
+        self.seconds = 0.0
+        for fn in app.functions.values():
+            inner = fn.func
+
+            def timed(*args: Any, _inner: Any = inner, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    result = _inner(*args, **kwargs)
+                    if not asyncio.iscoroutine(result):
+                        result = Markup(to_html(result))
+                    return result
+                finally:
+                    self.seconds += time.perf_counter() - start
+
+            object.__setattr__(fn, "func", timed)
+
+
+async def call(app: Any, path: str, headers: list[tuple[bytes, bytes]] | None = None) -> bytes:
+    """One request through the whole ASGI app, in process; the body it sent."""
+    raw, _, query = path.partition("?")
+    scope = {"type": "http", "method": "GET", "path": raw, "raw_path": raw.encode(),
+             "query_string": query.encode(), "headers": [(b"host", b"bench"), *(headers or [])],
+             "scheme": "http", "server": ("bench", 80), "client": ("127.0.0.1", 1),
+             "root_path": "", "http_version": "1.1", "asgi": {"version": "3.0"}}
+    asked = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Future()
+        raise AssertionError
+
+    body: list[bytes] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return b"".join(body)
+
+
+async def own_us(app: Any, request: Callable[[], Awaitable[bytes]], n: int) -> tuple[float, float]:
+    """µs per request in all, and panes's own (without the user's functions)."""
+    for _ in range(50):
+        await request()
+    await app.cache.idle()
+    timer = UserTime(app)
+    best_total = best_own = float("inf")
+    for _ in range(3):
+        timer.seconds = 0.0
+        start = time.perf_counter()
+        for _ in range(n):
+            await request()
+        total = (time.perf_counter() - start) / n * 1e6
+        own = total - timer.seconds / n * 1e6
+        best_total, best_own = min(best_total, total), min(best_own, own)
+    return best_total, best_own
+
+
+async def in_process(live: Path, cached: Path) -> dict[str, tuple[float, float]]:
+    import re
+
+    from panes import App
+
+    results: dict[str, tuple[float, float]] = {}
+    for label, app_dir in (("uncached", live), ("cached", cached)):
+        app = App(app_dir)
+        html = (await call(app, "/")).decode()
+        found = re.search(r'id="panes-state">([^<]*)</script>', html)
+        assert found is not None
+        state = [(b"panes-state", found.group(1).encode())]
+        n = 300 if label == "uncached" else 2000
+        requests = {
+            "document": lambda app=app: call(app, "/"),
+            "soft navigation": lambda app=app, state=state: call(app, "/page-views", state),
+            "streamed document": lambda app=app: call(app, "/realtime"),
+        }
+        for name, request in requests.items():
+            results[f"{name} {label}"] = await own_us(app, request, n)
+        await app.cache.close()
+    return results
+
+
+# -- (a), (b), (c) over HTTP ---------------------------------------------------------------
+
+
+@contextmanager
+def serving(name: str, mode: str, app_dir: Path, env: dict[str, str] | None = None
+            ) -> Iterator[str]:
+    port = free_port()
+    argv = [sys.executable, str(SERVER), "--mode", mode, "--app-dir", str(app_dir),
+            "--host", HOST, "--port", str(port)]
+    saved = dict(os.environ)
+    os.environ.update(env or {})
+    try:
+        with server(name, argv, port) as url:
+            yield url
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def measure(urls: dict[str, str]) -> dict[str, float]:
+    for url in urls.values():
+        wrk(url, WARMUP_S)
+    best = dict.fromkeys(urls, 0.0)
+    for round_ in range(1, ROUNDS + 1):
+        for name, url in urls.items():
+            rps, out = wrk(url, DURATION_S)
+            best[name] = max(best[name], rps)
+            print(f"  round {round_}: {name:<16} {rps:>8,.0f} requests/s  ({latency(out)})",
+                  flush=True)
+    return best
+
+
+def main(argv: list[str]) -> bool:
+    print("== bench_cached: revalidate on the dashboard ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        live, cached = prepare(Path(tmp), False), prepare(Path(tmp), True)
+        print("\n(d) panes's own µs per request, in process (best of 3 runs)")
+        own = asyncio.run(in_process(live, cached))
+        print(f"  {'request':<30}{'µs in all':>11}{'µs panes':>11}")
+        for name, (total, mine) in own.items():
+            print(f"  {name:<30}{total:>11.1f}{mine:>11.1f}")
+        if WRK is None:
+            print("wrk is not installed (apt-get install wrk): (a)-(c) not measured")
+            return False
+        print(f"\nwrk -t2 -c50 -d{DURATION_S}s, {ROUNDS} rounds, best kept; "
+              f"{os.cpu_count()} CPUs shared by the servers and wrk")
+        with ExitStack() as stack, redis_url() as redis:
+            urls = {
+                "cached": stack.enter_context(serving("cached", "panes", cached)),
+                "bare": stack.enter_context(serving("bare", "bare", cached)),
+                "uncached": stack.enter_context(serving("uncached", "panes", live)),
+                "starlette": stack.enter_context(serving("starlette", "starlette", live)),
+                "cached redis": stack.enter_context(serving(
+                    "cached redis", "panes", cached,
+                    {"PANES_CACHE_URL": redis, "PANES_CACHE_PREFIX": "bench-cached:"})),
+            }
+            for name, url in urls.items():
+                check(name, url)
+            rps = measure(urls)
+    a = rps["cached"] / rps["bare"]
+    b = rps["uncached"] / rps["starlette"]
+    c = rps["cached redis"] / rps["cached"]
+    print(f"\n{'server':<16}{'requests/s':>12}")
+    for name, value in rps.items():
+        print(f"{name:<16}{value:>12,.0f}")
+    print(f"\n(a) cached / bare ASGI, same bytes:         {a:.2f}  (target ≥ {MIN_CACHED})")
+    print(f"(b) uncached / hand-written Starlette:       {b:.2f}  (target ≥ {MIN_UNCACHED})")
+    print(f"(c) cache in Redis / cache in process:       {c:.2f}")
+    ok_a, ok_b = a >= MIN_CACHED, b >= MIN_UNCACHED
+    print(f"{'PASS' if ok_a else 'FAIL'}: (a) {a:.2f}")
+    print(f"{'PASS' if ok_b else 'FAIL'}: (b) {b:.2f}")
+    return ok_a and ok_b
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(sys.argv[1:]) else 1)

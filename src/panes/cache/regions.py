@@ -1,0 +1,263 @@
+"""Caching wired into rendering: which files cache their region, under which key, and the
+documents whose every region is cached.
+
+The renderer asks :class:`Regions` at three places: a page or default (``leaf``), a layout
+(``layout``: cached without its slots, per value it read with ``selected_layout_segment(s)``)
+and a slot behind a ``loading.py`` (``peek``: cached content goes out at once, with no loading
+UI). A file caches when it sets ``revalidate > 0``; ``panes check`` refuses it in a function
+that declares ``request`` or ``cookies``, and :func:`spec_for` refuses it again here, so a
+per-user region is never shared whatever the checks let through.
+
+On top of the regions, :class:`Documents` remembers the bytes of a *document* whose regions
+were all fresh hits: the next hard load of the same URL is answered from them without
+resolving, rendering or looking up a region (the fast path). Only the navigation state is made
+per request (it is bound to the requester's credentials). A remembered document is used only
+while every region in it is fresh and no invalidation happened since (the store's epoch), so
+it never shows what the regions would not.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import QueryParams
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .. import client, protocol
+from ..loader import UserFunction
+from ..middleware import ORIGINAL_PATH
+from ..plan import Branch, Leaf
+from ..segments import Kind, parse_segment
+from ..state import Entry, Source, State
+from ..tree import Node
+from .keys import cache_key
+from .paths import below, normalize_path
+from .region import Ledger, Reads, RegionCache
+
+#: Arguments that make what a function renders depend on the requester.
+PER_USER = frozenset({"request", "cookies"})
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """How one file's region is cached: for how long, under which tags, and whether the query
+    is part of its key (the function declares ``search_params``)."""
+
+    revalidate: float
+    tags: tuple[str, ...]
+    search_params: bool
+
+
+def spec_for(fn: UserFunction) -> Spec | None:
+    """The caching of ``fn``'s region, or ``None`` when it renders per request."""
+    revalidate = float(fn.constants.get("revalidate", 0) or 0)
+    if not revalidate > 0 or fn.takes_all or fn.wants & PER_USER:
+        return None
+    return Spec(revalidate, tuple(fn.constants.get("TAGS", ())), "search_params" in fn.wants)
+
+
+class Regions:
+    """The app's cached regions: the cache, the code's version (part of every key), and the
+    spec of each file that caches."""
+
+    def __init__(self, cache: RegionCache, version: str,
+                 functions: Mapping[str, UserFunction], state_key: bytes,
+                 memo_bytes: int = 16 * 1024 * 1024) -> None:
+        self.cache = cache
+        self.version = version
+        self.specs = {file: spec for file, fn in functions.items()
+                      if (spec := spec_for(fn)) is not None}
+        self.documents = Documents(cache, state_key, memo_bytes if self.specs else 0)
+
+    def spec(self, file: str | None) -> Spec | None:
+        return self.specs.get(file) if file is not None else None
+
+    async def leaf(self, spec: Spec, leaf: Leaf, src: Source,
+                   render: Callable[[], Awaitable[str]], ledger: Ledger) -> str:
+        """A page's or default's HTML. A page is indexed under its URL path, a default under
+        its folder's URL and everything below (it shows on all of them)."""
+        key, paths = self._leaf_key(spec, leaf, src)
+        return await self.cache.get_or_render(key, render, spec.revalidate, spec.tags, paths,
+                                              ledger)
+
+    async def peek(self, spec: Spec, leaf: Leaf, src: Source,
+                   render: Callable[[], Awaitable[str]], ledger: Ledger) -> str | None:
+        """The cached HTML of a leaf behind a ``loading.py``, or ``None`` (then it streams)."""
+        key, paths = self._leaf_key(spec, leaf, src)
+        return await self.cache.peek(key, render, spec.revalidate, spec.tags, paths, ledger)
+
+    async def layout(self, spec: Spec, branch: Branch, file: str, src: Source,
+                     render: Callable[[], Awaitable[tuple[str, Reads]]],
+                     lookup: Callable[[str], Sequence[str]], tokens: Mapping[str, str],
+                     ledger: Ledger) -> tuple[str, Reads]:
+        """A layout's HTML without its slots, and the segments it read.
+
+        The slots are placeholders (``tokens``: slot key -> this request's placeholder), whose
+        text carries a per-request nonce so that no user text can forge one. The entry stores
+        them under a nonce of its own, drawn when it is rendered, and each request puts its
+        own placeholders back: the cached HTML never holds a token another request could
+        match, and text that was in the layout's output never becomes a slot.
+        """
+        async def stored() -> tuple[str, Reads]:
+            html, reads = await render()
+            nonce = secrets.token_hex(6)
+            for name, token in tokens.items():
+                html = html.replace(token, _marker(nonce, name))
+            return nonce + html, reads
+
+        key = cache_key(file, branch.params.bind(src.segments), None, version=self.version)
+        paths = [below(folder_url(branch.node, src.segments))]
+        html, reads = await self.cache.get_or_render_varying(
+            key, stored, lookup, spec.revalidate, spec.tags, paths, ledger)
+        nonce, html = html[:12], html[12:]
+        for name, token in tokens.items():
+            html = html.replace(_marker(nonce, name), token)
+        return html, reads
+
+    def _leaf_key(self, spec: Spec, leaf: Leaf, src: Source) -> tuple[str, list[str]]:
+        assert leaf.file is not None
+        query = QueryParams(src.query).multi_items() if spec.search_params else None
+        key = cache_key(leaf.file, leaf.params.bind(src.segments), query, version=self.version)
+        if leaf.kind == "page":
+            return key, [src.url.partition("?")[0]]
+        return key, [below(folder_url(leaf.node, src.segments))]
+
+
+def _marker(nonce: str, name: str) -> str:
+    return f"\ue000{nonce}:{name}\ue001"
+
+
+def folder_url(node: Node, segments: Sequence[str]) -> str:
+    """The URL path a folder stands for in this request: as many of the URL's segments as the
+    folder's path has URL segments (all the rest for a catch-all). An interception folder
+    climbs levels that its path does not show: it counts as the root (so ``revalidate_path``
+    of any URL drops what it shows: more than needed, never less)."""
+    depth = 0
+    for part in node.path.split("/") if node.path else ():
+        segment = parse_segment(part)
+        if segment.intercept is not None:
+            return "/"
+        if segment.kind in (Kind.CATCH_ALL, Kind.OPTIONAL_CATCH_ALL):
+            depth = len(segments)
+            break
+        if segment.is_url:
+            depth += 1
+    return normalize_path("/" + "/".join(segments[:depth]))
+
+
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """A document whose regions were all fresh hits: its text around the navigation state,
+    and what the state says it shows."""
+
+    head: bytes
+    tail: bytes
+    state: Callable[[str], str]  # the signed state for a requester's binding
+    fresh_until: float
+    epoch: int
+    size: int
+    #: the state tags already made, by the credentials they are bound to (bounded)
+    tags: dict[tuple[bytes, bytes, str], bytes] = field(default_factory=dict)
+
+
+class Documents:
+    """Remembered documents by the raw path and query they answer, least recently used first
+    out, bounded by ``max_bytes`` (``0``: the app caches nothing, so nothing is remembered)."""
+
+    def __init__(self, cache: RegionCache, state_key: bytes, max_bytes: int) -> None:
+        self.cache = cache
+        self.state_key = state_key
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._memos: OrderedDict[tuple[bytes, bytes], Memo] = OrderedDict()
+
+    def __bool__(self) -> bool:
+        return self.max_bytes > 0
+
+    def remember(self, scope: Scope, head: str, tail: str, url: str,
+                 shown: Mapping[str, Entry], root: str | None, ledger: Ledger) -> None:
+        """Keep a document rendered for a plain hard load whose regions were all fresh hits."""
+        if not ledger.complete or ledger.epoch is None or not self.max_bytes:
+            return
+        key = _memo_key(scope)
+        size = len(head) + len(tail) + 512
+        if key is None or size > self.max_bytes // 4:
+            return
+        self.forget(key)
+        state = protocol.encoder(State(url, dict(shown), root, None), self.state_key)
+        self._memos[key] = Memo(head.encode(), tail.encode(), state, ledger.fresh_until,
+                                ledger.epoch, size)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            self.forget(next(iter(self._memos)))
+
+    def forget(self, key: tuple[bytes, bytes]) -> None:
+        memo = self._memos.pop(key, None)
+        if memo is not None:
+            self.bytes -= memo.size + sum(map(len, memo.tags.values()))
+
+    async def answer(self, scope: Scope) -> ASGIApp | None:
+        """The remembered document for this request, if there is one and it is still what the
+        regions would render; else ``None`` (the request renders as usual)."""
+        if not self._memos or scope["method"] != "GET":
+            return None
+        key = _memo_key(scope)
+        memo = self._memos.get(key) if key is not None else None
+        if memo is None or key is None:
+            return None
+        if self.cache.clock() >= memo.fresh_until or await self.cache.epoch() != memo.epoch:
+            self.forget(key)  # stale (the regions refresh) or invalidated: render as usual
+            return None
+        self._memos.move_to_end(key)
+        cookie = authorization = b""
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                cookie = value
+            elif name == b"authorization":
+                authorization = value
+        root_path = scope.get("root_path", "")
+        asker = (cookie, authorization, root_path)
+        tags = memo.tags.get(asker)
+        if tags is None:  # the same credentials get the same state: made once for them
+            bound = protocol.binding(cookie.decode("latin-1"), authorization.decode("latin-1"),
+                                     self.state_key)
+            tags = client.tags(memo.state(bound), root_path).encode()
+            if len(memo.tags) >= _TAGS_KEPT:
+                self.bytes -= sum(map(len, memo.tags.values()))
+                memo.tags.clear()
+            memo.tags[asker] = tags
+            self.bytes += len(tags)
+            while self.bytes > self.max_bytes and len(self._memos) > 1:
+                self.forget(next(iter(self._memos)))
+        body = b"".join((memo.head, tags, memo.tail))
+        start = {"type": "http.response.start", "status": 200,
+                 "headers": [*_HEADERS, (b"content-length", str(len(body)).encode())]}
+
+        async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+
+        return respond
+
+
+_TAGS_KEPT = 256
+
+#: What ``App.document`` sends with a document that does not stream.
+_HEADERS = ((b"content-type", b"text/html; charset=utf-8"), (b"vary", b"Panes-State"))
+
+
+_NOT_PLAIN = (b"panes-state", b"panes-target")
+
+
+def _memo_key(scope: Scope) -> tuple[bytes, bytes] | None:
+    """What a plain hard load is answered by: its path and query as sent. ``None`` for a soft
+    navigation or restore, and for a path a middleware rewrote (the state would differ)."""
+    if ORIGINAL_PATH in scope or any(name in _NOT_PLAIN for name, _ in scope["headers"]):
+        return None
+    raw: Any = scope.get("raw_path") or scope["path"].encode()
+    return bytes(raw).split(b"?", 1)[0] + b"\0" + scope.get("root_path", "").encode(), \
+        scope.get("query_string", b"")
