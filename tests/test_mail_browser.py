@@ -67,6 +67,7 @@ def test_send_from_the_modal_lands_in_sent(page, mail):
     page.wait_for_selector("dialog.modal[open]")
     page.fill("dialog input[name=to]", "charles@engine.org")
     page.fill("dialog input[name=subject]", "Carriage mechanism")
+    page.fill("dialog textarea[name=body]", "Thursday it is.")
     page.click("dialog button.primary")
     page.wait_for_function("location.pathname === '/sent'")
     page.wait_for_selector("text=Carriage mechanism")

@@ -21,7 +21,8 @@ JavaScript string's length), so HTML travels unescaped and is cut out while the 
 
 - ``patch``: the regions listed in ``swap`` get the HTML parts, and the record carries a state
   update (see :func:`state_update`); the browser's URL becomes the state's ``url`` (``push``
-  is false for a restore, which keeps the URL);
+  is false for a restore, which keeps the URL; ``partial``: a prefetch's loading UI, shown
+  while the navigation is fetched);
 - ``fill``: streamed content for ``region``, after the patch that placed its loading UI;
 - ``state``: a state update alone (regions placed inside fills join the state);
 - ``redirect``: navigate to ``url`` instead;
@@ -54,6 +55,8 @@ MAX_STATE_BYTES = 64 * 1024
 STATE_HEADER = "panes-state"  # the state the browser holds
 TARGET_HEADER = "panes-target"  # a restore: the state whose regions to render again
 REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, URL-encoded)
+REFRESH_HEADER = "panes-refresh"  # render everything again (refresh(), after an action)
+PREFETCH_HEADER = "panes-prefetch"  # a prefetch: no effects, stop at loading boundaries
 
 
 class StaleState(BadRequest):
@@ -113,6 +116,8 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
         item["restore"] = 1
     if entry.via is not None:
         item["via"] = url_id(entry.via)
+    if entry.digest is not None:
+        item["h"] = entry.digest
     return item
 
 
@@ -163,8 +168,10 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
 def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
     via = item.get("via")
     reads = {str(slot): tuple(map(str, values)) for slot, values in item.get("reads", {}).items()}
+    digest = item.get("h")
     return Entry(str(item["k"]), urls[item["u"]], tuple(map(str, item.get("seg", ()))),
-                 reads, bool(item.get("restore")), None if via is None else urls[via])
+                 reads, bool(item.get("restore")), None if via is None else urls[via],
+                 None if digest is None else str(digest))
 
 
 #: The state's own fields, which an update carries beside the record's fields.
@@ -207,10 +214,14 @@ def _apply(old: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Patch:
+    """``partial``: a prefetch that stopped at loading boundaries (shown while the navigation
+    itself is fetched, never taken as what the browser shows)."""
+
     regions: tuple[str, ...]
     html: tuple[str, ...]
     state: Mapping[str, Any]
     push: bool = True
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +257,8 @@ def frame(record: Record) -> str:
             head = {"t": "patch", "swap": list(record.regions), **record.state}
             if not record.push:
                 head["push"] = False
+            if record.partial:
+                head["partial"] = 1
             html = record.html
         case Fill():
             head, html = {"t": "fill", "region": record.region}, (record.html,)

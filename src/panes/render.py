@@ -121,7 +121,9 @@ class Renderer:
     def __init__(self, functions: Mapping[str, UserFunction], request: Request,
                  resolution: Resolution, *, stream: bool = True,
                  slot_timeout: float | None = None, dev: bool = False,
-                 state: Mapping[str, Any] | None = None, app_name: str = "app") -> None:
+                 state: Mapping[str, Any] | None = None, app_name: str = "app",
+                 action_result: Any = None, failed: tuple[str, Exception] | None = None,
+                 prefetch: bool = False) -> None:
         self.functions = functions
         self.state = state if state is not None else {}
         self.app_name = app_name
@@ -132,6 +134,13 @@ class Renderer:
         self.dev = dev
         self.status = 200
         self.shown: dict[str, Entry] = {}
+        # after an action: its result for every function; the page whose action raised
+        # raises it again where it renders, so its error boundary shows it
+        self.action_result = action_result
+        self.failed = failed
+        # a prefetch renders loading boundaries' UI and stops there: nothing below runs
+        self.prefetch = prefetch
+        self.streamed: set[str] = set()  # regions whose content comes later (or on click)
         self._query = request.scope.get("query_string", b"").decode("latin-1")
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
@@ -192,9 +201,11 @@ class Renderer:
             return region(at.region, KEEP)
         self.shown[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
         loading = branch.node.file("loading")
-        if loading is not None and self.stream:
+        if loading is not None and (self.stream or self.prefetch):
             html = await self.html(loading, self._available(branch.params, at.src))
-            self._spawn(self._streamed(branch, outcome, at))
+            self.streamed.add(at.region)
+            if not self.prefetch:
+                self._spawn(self._streamed(branch, outcome, at))
         else:
             html = await self.caught(branch, outcome, at)
         return region(at.region, html) if wrap else html
@@ -235,6 +246,9 @@ class Renderer:
             return ""
         if leaf.file is None:  # the root not_found.py is missing: panes's own
             return builtin_not_found()
+        if self.failed is not None and leaf.file == self.failed[0]:
+            failed, self.failed = self.failed[1], None
+            raise failed
         return await self.html(leaf.file, self._available(leaf.params, src))
 
     async def call(self, file: str, available: Mapping[str, Any]) -> Any:
@@ -332,7 +346,8 @@ class Renderer:
     # -- helpers ----------------------------------------------------------------------------
 
     def _available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
-        available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request}
+        available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request,
+                                     "action_result": self.action_result}
         if not layout:
             available["search_params"] = (self.request.query_params if src.query == self._query
                                           else QueryParams(src.query))
