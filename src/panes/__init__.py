@@ -1,5 +1,6 @@
 """panes: the App Router of Next.js, with parallel routes, for Python."""
 
+from .actions import Invalid, invalid
 from .app import App
 from .cache import revalidate_path, revalidate_tag
 from .context import selected_layout_segment, selected_layout_segments
@@ -20,12 +21,14 @@ __all__ = [
     "App",
     "AppDirError",
     "CookieError",
+    "Invalid",
     "Cookies",
     "NotFound",
     "PanesError",
     "Problem",
     "Redirect",
     "ServerError",
+    "invalid",
     "not_found",
     "redirect",
     "rewrite",

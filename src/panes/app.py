@@ -23,7 +23,7 @@ import logging
 import os
 import secrets
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -33,13 +33,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import client, protocol
+from . import client, diff, protocol
+from .actions import unwrap
 from .cache import activate, build_id, create_cache, deactivate, install, uninstall
 from .cache.region import RegionCache
 from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
-from .cookies import cookies_for
+from .cookies import cookies_for, parse_cookie_header
 from .errors import AppDirError, BadRequest, NotFound, Redirect
 from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
 from .lifespan import Lifespan
@@ -53,6 +54,7 @@ from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
 from .render import Renderer, gather
 from .resolve import (
+    Render,
     Resolution,
     RouteModel,
     children_leaf,
@@ -60,10 +62,11 @@ from .resolve import (
     not_found_document,
     resolve_load,
     resolve_navigation,
+    resolve_refresh,
     resolve_restore,
 )
 from .routes import not_found_plan
-from .state import Source, State, replace_regions
+from .state import Entry, Source, State, replace_regions
 from .stream import NavigationStream, StreamedDocument, disconnected
 
 logger = logging.getLogger("panes")
@@ -214,6 +217,11 @@ class App:
         browser = asked.decode("latin-1") + (f"?{asked_query}" if asked_query else "")
         if request.method == "POST":
             return await self.act(request, src, browser)
+        headers = request.headers
+        prefetch = (headers.get(protocol.PREFETCH_HEADER) == "1"
+                    or headers.get("sec-purpose", "").startswith("prefetch"))
+        if prefetch and protocol.STATE_HEADER not in headers:
+            return Response(status_code=204)  # a prefetch of a document: nothing runs
         try:
             resolution, shown = self.resolve(request, src)
         except StaleState:
@@ -224,11 +232,20 @@ class App:
             return _answer(Hard())
         if shown is None:
             return await self.document(request, resolution, browser)
+        if prefetch:
+            if not self._prefetchable(resolution):
+                return Response(status_code=204, headers={"cache-control": "no-store"})
+            return await self.patch(request, resolution, shown, browser, prefetch=True)
+        if resolution.renders and resolution.renders[0].parent is None:
+            return await self.refresh(request, resolution, shown, browser)
         return await self.patch(request, resolution, shown, browser)
 
     def resolve(self, request: Request, src: Source) -> tuple[Resolution, _Shown | None]:
         """What the request renders, and the state the browser sent with it (if any)."""
         headers = request.headers
+        if protocol.REFRESH_HEADER in headers:
+            old = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
+            return resolve_refresh(self.model, old.state, src.url), old
         if protocol.TARGET_HEADER in headers:
             current = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
             target = self._decode(request, headers[protocol.TARGET_HEADER]).state
@@ -240,28 +257,45 @@ class App:
             return resolve_navigation(self.model, old.state, src.url), old
         return resolve_load(self.model, src), None
 
-    def _binding(self, request: Request) -> str:
+    def _binding(self, request: Request, sent: bool = False) -> str:
+        """What a state is bound to: the request's cookies as the browser will hold them
+        after this response (an action's ``cookies.set`` included), or as it ``sent`` them."""
         headers = request.headers
-        return protocol.binding(headers.get("cookie", ""), headers.get("authorization", ""),
-                                self.key)
+        values = (parse_cookie_header("; ".join(headers.getlist("cookie"))) if sent
+                  else dict(cookies_for(request)))
+        canonical = "; ".join(f"{k}={v}" for k, v in sorted(values.items()))
+        return protocol.binding(canonical, headers.get("authorization", ""), self.key)
 
     def _decode(self, request: Request, text: str) -> _Shown:
-        return _Shown(*protocol.read(text, self.key, self._binding(request)))
+        return _Shown(*protocol.read(text, self.key, self._binding(request, sent=True)))
 
-    def _renderer(self, request: Request, resolution: Resolution) -> Renderer:
+    def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
         return Renderer(self.functions, request, resolution, slot_timeout=self.slot_timeout,
                         dev=self.dev, state=self.state_for(request), app_name=self.app_dir.name,
-                        regions=self.regions)
+                        regions=self.regions, **options)
+
+    def _prefetchable(self, resolution: Resolution) -> bool:
+        """No page of what a prefetch would render says ``PREFETCH = False``."""
+        items: list[Any] = [*resolution.renders, *resolution.inner.values()]
+        while items:
+            item = items.pop()
+            outcome = item.outcome if isinstance(item, Render) else item
+            if isinstance(outcome, Branch):
+                items.extend(outcome.slots.values())
+            elif not self.model.setting(outcome.file, "PREFETCH", True):
+                return False
+        return True
 
     # -- documents --------------------------------------------------------------------------
 
     async def document(self, request: Request, resolution: Resolution,
-                       browser: str | None = None) -> Response:
+                       browser: str | None = None, **options: Any) -> Response:
         """Render before the first byte (see :mod:`panes.render`), then stream what is left.
 
         ``browser``: the URL the browser shows, when a middleware rewrote it to the one the
-        resolution renders (the state says both: the browser's URL, and the app's as base)."""
-        renderer = self._renderer(request, resolution)
+        resolution renders (the state says both: the browser's URL, and the app's as base).
+        ``options`` go to the renderer (an action's result)."""
+        renderer = self._renderer(request, resolution, **options)
         top = resolution.renders[0]
         try:
             body = await renderer.render(top)
@@ -276,7 +310,7 @@ class App:
             if resolution.status == 404:
                 return HTMLResponse(self._document(builtin_not_found()), 404)
             return await self.document(request, not_found_document(self.model, top.src),
-                                       browser)
+                                       browser, **options)
         except Exception as exc:
             renderer.close()
             if self.dev:  # short: the browser shows the whole of it
@@ -293,6 +327,7 @@ class App:
         assert isinstance(plan, Branch)
         first_head = renderer.head_ready(plan, top.src, renderer.shown.__contains__)
         html = self._document(body, first_head)
+        _digested(renderer.shown, diff.digests(html, skip=renderer.streamed))
         cut = html.rfind("</body>")
         head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
         root = document_layout(top.outcome)  # type: ignore[arg-type]
@@ -340,10 +375,11 @@ class App:
     # -- soft navigations and restores ------------------------------------------------------
 
     async def patch(self, request: Request, resolution: Resolution, shown: _Shown,
-                    browser: str | None = None) -> Response:
+                    browser: str | None = None, prefetch: bool = False) -> Response:
         """Render the resolution's regions; the browser gets them in one patch record, then the
-        fills, then the regions placed inside the fills."""
-        renderer = self._renderer(request, resolution)
+        fills, then the regions placed inside the fills. A ``prefetch`` stops at loading
+        boundaries: its patch is partial, and nothing streams."""
+        renderer = self._renderer(request, resolution, prefetch=prefetch)
         target = self.model.plan_for(resolution.url, via=resolution.base)
 
         async def one(item: Any) -> str:
@@ -360,15 +396,13 @@ class App:
             return _answer(RedirectRecord(exc.url))
         except Exception as exc:
             renderer.close()
-            if self.dev:  # the overlay over the page, which keeps what it shows
-                from .dev import error_answer, overlay_html, terminal
-
-                terminal(exc, f"error rendering {resolution.url} (soft navigation)")
-                body, headers = error_answer(overlay_html(exc))
-                return Response(body, 200, media_type=protocol.MEDIA_TYPE, headers=headers)
+            if self.dev:
+                return self._overlay(exc, f"error rendering {resolution.url} (soft navigation)")
             logger.exception("error in a soft navigation to %s: loading it in full",
                              resolution.url)
             return _answer(Hard())
+        for item, html in zip(resolution.renders, rendered, strict=True):
+            _digested(renderer.shown, diff.digests(html, item.region, skip=renderer.streamed))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
         url, base = (_urls(browser, resolution.url, resolution.base) if resolution.push
@@ -388,7 +422,8 @@ class App:
         provisional = wire(digest)
         first = Patch(tuple(regions), tuple(rendered),
                       protocol.state_update(shown.wire, provisional), resolution.push,
-                      head_json(head) if head is not None and digest != shown_head else None)
+                      head_json(head) if head is not None and digest != shown_head else None,
+                      partial=prefetch and bool(renderer.streamed))
         if not renderer.streaming:
             return _answer(first)
 
@@ -404,18 +439,81 @@ class App:
 
         return NavigationStream(renderer, protocol.frame(first), finish)
 
+    def _overlay(self, exc: Exception, what: str) -> Response:
+        """Under ``panes dev``: the error overlay over the page, which keeps what it shows."""
+        from .dev import error_answer, overlay_html, terminal
+
+        terminal(exc, what)
+        body, headers = error_answer(overlay_html(exc))
+        return Response(body, 200, media_type=protocol.MEDIA_TYPE, headers=headers)
+
+    # -- refreshes --------------------------------------------------------------------------
+
+    async def refresh(self, request: Request, resolution: Resolution, shown: _Shown,
+                      browser: str | None = None, **options: Any) -> Response:
+        """Render everything the browser shows again (see :func:`resolve_refresh`), in full
+        (no streaming: the digests must be of the final HTML), and send only the regions whose
+        HTML changed (:mod:`panes.diff`). ``options`` go to the renderer (an action's result,
+        or its failure)."""
+        renderer = self._renderer(request, resolution, stream=False, **options)
+        top = resolution.renders[0]
+        plan = top.outcome
+        assert isinstance(plan, Branch)  # a refresh renders the document
+        try:
+            body = await renderer.render(top)
+            head = await renderer.head(plan, top.src, renderer.shown.__contains__, wait=True)
+            html = self._document(body, head)
+        except asyncio.CancelledError:
+            raise
+        except Redirect as exc:
+            return _answer(RedirectRecord(exc.url))
+        except NotFound:
+            return _answer(Hard())
+        except Exception as exc:
+            if self.dev:
+                return self._overlay(exc, f"error rendering {resolution.url} again")
+            logger.exception("error rendering %s again", resolution.url)
+            return HTMLResponse(error_document(500, "Internal Server Error"), 500)
+        if renderer.failed is not None:  # the failed page is not on this page: no boundary
+            raised = renderer.failed[1]
+            logger.error("error in an action, not shown on the page", exc_info=raised)
+            return HTMLResponse(
+                error_document(500, "Internal Server Error", raised if self.dev else None), 500)
+        new = diff.digests(html)
+        _digested(renderer.shown, new)
+        old = {rid: entry.digest for rid, entry in shown.state.regions.items()}
+        regions, parts = diff.changes(html, new, old)
+        url, base = (_urls(browser, resolution.url, resolution.base) if resolution.push
+                     else (resolution.url, resolution.base))
+        state = replace_regions(shown.state, url, [""], renderer.shown, base)
+        digest = _digest(head)
+        wire = protocol.to_json(state, self.key, self._binding(request), digest)
+        changed_head = head_json(head) if head is not None and digest != shown.wire.get("h") \
+            else None
+        return _answer(Patch(tuple(regions), tuple(parts),
+                             protocol.state_update(shown.wire, wire), resolution.push,
+                             changed_head))
+
     # -- form posts -------------------------------------------------------------------------
 
     async def act(self, request: Request, src: Source, browser: str | None = None) -> Response:
-        """A form posted to a page's URL runs the page's ``action()``, then sends the browser
-        on (303, Post/Redirect/Get): where ``redirect()`` says, else back to the same URL (the
-        browser's). The cookies it set go with that answer."""
+        """A form posted to a page's URL runs the page's ``action()`` (once: nothing here
+        retries it), then shows the result.
+
+        Without JavaScript: a ``redirect()`` (or an action that returns nothing) is a 303
+        (Post/Redirect/Get; back to the browser's URL); an action that returns a value answers
+        the page rendered with it as ``action_result`` (200, or 422 for :func:`panes.invalid`).
+        From the runtime (it sends ``Panes-State``): everything the browser shows is rendered
+        again (:meth:`refresh`), with the result; a ``redirect()`` re-signs the state for the
+        cookies the action set, and sends the runtime there (it refreshes everything there).
+        The cookies it set go with every answer, and every render after it sees them.
+        """
         found = self.model.matcher.match(src.segments)
         page = children_leaf(found.plan) if found else None
         action = None
         if page is not None and page.kind == "page" and page.file:
             action = self.functions.get(function_key(page.file, "action"))
-        if page is None or action is None:
+        if page is None or page.file is None or action is None:
             return _not_allowed()
         if not _same_origin(request):
             return PlainTextResponse("Forbidden: a form from another site", 403)
@@ -426,28 +524,63 @@ class App:
             return PlainTextResponse(f"Bad request: the form cannot be read ({exc})", 400)
         if len(form) > MAX_FORM_FIELDS:
             return PlainTextResponse("Bad request: too many form fields", 400)
+        soft = protocol.STATE_HEADER in request.headers
+        shown: _Shown | None = None
+        if soft:
+            with contextlib.suppress(BadRequest):  # a stale state: the action still runs once
+                shown = self._decode(request, request.headers[protocol.STATE_HEADER])
         cookies = cookies_for(request)
         available = {"params": page.params.bind(src.segments), "request": request,
                      "search_params": request.query_params, "form": form, "cookies": cookies,
                      "state": self.state_for(request)}
         location = browser or src.url
+        result: Any = None
+        failed: tuple[str, Exception] | None = None
         try:
             result = action.func(**action.kwargs(available))
             if inspect.isawaitable(result):
-                await result
+                result = await result
         except Redirect as exc:
-            location = exc.url
+            if not soft:
+                return cookies.apply(RedirectResponse(exc.url, 303))
+            records: list[protocol.Record] = [RedirectRecord(exc.url)]
+            if shown is not None:  # the same state, for the cookies the browser will hold
+                wire = protocol.to_json(shown.state, self.key, self._binding(request))
+                records.insert(0, StateRecord(protocol.state_update(shown.wire, wire)))
+            return cookies.apply(_answer(*records))
         except NotFound:
             return cookies.apply(
                 await self.document(request, not_found_document(self.model, src), browser))
-        except Exception as exc:
-            logger.exception("error in the action of %s", page.file)
-            return HTMLResponse(
-                error_document(500, "Internal Server Error", exc if self.dev else None), 500
-            )
-        if protocol.STATE_HEADER in request.headers:  # the runtime posted it: navigate softly
-            return cookies.apply(_answer(RedirectRecord(location)))
-        return cookies.apply(RedirectResponse(location, 303))
+        except Exception as exc:  # noqa: BLE001 - shown by the page's error boundary
+            logger.info("the action of %s raised: its error boundary shows it", page.file)
+            failed = (page.file, exc)
+        value, status = unwrap(result)
+        options = {"action_result": value, "failed": failed}
+        if not soft or shown is None:
+            if result is None and failed is None:
+                if soft:  # a stale state: load the page in full
+                    return cookies.apply(_answer(RedirectRecord(location)))
+                return cookies.apply(RedirectResponse(location, 303))
+            response = await self.document(request, resolve_load(self.model, src), browser,
+                                           stream=False, **options)
+            if failed is not None and response.status_code == 200:
+                response.status_code = 500
+            elif response.status_code == 200:
+                response.status_code = status
+            response.headers["cache-control"] = "no-store"
+            return cookies.apply(response)
+        resolution = resolve_refresh(self.model, shown.state, src.url)
+        if resolution.hard:
+            return cookies.apply(_answer(Hard()))
+        return cookies.apply(await self.refresh(request, resolution, shown, browser, **options))
+
+
+def _digested(shown: dict[str, Entry], digests: Mapping[str, str]) -> None:
+    """Each region's entry with the digest of the HTML it was sent (for :meth:`refresh`)."""
+    for rid, value in digests.items():
+        entry = shown.get(rid)
+        if entry is not None:
+            shown[rid] = replace(entry, digest=value)
 
 
 def _digest(head: Resolved | None) -> str | None:
@@ -492,8 +625,8 @@ def _not_allowed() -> Response:
     return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
 
 
-def _answer(record: protocol.Record) -> Response:
-    return Response(protocol.frame(record), 200, media_type=protocol.MEDIA_TYPE,
+def _answer(*records: protocol.Record) -> Response:
+    return Response("".join(map(protocol.frame, records)), 200, media_type=protocol.MEDIA_TYPE,
                     headers={"cache-control": "no-store"})
 
 

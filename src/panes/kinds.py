@@ -17,6 +17,9 @@ CHILDREN = "children"
 #: What every function that runs for a URL may declare: ``cookies`` reads the request's cookies
 #: (and sets them where the response has not started), ``state`` is what ``lifespan.py`` yielded.
 _COMMON = frozenset({"params", "search_params", "request", "cookies", "state"})
+#: What the functions that render a page may declare beside: ``action_result`` is what the
+#: page's ``action()`` returned on this request (``None`` when no action ran).
+_RENDERED = _COMMON | {"action_result"}
 
 #: The method functions a ``route.py`` may define, in the order an ``Allow`` header lists them.
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
@@ -83,17 +86,21 @@ def _kinds(*kinds: FileKind) -> Mapping[str, FileKind]:
 
 #: The files of a route folder, by stem.
 FILE_KINDS: Mapping[str, FileKind] = _kinds(
-    FileKind("page", _COMMON, extra=("action",), constants=MappingProxyType(_CACHED)),
-    FileKind("layout", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True,
-             constants=MappingProxyType(_CACHED)),
+    # PREFETCH = False: never rendered for a prefetch (it has effects, or costs too much)
+    FileKind("page", _RENDERED, extra=("action",),
+             constants=MappingProxyType({"PREFETCH": True, **_CACHED})),
+    FileKind("layout", frozenset({CHILDREN, "params", "request", "cookies", "state",
+                                  "action_result"}),
+             boundary=True, slots=True, constants=MappingProxyType(_CACHED)),
     # Inside the layout of its folder, around the slots it declares; new DOM on every
     # navigation below it (resolve.py re-renders its region).
-    FileKind("template", frozenset({CHILDREN, "params", "request"}), boundary=True, slots=True),
-    FileKind("default", _COMMON,
+    FileKind("template", frozenset({CHILDREN, "params", "request", "cookies", "state",
+                                    "action_result"}), boundary=True, slots=True),
+    FileKind("default", _RENDERED,
              constants=MappingProxyType({"STICKY": True, "RESTORE": False, **_CACHED})),
-    FileKind("loading", _COMMON, boundary=True),
-    FileKind("error", _COMMON | {"error"}, boundary=True),
-    FileKind("not_found", _COMMON, boundary=True),
+    FileKind("loading", _RENDERED, boundary=True),
+    FileKind("error", _RENDERED | {"error"}, boundary=True),
+    FileKind("not_found", _RENDERED, boundary=True),
     FileKind("route", _COMMON, extra=METHODS, function=False),
     FileKind("middleware", frozenset({"request", "call_next", "cookies", "state"}),
              root_only=True),

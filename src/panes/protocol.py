@@ -23,7 +23,7 @@ JavaScript string's length), so HTML travels unescaped and is cut out while the 
   update (see :func:`state_update`) and, when it changed, the new ``head``
   (:func:`panes.metadata.head_json`; the state's ``h`` names the head the browser shows); the
   browser's URL becomes the state's ``url`` (``push`` is false for a restore, which keeps the
-  URL);
+  URL; ``partial``: a prefetch's loading UI, shown while the navigation is fetched);
 - ``fill``: streamed content for ``region``, after the patch that placed its loading UI;
 - ``state``: a state update alone (regions placed inside fills join the state), with the
   ``head`` when metadata behind a loading boundary finished after the patch;
@@ -57,6 +57,8 @@ MAX_STATE_BYTES = 64 * 1024
 STATE_HEADER = "panes-state"  # the state the browser holds
 TARGET_HEADER = "panes-target"  # a restore: the state whose regions to render again
 REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, URL-encoded)
+REFRESH_HEADER = "panes-refresh"  # render everything again (refresh(), after an action)
+PREFETCH_HEADER = "panes-prefetch"  # a prefetch: no effects, stop at loading boundaries
 
 
 class StaleState(BadRequest):
@@ -117,6 +119,8 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
         item["restore"] = 1
     if entry.via is not None:
         item["via"] = url_id(entry.via)
+    if entry.digest is not None:
+        item["h"] = entry.digest
     return item
 
 
@@ -188,8 +192,10 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
 def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
     via = item.get("via")
     reads = {str(slot): tuple(map(str, values)) for slot, values in item.get("reads", {}).items()}
+    digest = item.get("h")
     return Entry(str(item["k"]), urls[item["u"]], tuple(map(str, item.get("seg", ()))),
-                 reads, bool(item.get("restore")), None if via is None else urls[via])
+                 reads, bool(item.get("restore")), None if via is None else urls[via],
+                 None if digest is None else str(digest))
 
 
 #: The state's own fields, which an update carries beside the record's fields.
@@ -232,11 +238,15 @@ def _apply(old: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class Patch:
+    """``partial``: a prefetch that stopped at loading boundaries (shown while the navigation
+    itself is fetched, never taken as what the browser shows)."""
+
     regions: tuple[str, ...]
     html: tuple[str, ...]
     state: Mapping[str, Any]
     push: bool = True
     head: Mapping[str, Any] | None = None  # the new head, when it changed
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +285,8 @@ def frame(record: Record) -> str:
                 head["push"] = False
             if record.head is not None:
                 head["head"] = record.head
+            if record.partial:
+                head["partial"] = 1
             html = record.html
         case Fill():
             head, html = {"t": "fill", "region": record.region}, (record.html,)

@@ -139,7 +139,9 @@ class Renderer:
                  resolution: Resolution, *, stream: bool = True,
                  slot_timeout: float | None = None, dev: bool = False,
                  state: Mapping[str, Any] | None = None, app_name: str = "app",
-                 regions: Regions | None = None) -> None:
+                 regions: Regions | None = None,
+                 action_result: Any = None, failed: tuple[str, Exception] | None = None,
+                 prefetch: bool = False) -> None:
         self.functions = functions
         self.regions = regions
         self.ledger = Ledger()  # whether every region came fresh from the cache
@@ -152,6 +154,13 @@ class Renderer:
         self.dev = dev
         self.status = 200
         self.shown: dict[str, Entry] = {}
+        # after an action: its result for every function; the page whose action raised
+        # raises it again where it renders, so its error boundary shows it
+        self.action_result = action_result
+        self.failed = failed
+        # a prefetch renders loading boundaries' UI and stops there: nothing below runs
+        self.prefetch = prefetch
+        self.streamed: set[str] = set()  # regions whose content comes later (or on click)
         self._query = request.scope.get("query_string", b"").decode("latin-1")
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
@@ -161,7 +170,6 @@ class Renderer:
         #: metadata() evaluations by (file, URL, background URL): started with the file's
         #: render, awaited with it (so a failure renders the same error boundary).
         self._metadata: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
-        self._loading: set[str] = set()  # regions behind a loading boundary
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
@@ -233,14 +241,15 @@ class Renderer:
         self.shown[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
         loading = branch.node.file("loading")
         cached = None
-        if loading is not None and self.stream and self.regions is not None:
+        if loading is not None and self.stream and not self.prefetch and self.regions is not None:
             cached = await self._peek(outcome, at.src)  # cached content: no loading UI
         if cached is not None:
             html = cached
-        elif loading is not None and self.stream:
+        elif loading is not None and (self.stream or self.prefetch):
             html = await self.html(loading, self._available(branch.params, at.src))
-            self._loading.add(at.region)
-            self._spawn(self._streamed(branch, outcome, at))
+            self.streamed.add(at.region)
+            if not self.prefetch:
+                self._spawn(self._streamed(branch, outcome, at))
         else:
             html = await self.caught(branch, outcome, at)
         return region(at.region, html) if wrap else html
@@ -281,6 +290,9 @@ class Renderer:
             return ""
         if leaf.file is None:  # the root not_found.py is missing: panes's own
             return builtin_not_found()
+        if self.failed is not None and leaf.file == self.failed[0]:
+            failed, self.failed = self.failed[1], None
+            raise failed
         file = leaf.file
 
         def html_of() -> Awaitable[str]:  # the render the cache may skip
@@ -415,7 +427,7 @@ class Renderer:
 
     def _head_files(self, plan: Branch, placed: Callable[[str], bool]
                     ) -> dict[str, tuple[ParamSpec, bool, bool]]:
-        return {file: info for file, info in head_files(plan, placed, self._loading.__contains__)
+        return {file: info for file, info in head_files(plan, placed, self.streamed.__contains__)
                 if any(function_key(file, n) in self.functions for n in ("metadata", "viewport"))}
 
     # -- after the first flush --------------------------------------------------------------
@@ -544,7 +556,8 @@ class Renderer:
 
 
     def _available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
-        available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request}
+        available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request,
+                                     "action_result": self.action_result}
         if not layout:
             available["search_params"] = (self.request.query_params if src.query == self._query
                                           else QueryParams(src.query))

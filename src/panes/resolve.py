@@ -326,3 +326,52 @@ def _locate(model: RouteModel, rid: str, target: State) -> Render | None:
     if outcome is None or region_identity(outcome, src) != entry.key:
         return None
     return Render(rid, branch, outcome, src, trail)
+
+
+# -- refreshes --------------------------------------------------------------------------------
+
+
+def resolve_refresh(model: RouteModel, current: State, url: str) -> Resolution:
+    """Everything the browser shows, rendered again (``refresh()``, after an action): the
+    document from ``url``, each region inside it from the URL that activated it (an open modal
+    through its interception, a slot that kept its page from an earlier URL from that URL).
+
+    ``url`` is the app's URL of the request: the URL the browser shows (or a middleware's
+    rewrite of it) refreshes what it shows; another one (where an action's ``redirect()``
+    sends it) renders what a soft navigation there would show, every region again. The
+    browser compares nothing: the server sends only the regions whose HTML changed.
+    """
+    if url in (current.url, current.background):
+        via = current.base if current.base not in (None, url) else None
+        preserved: Mapping[str, Entry] = current.regions
+        push = False
+    else:
+        navigation = resolve_navigation(model, current, url)
+        if navigation.hard:
+            return HARD
+        via = current.background
+        preserved = {rid: e for kept in navigation.keep.values() for rid, e in kept.items()}
+        push = True
+    resolved = model.plan_for(url, via)
+    if resolved is None:
+        return HARD
+    plan, src = resolved
+    if document_layout(plan) != current.root:
+        return HARD
+    inner: dict[str, Render] = {}
+    origin: dict[str, tuple[str, str | None]] = {"": (src.url, src.via)}
+    for rid in sorted((r for r in preserved if r), key=lambda r: r.count("/")):
+        entry = preserved[rid]
+        above = rid
+        while above and above not in origin:
+            above = above.rpartition("/")[0]
+        if (entry.url, entry.via) != origin[above]:
+            found = _locate(model, rid, current)
+            if found is None:
+                return HARD
+            inner[rid] = found
+        origin[rid] = (entry.url, entry.via)
+    renders = (Render("", None, plan, src),)
+    if push:
+        return Resolution(src.url, renders, {}, inner, base=src.via)
+    return Resolution(current.url, renders, {}, inner, base=current.base, push=False)

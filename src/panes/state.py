@@ -34,7 +34,8 @@ class Entry:
     there, ``segments`` what ``selected_layout_segments`` collects in it, ``reads`` the segments
     its layout read (a change re-renders the layout), ``restore`` whether its slot asked for
     ``RESTORE = True``, ``via`` the URL of the page the user was on when an interception
-    rendered it.
+    rendered it, ``digest`` a digest of the HTML the browser got for it (its own, without the
+    regions inside it; unknown while it streams), so that a refresh sends only what changed.
     """
 
     key: str
@@ -43,6 +44,7 @@ class Entry:
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     restore: bool = False
     via: str | None = None  # the background URL, when an interception rendered it
+    digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

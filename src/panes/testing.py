@@ -203,21 +203,19 @@ class AsyncClient:
             return self._page(answer)
         raise RuntimeError(f"too many redirects from {url}")
 
-    async def navigate(self, page: Page, url: str) -> Page:
+    async def navigate(self, page: Page, url: str, *, again: bool = False) -> Page:
+        """A soft navigation; ``again``: after an action, everything is rendered again."""
         if page.state is None:
             return await self.get(url)
-        answer = await self.http.get(url, headers={"Panes-State": _header(page.state)})
-        return await self._apply(page, answer, url)
+        headers = {"Panes-State": _header(page.state)}
+        if again:
+            headers["Panes-Refresh"] = "1"
+        answer = await self.http.get(url, headers=headers)
+        return await self._apply(page, answer, url, again=again)
 
     async def refresh(self, page: Page) -> Page:
-        if page.state is None:
-            return await self.get(page.url)
-        top = [rid for rid in page.state["regions"] if rid and "/" not in rid]
-        state = _header(page.state)
-        answer = await self.http.get(page.url, headers={
-            "Panes-State": state, "Panes-Target": state,
-            "Panes-Regions": ",".join(top)})
-        return await self._apply(page, answer, page.url)
+        """``window.panes.refresh()``: everything rendered again, what changed swapped."""
+        return await self.navigate(page, page.url, again=True)
 
     async def submit(self, page: Page, url: str, data: Mapping[str, Any] | None, *,
                      soft: bool = False, files: Any = None) -> Page:
@@ -226,12 +224,8 @@ class AsyncClient:
             headers["Panes-State"] = _header(page.state)
         answer = await self.http.post(url, data=dict(data or {}), files=files, headers=headers)
         if answer.headers.get("content-type", "").startswith(protocol.MEDIA_TYPE):
-            records = protocol.parse(answer.text)
-            if records and records[0]["t"] == "redirect" and _same_url(records[0]["url"],
-                                                                       page.url):
-                # after an action, what the page shows is rendered again from the server
-                return await self.refresh(page)
-            return await self._apply(page, answer, url)
+            # after an action, what the page shows is rendered again from the server
+            return await self._apply(page, answer, url, again=True)
         if answer.status_code in (301, 302, 303, 307, 308):
             return await self.get(answer.headers["location"])
         return self._page(answer)
@@ -256,7 +250,8 @@ class AsyncClient:
         return Page(self, url or "/", answer.status_code, text, state,
                     headers=dict(answer.headers))
 
-    async def _apply(self, page: Page, answer: httpx.Response, url: str) -> Page:
+    async def _apply(self, page: Page, answer: httpx.Response, url: str, *,
+                     again: bool = False) -> Page:
         """The records of a soft navigation's answer, applied as the runtime applies them."""
         if not answer.headers.get("content-type", "").startswith(protocol.MEDIA_TYPE):
             raise AssertionError(f"{url}: the server answered {answer.status_code} "
@@ -271,7 +266,8 @@ class AsyncClient:
                 hard = await self.get(url)
                 return replace(hard, hard=True)
             if kind == "redirect":
-                return await self.navigate(replace(page, html=doc, state=state), record["url"])
+                return await self.navigate(replace(page, html=doc, state=state), record["url"],
+                                           again=again)
             if kind == "patch":
                 for rid, html in zip(record["swap"], record["html"], strict=True):
                     doc = _swap(doc, rid, html)

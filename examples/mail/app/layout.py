@@ -1,6 +1,12 @@
 from htpy import body, head, html, link, meta
 
-metadata = {"title": {"template": "%s | Mail", "default": "Mail"},
+
+def metadata(state, cookies):
+    # the unread count in the tab's title: an action renders the head again
+    store = state["store"]
+    unread = store.unread("inbox") if store.user(cookies.get("session")) else 0
+    name = f"({unread}) Mail" if unread else "Mail"
+    return {"title": {"template": f"%s | {name}", "default": name},
             "description": "A mail client built on panes: folders, list and message as slots."}
 
 

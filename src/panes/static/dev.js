@@ -4,7 +4,8 @@
 // The server's event stream says, in each "hello" (a worker that just started) or "change"
 // event, a fingerprint and a scope of every file of the app directory. Comparing two of them
 // tells which top-level regions show a changed file: those are rendered again from the server
-// (window.panes.refresh(ids)), every other region keeps its DOM (typed input, scroll, modals).
+// (window.panes.refresh(): everything is rendered, only what changed is swapped), every other
+// region keeps its DOM (typed input, scroll, modals).
 // A change to the document's layout reloads the page.
 (function () {
   "use strict";
@@ -44,7 +45,7 @@
     failed = false;
     var again = pending;
     var done = again ? window.panes.push(again)
-      : window.panes.refresh(changed.indexOf("*") >= 0 ? undefined : changed);
+      : window.panes.refresh();
     done.then(function () {
       if (failed) return;
       pending = null;
@@ -94,7 +95,7 @@
     return realFetch.apply(this, arguments).then(function (res) {
       if (!res.headers.get("panes-dev-error") || headers["Panes-Prefetch"]) return res;
       failed = true;
-      if (!headers["Panes-Target"]) pending = new URL(typeof input === "string" ? input : input.url, location.href).href;
+      if (!headers["Panes-Target"] && !headers["Panes-Refresh"]) pending = new URL(typeof input === "string" ? input : input.url, location.href).href;
       res.clone().text().then(function (text) {
         show(JSON.parse(text.slice(0, text.indexOf("\n"))).error);
       });

@@ -157,17 +157,17 @@
 
   // -- talking to the server ---------------------------------------------------------------
 
-  function feed(href, headers) {
+  function feed(href, headers, body) {
     // The answer's records, readable while they arrive: a JSON line, then n[i] characters of
-    // HTML for each part it announces. abort() stops the download.
-    var f = { records: [], done: false, failed: false, wake: null, abort: null };
+    // HTML for each part it announces. abort() stops the download. A body: a form's post.
+    var f = { records: [], done: false, failed: false, wake: null, abort: null, at: Date.now(), post: !!body };
     var control = new AbortController();
     f.abort = function () { control.abort(); };
     function wake() { if (f.wake) { var w = f.wake; f.wake = null; w(); } }
     headers["Panes-State"] = header(state);
     // A redirect is not followed: its target may be another site (a full load goes there).
-    fetch(href, { headers: headers, credentials: "same-origin", redirect: "manual", signal: control.signal }).then(function (res) {
-      if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw 0;
+    fetch(href, { method: body ? "POST" : "GET", body: body, headers: headers, credentials: "same-origin", redirect: "manual", signal: control.signal }).then(function (res) {
+      if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw (f.res = res);
       var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
       function cut() {
         for (;;) {
@@ -228,26 +228,37 @@
 
   function hard(href, mode) { mode === "replace" ? location.replace(href) : location.assign(href); }
 
-  function start(f) { // one navigation at a time: a newer one aborts what is under way
-    if (current && current !== f) current.abort();
+  function start(f) { // one navigation at a time: a newer one aborts what is under way (not a post)
+    if (current && current !== f && !current.post) current.abort();
     current = f;
     return f;
   }
 
   // -- navigations -------------------------------------------------------------------------
 
-  function run(f, href, mode, leftId) {
+  function run(f, href, mode, leftId, again) {
     // Apply an answer: patches swap regions (and move the URL for a navigation), fills follow.
+    // again: after an action, everything is rendered again (a redirect too), caches dropped.
     var first = null;
     return each(f, {
       hard: function () { mode ? hard(href, mode) : location.reload(); return false; },
-      redirect: function (r) { navigate(r.url, mode || "push"); return false; },
+      redirect: function (r) { f.next = navigate(r.url, mode || "push", again); return false; },
       patch: function (r) {
         if (current !== f) return false;
+        if (r.partial) { // a prefetch's loading UI: shown while the navigation itself is fetched
+          var g = start(feed(href, {}));
+          g.held = {};
+          r.swap.forEach(function (id, i) { swap(id, parse(r.html[i]), entry.id); g.held[id] = 1; });
+          f.next = run(g, href, mode, leftId);
+          return false;
+        }
+        if (again) cache = {};
+        mode = r.push === false ? null : mode;
+        if (f.post && r.url) href = new URL(root + r.url, location.href).href;
         if (mode) saveScroll();
         var left = leftId || entry.id;
         r.swap.forEach(function (id, i) {
-          var shown = swap(id, id === "" ? parseDocument(r.html[i]) : parse(r.html[i]), left);
+          var shown = swap(id, id === "" ? parseDocument(r.html[i]) : parse(r.html[i]), f.held && f.held[id] ? 0 : left);
           first = first || (id === "" ? null : shown);
         });
         var next = update(r), h = r.head || entry.head;
@@ -271,19 +282,21 @@
         if (r.head) applyHead(entry.head = r.head);
         history.replaceState({ panes: entry }, "", location.href);
       }
-    });
+    }).then(function () { return f.next; });
   }
 
-  function navigate(href, mode) {
+  function navigate(href, mode, again) {
     var to = new URL(href, location.href);
     if (!/^https?:$/.test(to.protocol)) return Promise.reject(new Error("not a web URL: " + href));
     href = to.href;
     // Another site gets a plain page load: nothing of the state goes there.
     if (to.origin !== location.origin) return Promise.resolve(hard(href, mode));
-    var f = prefetched[href];
+    var p = !again && fresh(href), f;
     delete prefetched[href];
-    f = start(f || feed(href, {}));
-    return run(f, href, mode).catch(function () { if (current === f) hard(href, mode); });
+    f = start(p || feed(href, again ? { "Panes-Refresh": "1" } : {}));
+    return run(f, href, mode, null, again).catch(function () { // a refused prefetch: fetch it now
+      if (current === f) return p ? navigate(href, mode) : hard(href, mode);
+    });
   }
 
   function restore(target, ids, leftId) { // render regions again as the target state says
@@ -372,25 +385,9 @@
     return u.href;
   }
 
-  function regionOf(element) { // the innermost region holding an element
-    var best = null;
-    indexMarkers(document);
-    Object.keys(index).forEach(function (id) {
-      var m = index[id];
-      if (m.start && m.end && m.start.isConnected && m.start.compareDocumentPosition(element) & 4 &&
-          m.end.compareDocumentPosition(element) & 2 && (best === null || id.length > best.length)) best = id;
-    });
-    return best;
-  }
-
-  function retry(element) { // render the region again, from the URL that activated it
-    var id = regionOf(element);
-    return id === null ? Promise.resolve(location.reload()) : restore(state, [id], entry.id);
-  }
-
   document.addEventListener("click", function (event) {
     var again = event.target.closest && event.target.closest("[data-panes-retry]");
-    if (again) return event.preventDefault(), retry(again);
+    if (again) return event.preventDefault(), window.panes.refresh(); // what failed renders again
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     var a = event.target.closest && event.target.closest("a[href]");
@@ -405,37 +402,36 @@
     if (event.defaultPrevented || form.method !== "post" || to.origin !== location.origin) return;
     if (form.hasAttribute("data-panes-reload")) return;
     event.preventDefault();
-    fetch(to.href, { method: "POST", body: new FormData(form, event.submitter),
-      headers: { "Panes-State": header(state) }, credentials: "same-origin" }).then(function (res) {
-      if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw 0;
-      return res.text();
-    }).then(function (text) {
-      var head = JSON.parse(text.slice(0, text.indexOf("\n")));
-      return head.t === "redirect" ? navigate(head.url, "push") : location.reload();
-    }).catch(function () { form.submit(); });
+    if (form.panesBusy) return; // a second click while the first post is under way: one post
+    form.panesBusy = 1;
+    cache = {}; // nothing cached from before the mutation is shown again
+    var f = start(feed(to.href, {}, new FormData(form, event.submitter)));
+    // Never posted again: a server failure shows its page, a network failure is the page's to handle.
+    return run(f, to.href, "push", null, 1).catch(function () {
+      if (!f.res) return form.dispatchEvent(new CustomEvent("panes:error", { bubbles: true }));
+      return f.res.text().then(function (html) { document.open(); document.write(html); document.close(); });
+    }).then(function () { form.panesBusy = 0; });
   });
 
-  function prefetch(href) {
-    if (!prefetched[href]) prefetched[href] = feed(href, {});
+  function fresh(href) { // a prefetch still worth using
+    var f = prefetched[href];
+    return f && Date.now() - f.at < 30000 && !(f.done && f.failed) ? f : null;
   }
-  var observed = new WeakSet(); // each link is prefetched once when it first comes into view
-  var seen = "IntersectionObserver" in window && new IntersectionObserver(function (items) {
-    items.forEach(function (item) {
-      if (!item.isIntersecting) return;
-      seen.unobserve(item.target);
-      var href = soft(item.target);
-      if (href && href !== location.href && item.target.getAttribute("data-panes-prefetch") !== "false") {
-        prefetch(href);
-      }
-    });
-  });
-  document.addEventListener("mouseover", function (event) {
+  function prefetch(href) { // at most 3 at once, each URL once, for 30 s
+    var busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
+    if (fresh(href) || busy.length > 2) return;
+    prefetched[href] = feed(href, { "Panes-Prefetch": "1" });
+  }
+  function intent(event) { // the pointer or the focus on a link: its page will likely be wanted
     var a = event.target.closest && event.target.closest("a[href]");
     var href = soft(a);
     if (href && href !== location.href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(href);
-  });
+  }
+  document.addEventListener("mouseover", intent);
+  document.addEventListener("focusin", intent);
+  document.addEventListener("touchstart", intent, { passive: true });
 
-  function links(within, id) { // aria-current on links showing their slot's URL; prefetch when visible
+  function links(within, id) { // aria-current on links showing their slot's URL
     var all = state.regions, here = state.url, stack = id ? [id] : [];
     function slotUrl(id) {
       while (all[id + "/children"]) id = id + "/children";
@@ -452,7 +448,6 @@
         if (u.origin === location.origin && u.pathname + u.search === showing) {
           node.setAttribute("aria-current", "page");
         } else if (node.getAttribute("aria-current") === "page") node.removeAttribute("aria-current");
-        if (seen && !observed.has(node)) observed.add(node), seen.observe(node);
       }
     }
   }
@@ -479,11 +474,10 @@
   window.panes = {
     push: function (href) { return navigate(href, "push"); },
     replace: function (href) { return navigate(href, "replace"); },
-    refresh: function (ids) { // ids: only these top-level regions (panes dev's live reload)
-      return restore(state, (ids || Object.keys(state.regions)).filter(function (id) { return id && id.indexOf("/") < 0 && state.regions[id]; }));
+    refresh: function () { // everything again; only what changed is swapped
+      return run(start(feed(location.href, { "Panes-Refresh": "1" })), location.href, null, null, 1);
     },
     prefetch: prefetch,
-    retry: retry,
     fill: fill,
     head: applyHead // a streamed document's metadata, once it finished
   };

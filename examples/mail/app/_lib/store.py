@@ -106,6 +106,10 @@ class Store:
             message.unread = False
         return message
 
+    async def mark_unread(self, mid: str) -> None:
+        if mid in self.messages:
+            self.messages[mid].unread = True
+
     def unread(self, folder: str) -> int:
         return sum(1 for m in self.messages.values() if m.folder == folder and m.unread)
 

@@ -84,8 +84,8 @@ def message_list(folder: str, messages: list[Message], selected: str | None = No
             (li(class_=" ".join(c for c in ("unread" if m.unread else "",
                                              "selected" if m.id == selected else "") if c)
                 or None)[
-                # opening a message marks it read: not on a prefetch
-                a(href=f"/{folder}/{m.id}", id=f"message-{m.id}", data_panes_prefetch="false")[
+                # opening a message marks it read: its pages say PREFETCH = False
+                a(href=f"/{folder}/{m.id}", id=f"message-{m.id}")[
                     avatar(m.sender),
                     div(".line")[
                         div(".top")[span(".sender")[m.sender],
@@ -121,6 +121,9 @@ def reading(message: Message, folder: str) -> Element:
                     input(type="hidden", name="do", value="star"),
                     button(".tool", type="submit")[f"★ {star}"]],
                 form(method="post")[
+                    input(type="hidden", name="do", value="unread"),
+                    button(".tool", type="submit")["Mark unread"]],
+                form(method="post")[
                     input(type="hidden", name="do", value="archive"),
                     button(".tool", type="submit")["Archive"]],
             ],
@@ -135,12 +138,26 @@ def reading(message: Message, folder: str) -> Element:
     ]
 
 
-def compose_form(next_url: str = "/sent") -> Element:
-    return form(".compose-form", method="post", action="/compose")[
-        label["To", input(name="to", type="email", required=True,
-                          placeholder="charles@engine.org", autofocus=True)],
-        label["Subject", input(name="subject", placeholder="Subject")],
-        label["Message", textarea(name="body", rows="9", placeholder="Write your message…")],
+def compose_form(result: dict[str, dict[str, str]] | None = None) -> Element:
+    """The compose form; ``result`` is its action's: field errors, and what was typed."""
+    errors = (result or {}).get("errors", {})
+    values = (result or {}).get("values", {})
+
+    def error(name: str) -> Element | None:
+        message = errors.get(name)
+        return p(".field-error", id=f"{name}-error", role="alert")[message] if message else None
+
+    return form(".compose-form", method="post", action="/compose", novalidate=True)[
+        label["To", input(name="to", type="email", value=values.get("to", ""),
+                          placeholder="charles@engine.org", autofocus=True,
+                          aria_invalid="true" if "to" in errors else None)],
+        error("to"),
+        label["Subject", input(name="subject", placeholder="Subject",
+                               value=values.get("subject", ""))],
+        label["Message", textarea(name="body", rows="9", placeholder="Write your message…",
+                                  aria_invalid="true" if "body" in errors else None)[
+            values.get("body", "")]],
+        error("body"),
         div(".actions")[button(".primary", type="submit")["Send"]],
     ]
 

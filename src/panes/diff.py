@@ -1,0 +1,127 @@
+"""Which regions of a page rendered again changed, and the HTML that updates just those.
+
+A refresh (``refresh()``, after an action) renders everything the browser shows; sending all of
+it would replace the DOM of regions that did not change (typed input, focus, scroll). Each
+region's *own* HTML (with the regions inside it emptied) gets a short digest, kept in the
+navigation state; the next refresh compares, and sends only the outermost regions whose own
+HTML changed, with the unchanged regions inside them as keep markers (the browser moves their
+DOM into the new content). Pure functions over rendered text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+
+KEEP = "<!--panes:keep-->"
+_MARK = re.compile(r"<!--(/?)panes:(.*?)-->")
+
+
+@dataclass(slots=True)
+class Region:
+    """A region in rendered HTML: its content is ``html[start:end]``."""
+
+    rid: str
+    start: int
+    end: int
+    inside: list[Region] = field(default_factory=list)
+
+
+def parse(html: str, rid: str = "") -> Region:
+    """The regions of ``html`` (the content of region ``rid``), as a tree. Markers that do
+    not pair up are ignored (they are the user's text, not ours)."""
+    top = Region(rid, 0, len(html))
+    stack: list[tuple[Region, int]] = [(top, -1)]
+    for m in _MARK.finditer(html):
+        closing, name = m.group(1), m.group(2)
+        if name == "keep" and not closing:
+            continue
+        if not closing:
+            stack.append((Region(name, m.end(), -1), m.start()))
+        elif len(stack) > 1 and stack[-1][0].rid == name:
+            region, _ = stack.pop()
+            region.end = m.start()
+            stack[-1][0].inside.append(region)
+    return top
+
+
+def _own(html: str, region: Region) -> str:
+    """The region's HTML with the regions inside it emptied."""
+    parts, at = [], region.start
+    for inner in region.inside:
+        parts.append(html[at:inner.start])
+        at = inner.end
+    parts.append(html[at:region.end])
+    return "".join(parts)
+
+
+def walk(region: Region) -> Iterator[Region]:
+    yield region
+    for inner in region.inside:
+        yield from walk(inner)
+
+
+def digest(text: str) -> str:
+    raw = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).digest()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def digests(html: str, rid: str = "", skip: Collection[str] = ()) -> dict[str, str]:
+    """Each region's digest (``rid``: the region ``html`` is the content of). Regions whose
+    content is a keep marker, or in ``skip`` (streamed: the browser gets other content later),
+    are left out."""
+    out: dict[str, str] = {}
+    for region in walk(parse(html, rid)):
+        own = _own(html, region)
+        if own != KEEP and region.rid not in skip:
+            out[region.rid] = digest(own)
+    return out
+
+
+def changes(html: str, new: Mapping[str, str], old: Mapping[str, str | None],
+            rid: str = "") -> tuple[list[str], list[str]]:
+    """The regions to swap, outermost first, and the HTML of each: the regions whose own HTML
+    changed, with the unchanged regions inside them as keep markers (the browser moves their
+    DOM in; a change further inside them is a swap of its own, after)."""
+    regions: list[str] = []
+    parts: list[str] = []
+
+    def same(region: Region) -> bool:
+        return region.rid in old and new.get(region.rid) == old[region.rid]
+
+    def visit(region: Region) -> None:  # the browser has it as it is: look inside
+        for inner in region.inside:
+            if same(inner):
+                visit(inner)
+            else:
+                send(inner)
+
+    def send(region: Region) -> None:
+        later: list[Region] = []
+        regions.append(region.rid)
+        parts.append(compose(region, later))
+        for kept in later:
+            visit(kept)
+
+    def compose(region: Region, later: list[Region]) -> str:
+        out, at = [], region.start
+        for inner in region.inside:
+            out.append(html[at:inner.start])
+            if same(inner):
+                out.append(KEEP)
+                later.append(inner)
+            else:
+                out.append(compose(inner, later))
+            at = inner.end
+        out.append(html[at:region.end])
+        return "".join(out)
+
+    top = parse(html, rid)
+    if same(top):
+        visit(top)
+    else:
+        send(top)
+    return regions, parts

@@ -1,0 +1,145 @@
+"""Actions and refreshes without a browser: what a refresh renders (a table, like
+test_resolve's), which regions a refresh sends (pure), and what a post answers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from actions_app import counts, make
+from test_resolve import apps, browse  # noqa: F401 - the same app and states as the table
+
+from panes import App, protocol
+from panes.diff import KEEP, changes, digests
+from panes.resolve import resolve_refresh
+
+pytestmark = pytest.mark.anyio
+
+# (the URLs the browser went through, the URL the refresh renders, what renders)
+REFRESHES = [
+    # everything again from the URL, the document included
+    ("/", "/", "render <document>=layout.py"),
+    # a slot that kept its page from an earlier URL renders from that URL
+    ("/ /views /settings", "/settings",
+     "render <document>=layout.py; inner analytics=@analytics/layout.py from /views; "
+     "inner children=page.py from /; inner modal=@modal/default.py from /; "
+     "inner notes=@notes/default.py from /"),
+    # an open modal stays open, over the background it was opened from
+    ("/ /photos/1", "/photos/1", "render <document>=layout.py; inner analytics=@analytics/layout.py "
+     "from /; inner children=page.py from /; inner notes=@notes/default.py from /; "
+     "inner team=@team/page.py from /"),
+    # after an action's redirect: what a soft navigation there shows, all of it rendered
+    ("/ /views", "/settings",
+     "render <document>=layout.py; inner analytics=@analytics/layout.py from /views; "
+     "inner children=page.py from /; inner modal=@modal/default.py from /; "
+     "inner notes=@notes/default.py from /"),
+    # a redirect where a soft navigation would be a full load
+    ("/", "/nowhere", "hard"),
+]
+
+
+@pytest.mark.parametrize(("path", "url", "expected"), REFRESHES)
+async def test_refresh(apps, client_for, path, url, expected):  # noqa: F811
+    state = await browse(apps[0], client_for, path)
+    assert resolve_refresh(apps[0].model, state, url).describe() == expected
+
+
+PAGE = ("<html><body><!--panes:a-->A<!--panes:a/x-->X<!--/panes:a/x--><!--/panes:a-->"
+        "<!--panes:b-->B<!--/panes:b--></body></html>")
+
+
+@pytest.mark.parametrize(("edit", "swapped"), [
+    ((), []),
+    (("B", "b2"), [("b", "b2")]),
+    (("X", "x2"), [("a/x", "x2")]),
+    # the region's own HTML changed: it is sent, the unchanged region inside it kept
+    (("A", "a2"), [("a", f"a2<!--panes:a/x-->{KEEP}<!--/panes:a/x-->")]),
+    # the document changed: sent with every unchanged region kept, then what changed inside
+    (("<body>", "<body>new"), [("", f"<html><body>new<!--panes:a-->{KEEP}<!--/panes:a-->"
+                                     f"<!--panes:b-->{KEEP}<!--/panes:b--></body></html>")]),
+])
+def test_a_refresh_sends_only_the_regions_whose_html_changed(edit, swapped):
+    old = digests(PAGE)
+    new_page = PAGE.replace(*edit) if edit else PAGE
+    regions, parts = changes(new_page, digests(new_page), old)
+    assert list(zip(regions, parts, strict=True)) == swapped
+
+
+def test_a_region_the_browser_does_not_know_is_sent_whole():
+    old = {k: v for k, v in digests(PAGE).items() if k != "a/x"}
+    regions, parts = changes(PAGE, digests(PAGE), old)
+    assert regions == ["a/x"]
+
+
+@pytest.fixture
+def site(tmp_path):
+    app_dir, db = make(tmp_path)
+    return App(app_dir, secret=b"actions"), db
+
+
+async def state_of(client, url="/"):
+    html = (await client.get(url)).text
+    return json.loads(html.split('id="panes-state">', 1)[1].split("</script>", 1)[0])
+
+
+async def test_without_javascript_results_answer_the_page_and_redirects_are_303(site, client_for):
+    app, db = site
+    client = client_for(app)
+    answer = await client.post("/", data={"title": ""})
+    assert answer.status_code == 422
+    assert "A title is required." in answer.text
+    answer = await client.post("/", data={"title": "tea"})
+    assert answer.status_code == 200 and "Added tea." in answer.text
+    assert "1 items" in answer.text and "last=tea" in answer.headers["set-cookie"]
+    answer = await client.post("/", data={"title": "cake", "then": "list"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/list"
+    answer = await client.post("/", data={"title": "x", "missing": "1"})
+    assert answer.status_code == 404
+    answer = await client.post("/", data={"title": "x", "fail": "1"})
+    assert answer.status_code == 500 and "failed: ServerError" in answer.text
+    assert counts(db)["posts"] == 5
+
+
+async def test_the_runtime_gets_only_what_changed_signed_for_the_new_cookies(site, client_for):
+    app, _ = site
+    client = client_for(app)
+    wire = await state_of(client)
+    answer = await client.post("/", data={"title": "tea"},
+                               headers={"Panes-State": protocol.dumps(wire)})
+    (patch,) = protocol.parse(answer.text)
+    assert patch["t"] == "patch" and patch["push"] is False
+    assert patch["swap"] == [""]  # the count in the root layout changed
+    assert "<!--panes:team--><!--panes:keep--><!--/panes:team-->" in patch["html"][0]
+    wire = protocol.merge(wire, patch)
+    # the new state is bound to the cookie the action set: the next request is soft
+    client.cookies.set("last", "tea")
+    again = await client.get("/", headers={"Panes-State": protocol.dumps(wire),
+                                           "Panes-Refresh": "1"})
+    (patch,) = protocol.parse(again.text)
+    # the message was the action's result: without an action the page shows none
+    assert patch["t"] == "patch" and patch["swap"] == ["children"]
+
+
+async def test_a_redirect_in_an_action_re_signs_the_state_and_sends_the_runtime_on(site,
+                                                                                   client_for):
+    app, _ = site
+    client = client_for(app)
+    wire = await state_of(client)
+    answer = await client.post("/", data={"title": "tea", "then": "list"},
+                               headers={"Panes-State": protocol.dumps(wire)})
+    state, redirect = protocol.parse(answer.text)
+    assert state["t"] == "state" and state["b"] != wire["b"]
+    assert redirect == {"t": "redirect", "url": "/list", "html": []}
+
+
+async def test_prefetches_have_no_effects(site, client_for):
+    app, db = site
+    client = client_for(app)
+    wire = await state_of(client, "/many")
+    headers = {"Panes-State": protocol.dumps(wire), "Panes-Prefetch": "1"}
+    slow = await client.get("/slow", headers=headers)
+    (patch,) = protocol.parse(slow.text)
+    assert patch["partial"] == 1 and "loading slow" in patch["html"][0]
+    assert (await client.get("/once", headers=headers)).status_code == 204
+    assert (await client.get("/plain", headers={"Sec-Purpose": "prefetch"})).status_code == 204
+    assert "renders:/slow" not in counts(db) and "renders:/once" not in counts(db)
