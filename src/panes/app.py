@@ -15,14 +15,12 @@ response.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
-import inspect
 import logging
 import os
 import secrets
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,10 +29,10 @@ from urllib.parse import quote, unquote
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import client, diff, protocol
-from .actions import unwrap
+from .actions import act
 from .cache import activate, build_id, create_cache, deactivate, install, uninstall
 from .cache.region import RegionCache
 from .cache.regions import Regions
@@ -45,7 +43,6 @@ from .errors import AppDirError, BadRequest, NotFound, Redirect
 from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
 from .lifespan import Lifespan
 from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
-from .loader import function_key
 from .match import Matcher, split_path
 from .metadata import Resolved, head_digest, head_json, head_tags
 from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_query, wrap
@@ -57,7 +54,6 @@ from .resolve import (
     Render,
     Resolution,
     RouteModel,
-    children_leaf,
     document_layout,
     not_found_document,
     resolve_load,
@@ -67,13 +63,12 @@ from .resolve import (
 )
 from .routes import not_found_plan
 from .state import Entry, Source, State, replace_regions
-from .stream import NavigationStream, StreamedDocument, disconnected
+from .stream import NavigationStream, StreamedDocument
+from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
 
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
-MAX_FORM_FIELDS = 1000
-MAX_FORM_PART = 1024 * 1024  # one field's value, in bytes
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
@@ -133,7 +128,7 @@ class App:
             stack = UserMiddleware(analysis.loaded.middleware, stack, dev=self.dev,
                                    file=f"{name}/middleware.py",
                                    state_for=self.lifespan.state_for)
-        stack = BodySizeLimit(_SoftRedirects(stack), max_body_size)
+        stack = BodySizeLimit(SoftRedirects(stack), max_body_size)
         public = self.app_dir.parent / "public"
         if public.is_dir():
             stack = PublicFiles(public, stack, live=self.dev)
@@ -155,7 +150,7 @@ class App:
             return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
         try:
-            await self._stack(scope, receive, _settled(self.cache, send))
+            await self._stack(scope, receive, settled(self.cache, send))
         finally:
             deactivate(token)
 
@@ -173,7 +168,7 @@ class App:
             # read first (bounded by max_body_size): then the request is watched for the
             # client leaving, and actions parse a body that is all there
             await request.body()
-        response = await _unless_gone(self.handle(request), receive)
+        response = await unless_gone(self.handle(request), receive)
         if response is not None:
             await response(scope, receive, send)
 
@@ -188,7 +183,7 @@ class App:
             raw = route_path(scope)  # the path to render (a middleware may have rewritten it)
             if raw.startswith(client.PREFIX):
                 if request.method not in ("GET", "HEAD"):
-                    return _not_allowed()
+                    return not_allowed()
                 return client.response(raw)
             segments = split_path(raw)
             query = _query(scope)
@@ -212,11 +207,11 @@ class App:
             return await self.handlers[handler.route.file].respond(
                 request, handler.params, state=self.state_for(request), dev=self.dev)
         if request.method not in ("GET", "HEAD", "POST"):
-            return _not_allowed()
+            return not_allowed()
         src = Source(raw.decode("latin-1") + (f"?{query}" if query else ""), segments, query)
         browser = asked.decode("latin-1") + (f"?{asked_query}" if asked_query else "")
         if request.method == "POST":
-            return await self.act(request, src, browser)
+            return await act(self, request, src, browser)
         headers = request.headers
         prefetch = (headers.get(protocol.PREFETCH_HEADER) == "1"
                     or headers.get("sec-purpose", "").startswith("prefetch"))
@@ -225,11 +220,11 @@ class App:
         try:
             resolution, shown = self.resolve(request, src)
         except StaleState:
-            return _answer(Hard())
+            return answer(Hard())
         except BadRequest as exc:
             return PlainTextResponse(f"Bad request: {exc}", 400)
         if resolution.hard:
-            return _answer(Hard())
+            return answer(Hard())
         if shown is None:
             return await self.document(request, resolution, browser)
         if prefetch:
@@ -393,14 +388,14 @@ class App:
             raise
         except Redirect as exc:
             renderer.close()
-            return _answer(RedirectRecord(exc.url))
+            return answer(RedirectRecord(exc.url))
         except Exception as exc:
             renderer.close()
             if self.dev:
                 return self._overlay(exc, f"error rendering {resolution.url} (soft navigation)")
             logger.exception("error in a soft navigation to %s: loading it in full",
                              resolution.url)
-            return _answer(Hard())
+            return answer(Hard())
         for item, html in zip(resolution.renders, rendered, strict=True):
             _digested(renderer.shown, diff.digests(html, item.region, skip=renderer.streamed))
         binding = self._binding(request)
@@ -425,7 +420,7 @@ class App:
                       head_json(head) if head is not None and digest != shown_head else None,
                       partial=prefetch and bool(renderer.streamed))
         if not renderer.streaming:
-            return _answer(first)
+            return answer(first)
 
         def finish() -> str:  # regions placed inside streamed content join the state
             late = None
@@ -466,9 +461,9 @@ class App:
         except asyncio.CancelledError:
             raise
         except Redirect as exc:
-            return _answer(RedirectRecord(exc.url))
+            return answer(RedirectRecord(exc.url))
         except NotFound:
-            return _answer(Hard())
+            return answer(Hard())
         except Exception as exc:
             if self.dev:
                 return self._overlay(exc, f"error rendering {resolution.url} again")
@@ -490,90 +485,11 @@ class App:
         wire = protocol.to_json(state, self.key, self._binding(request), digest)
         changed_head = head_json(head) if head is not None and digest != shown.wire.get("h") \
             else None
-        return _answer(Patch(tuple(regions), tuple(parts),
+        return answer(Patch(tuple(regions), tuple(parts),
                              protocol.state_update(shown.wire, wire), resolution.push,
                              changed_head))
 
     # -- form posts -------------------------------------------------------------------------
-
-    async def act(self, request: Request, src: Source, browser: str | None = None) -> Response:
-        """A form posted to a page's URL runs the page's ``action()`` (once: nothing here
-        retries it), then shows the result.
-
-        Without JavaScript: a ``redirect()`` (or an action that returns nothing) is a 303
-        (Post/Redirect/Get; back to the browser's URL); an action that returns a value answers
-        the page rendered with it as ``action_result`` (200, or 422 for :func:`panes.invalid`).
-        From the runtime (it sends ``Panes-State``): everything the browser shows is rendered
-        again (:meth:`refresh`), with the result; a ``redirect()`` re-signs the state for the
-        cookies the action set, and sends the runtime there (it refreshes everything there).
-        The cookies it set go with every answer, and every render after it sees them.
-        """
-        found = self.model.matcher.match(src.segments)
-        page = children_leaf(found.plan) if found else None
-        action = None
-        if page is not None and page.kind == "page" and page.file:
-            action = self.functions.get(function_key(page.file, "action"))
-        if page is None or page.file is None or action is None:
-            return _not_allowed()
-        if not _same_origin(request):
-            return PlainTextResponse("Forbidden: a form from another site", 403)
-        try:
-            form = await request.form(max_files=MAX_FORM_FIELDS, max_fields=MAX_FORM_FIELDS,
-                                      max_part_size=MAX_FORM_PART)
-        except Exception as exc:  # noqa: BLE001 - a malformed body is the client's, never a 500
-            return PlainTextResponse(f"Bad request: the form cannot be read ({exc})", 400)
-        if len(form) > MAX_FORM_FIELDS:
-            return PlainTextResponse("Bad request: too many form fields", 400)
-        soft = protocol.STATE_HEADER in request.headers
-        shown: _Shown | None = None
-        if soft:
-            with contextlib.suppress(BadRequest):  # a stale state: the action still runs once
-                shown = self._decode(request, request.headers[protocol.STATE_HEADER])
-        cookies = cookies_for(request)
-        available = {"params": page.params.bind(src.segments), "request": request,
-                     "search_params": request.query_params, "form": form, "cookies": cookies,
-                     "state": self.state_for(request)}
-        location = browser or src.url
-        result: Any = None
-        failed: tuple[str, Exception] | None = None
-        try:
-            result = action.func(**action.kwargs(available))
-            if inspect.isawaitable(result):
-                result = await result
-        except Redirect as exc:
-            if not soft:
-                return cookies.apply(RedirectResponse(exc.url, 303))
-            records: list[protocol.Record] = [RedirectRecord(exc.url)]
-            if shown is not None:  # the same state, for the cookies the browser will hold
-                wire = protocol.to_json(shown.state, self.key, self._binding(request))
-                records.insert(0, StateRecord(protocol.state_update(shown.wire, wire)))
-            return cookies.apply(_answer(*records))
-        except NotFound:
-            return cookies.apply(
-                await self.document(request, not_found_document(self.model, src), browser))
-        except Exception as exc:  # noqa: BLE001 - shown by the page's error boundary
-            logger.info("the action of %s raised: its error boundary shows it", page.file)
-            failed = (page.file, exc)
-        value, status = unwrap(result)
-        options = {"action_result": value, "failed": failed}
-        if not soft or shown is None:
-            if result is None and failed is None:
-                if soft:  # a stale state: load the page in full
-                    return cookies.apply(_answer(RedirectRecord(location)))
-                return cookies.apply(RedirectResponse(location, 303))
-            response = await self.document(request, resolve_load(self.model, src), browser,
-                                           stream=False, **options)
-            if failed is not None and response.status_code == 200:
-                response.status_code = 500
-            elif response.status_code == 200:
-                response.status_code = status
-            response.headers["cache-control"] = "no-store"
-            return cookies.apply(response)
-        resolution = resolve_refresh(self.model, shown.state, src.url)
-        if resolution.hard:
-            return cookies.apply(_answer(Hard()))
-        return cookies.apply(await self.refresh(request, resolution, shown, browser, **options))
-
 
 def _digested(shown: dict[str, Entry], digests: Mapping[str, str]) -> None:
     """Each region's entry with the digest of the HTML it was sent (for :meth:`refresh`)."""
@@ -587,19 +503,6 @@ def _digest(head: Resolved | None) -> str | None:
     return None if head is None else head_digest(head_json(head))
 
 
-def _settled(cache: Any, send: Send) -> Send:
-    """``send``, holding an answer back until the invalidations the request started are
-    applied: after an action's ``revalidate_tag``, the page it redirects to is rendered fresh
-    by whichever worker serves it."""
-
-    async def sending(message: Message) -> None:
-        if cache.settling and message["type"] == "http.response.start":
-            await cache.settle()
-        await send(message)
-
-    return sending
-
-
 def _state_key(secret: str | bytes | None, root: Any) -> bytes:
     """The key that signs this app's states: the secret, bound to the app's files, so that a
     state of one app is never accepted by another that shares the secret."""
@@ -611,23 +514,6 @@ def _state_key(secret: str | bytes | None, root: Any) -> bytes:
     raw = secret.encode() if isinstance(secret, str) else secret
     files = "\n".join(sorted(f for node in root.walk() for f in node.files.values()))
     return hmac.new(raw, b"panes navigation state\x00" + files.encode(), hashlib.sha256).digest()
-
-
-def _same_origin(request: Request) -> bool:
-    """Browsers say where a form comes from; refuse one posted from another site."""
-    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
-        return False
-    origin = request.headers.get("origin")
-    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
-
-
-def _not_allowed() -> Response:
-    return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
-
-
-def _answer(*records: protocol.Record) -> Response:
-    return Response("".join(map(protocol.frame, records)), 200, media_type=protocol.MEDIA_TYPE,
-                    headers={"cache-control": "no-store"})
 
 
 _SAFE = "/%:@!$&'()*+,;=-._~"
@@ -646,21 +532,6 @@ def _trailing_slash(segments: Sequence[str]) -> bool:
     return len(segments) > 1 and segments[-1] == "" and "" not in segments[:-1]
 
 
-async def _unless_gone(work: Awaitable[Response], receive: Receive) -> Response | None:
-    """The response ``work`` makes, unless the client leaves first: then the work is cancelled
-    (whatever it was waiting for), and there is nothing to send."""
-    task = asyncio.ensure_future(work)
-    watch = asyncio.ensure_future(disconnected(receive))
-    try:
-        await asyncio.wait((task, watch), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for pending in (task, watch) if not task.done() else (watch,):
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pending
-    return None if task.cancelled() else task.result()
-
-
 def _urls(browser: str | None, app: str, base: str | None) -> tuple[str, str | None]:
     """The state's URL (the browser's) and base (the URL of what the app rendered below: an
     intercepted page's background, or the path a middleware rewrote the URL to), so that
@@ -670,38 +541,3 @@ def _urls(browser: str | None, app: str, base: str | None) -> tuple[str, str | N
     return browser, base or app
 
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class _SoftRedirects:
-    """A redirect answering the client runtime (a soft navigation, prefetch or post: it sends
-    ``Panes-State``) becomes a redirect record, so that the runtime moves the browser's URL
-    there (``fetch`` would follow it silently, leaving the old URL in the address bar)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not any(
-                k == b"panes-state" for k, _ in scope.get("headers", ())):
-            await self.app(scope, receive, send)
-            return
-        redirected = False
-
-        async def sending(message: Message) -> None:
-            nonlocal redirected
-            if redirected:
-                return
-            if message["type"] == "http.response.start" and message["status"] in _REDIRECTS:
-                location = next((v for k, v in message.get("headers", ())
-                                 if k.lower() == b"location"), None)
-                if location is not None:
-                    redirected = True
-                    answer = _answer(RedirectRecord(location.decode("latin-1")))
-                    answer.raw_headers += [(k, v) for k, v in message.get("headers", ())
-                                           if k.lower() == b"set-cookie"]
-                    await answer(scope, receive, send)
-                    return
-            await send(message)
-
-        await self.app(scope, receive, sending)
