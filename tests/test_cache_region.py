@@ -62,6 +62,33 @@ class Renders:
         return f"{self.name} v{n}"
 
 
+def count_lookups(cache: RegionCache) -> Callable[[], int]:
+    """Count the store look-ups the cache makes (a request joins a render after its own)."""
+    done = 0
+    store_get = cache.store.get
+
+    async def counted(key: str):  # type: ignore[no-untyped-def]
+        nonlocal done
+        found = await store_get(key)
+        done += 1
+        return found
+
+    cache.store.get = counted  # type: ignore[method-assign]
+    return lambda: done
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait until ``condition()`` holds (a look-up in Redis is slow on a loaded machine), then
+    let every task that was waiting for it run once more."""
+    for _ in range(1000):
+        if condition():
+            break
+        await asyncio.sleep(0.005)
+    assert condition()
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
 class RedisServer:
     """A throwaway ``redis-server``: no persistence, loopback only, stopped at the end."""
 
@@ -236,8 +263,9 @@ async def test_peek_answers_from_the_cache_without_rendering_a_miss(
 async def test_fifty_concurrent_misses_render_once(make_cache: Callable[[], RegionCache]) -> None:
     cache, render = make_cache(), Renders()
     render.gate = asyncio.Event()
+    looked_up = count_lookups(cache)
     gets = asyncio.gather(*(get(cache, render) for _ in range(50)))
-    await asyncio.sleep(0.01)
+    await until(lambda: looked_up() == 50)
     render.gate.set()
     assert await gets == ["region v1"] * 50
     assert render.calls == 1
@@ -247,8 +275,9 @@ async def test_a_failed_miss_fails_its_waiters_and_is_not_stored(
         make_cache: Callable[[], RegionCache]) -> None:
     cache, render = make_cache(), Renders()
     render.fail, render.gate = True, asyncio.Event()
+    looked_up = count_lookups(cache)
     results = asyncio.gather(*(get(cache, render) for _ in range(5)), return_exceptions=True)
-    await asyncio.sleep(0.01)
+    await until(lambda: looked_up() == 5)
     render.gate.set()
     results = await results
     assert all(isinstance(r, RuntimeError) for r in results)
@@ -261,9 +290,10 @@ async def test_a_request_that_goes_away_does_not_cancel_the_render_for_others(
         make_cache: Callable[[], RegionCache]) -> None:
     cache, render = make_cache(), Renders()
     render.gate = asyncio.Event()
+    looked_up = count_lookups(cache)
     first = asyncio.ensure_future(get(cache, render))
     second = asyncio.ensure_future(get(cache, render))
-    await asyncio.sleep(0.01)
+    await until(lambda: looked_up() == 2)
     first.cancel()
     render.gate.set()
     assert await second == "region v1"
@@ -310,7 +340,7 @@ async def test_an_invalidation_during_a_render_keeps_its_result_out_of_the_cache
     cache, render = make_cache(), Renders()
     render.gate = asyncio.Event()
     pending = asyncio.ensure_future(get(cache, render, tags=("messages",)))
-    await asyncio.sleep(0.01)
+    await until(lambda: render.calls == 1)
     await cache.revalidate_tag("messages")
     render.gate.set()
     assert await pending == "region v1"
