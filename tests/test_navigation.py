@@ -309,3 +309,21 @@ async def test_soft_navigation_inside_a_mount(tmp_path, client_for):
     assert (await client.get(runtime)).status_code == 200
     first = lines(await client.get("/ui/x", headers={"Panes-State": state_of(html)}))[0]
     assert first["swap"] == ["children"] and visible(first["html"][0]) == "x"
+
+
+async def test_redirects_stay_inside_the_mount(tmp_path, client_for):
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    app = App(write_app(tmp_path / "app", {
+        "page.py": "def page():\n    return 'home'\n",
+        "x/page.py": "def page():\n    return 'x'\n",
+        "old/page.py": "from panes import redirect\n\ndef page():\n    redirect('/x')\n",
+        "away/page.py": "from panes import redirect\n\ndef page():\n    redirect('https://example.org/')\n",
+    }), secret=SECRET)
+    client = client_for(Starlette(routes=[Mount("/ui", app=app)]))
+    assert (await client.get("/ui/old")).headers["location"] == "/ui/x"
+    assert (await client.get("/ui/away")).headers["location"] == "https://example.org/"
+    state = state_of((await client.get("/ui/")).text)
+    assert lines(await client.get("/ui/old", headers={"Panes-State": state})) == [
+        {"t": "redirect", "url": "/ui/x", "html": []}]

@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from . import protocol
 from .cookies import cookies_for
-from .errors import BadRequest, NotFound, Redirect
+from .errors import BadRequest, NotFound, Redirect, within_mount
 from .loader import function_key
 from .protocol import Hard, RedirectRecord, StateRecord
 from .resolve import children_leaf, not_found_document, resolve_load, resolve_refresh
@@ -110,8 +110,8 @@ async def act(app: App, request: Request, src: Source,
             result = await result
     except Redirect as exc:
         if not soft:
-            return cookies.apply(RedirectResponse(exc.url, 303))
-        records: list[protocol.Record] = [RedirectRecord(exc.url)]
+            return cookies.apply(RedirectResponse(within_mount(exc.url, request.scope), 303))
+        records: list[protocol.Record] = [RedirectRecord(within_mount(exc.url, request.scope))]
         if shown is not None:  # the same state, for the cookies the browser will hold
             wire = protocol.to_json(shown.state, app.key, app._binding(request))
             records.insert(0, StateRecord(protocol.state_update(shown.wire, wire)))
@@ -127,8 +127,8 @@ async def act(app: App, request: Request, src: Source,
     if not soft or shown is None:
         if result is None and failed is None:
             if soft:  # a stale state: load the page in full
-                return cookies.apply(answer(RedirectRecord(location)))
-            return cookies.apply(RedirectResponse(location, 303))
+                return cookies.apply(answer(RedirectRecord(within_mount(location, request.scope))))
+            return cookies.apply(RedirectResponse(within_mount(location, request.scope), 303))
         response = await app.document(request, resolve_load(app.model, src), browser,
                                        stream=False, **options)
         if failed is not None and response.status_code == 200:

@@ -39,7 +39,7 @@ from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
 from .cookies import cookies_for, parse_cookie_header
-from .errors import AppDirError, BadRequest, NotFound, Redirect
+from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
 from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
 from .lifespan import Lifespan
 from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
@@ -299,7 +299,7 @@ class App:
             raise
         except Redirect as exc:
             renderer.close()
-            return RedirectResponse(exc.url, exc.status)
+            return RedirectResponse(within_mount(exc.url, request.scope), exc.status)
         except NotFound:
             renderer.close()
             if resolution.status == 404:
@@ -388,7 +388,7 @@ class App:
             raise
         except Redirect as exc:
             renderer.close()
-            return answer(RedirectRecord(exc.url))
+            return answer(RedirectRecord(within_mount(exc.url, request.scope)))
         except Exception as exc:
             renderer.close()
             if self.dev:
@@ -461,7 +461,7 @@ class App:
         except asyncio.CancelledError:
             raise
         except Redirect as exc:
-            return answer(RedirectRecord(exc.url))
+            return answer(RedirectRecord(within_mount(exc.url, request.scope)))
         except NotFound:
             return answer(Hard())
         except Exception as exc:

@@ -15,10 +15,10 @@ A :class:`Problem` is one line of ``panes check``: the file, what is wrong, the 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NoReturn
-from urllib.parse import urlsplit
+from typing import Any, Literal, NoReturn
+from urllib.parse import quote, urlsplit
 
 Severity = Literal["error", "warning"]
 
@@ -143,3 +143,12 @@ class UnrenderableValue(PanesError, TypeError):
     def describe(self, file: str, function: str) -> str:
         """``app/page.py: page() returned a dict; …``."""
         return f"{file}: {function}() {self}"
+
+
+def within_mount(url: str, scope: Mapping[str, Any]) -> str:
+    """``redirect("/inbox")`` in an app mounted at ``/mail`` goes to ``/mail/inbox``: a path
+    the app names is below its mount; a full URL stays as it is."""
+    root = scope.get("root_path", "")
+    if root and url.startswith("/") and not url.startswith("//"):
+        return quote(root) + url
+    return url

@@ -33,7 +33,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
@@ -42,7 +41,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from .cookies import cookies_for
-from .errors import NotFound, Problem, Redirect
+from .errors import NotFound, Problem, Redirect, within_mount
 from .kinds import FILE_KINDS, METHODS
 from .signatures import declared, names
 
@@ -139,7 +138,7 @@ class RouteHandlers:
                 result = await result
             response = to_response(result, handler)
         except Redirect as exc:
-            response = RedirectResponse(_within_mount(exc.url, request.scope), exc.status)
+            response = RedirectResponse(within_mount(exc.url, request.scope), exc.status)
         except NotFound:
             response = PlainTextResponse("Not Found", 404)
         except HTTPException as exc:
@@ -201,14 +200,6 @@ class _Headless(Response):
                 await send(message)
 
         await self.inner(scope, receive, headless)
-
-
-def _within_mount(url: str, scope: Scope) -> str:
-    """``redirect("/inbox")`` in an app mounted at ``/mail`` goes to ``/mail/inbox``."""
-    root = scope.get("root_path", "")
-    if root and url.startswith("/") and not url.startswith("//"):
-        return quote(root) + url
-    return url
 
 
 def _http_exception(exc: HTTPException) -> Response:

@@ -41,7 +41,15 @@ from .cache.regions import Regions
 from .context import LayoutContext, current_layout
 from .context import segments_below as plan_segments_below
 from .cookies import cookies_for
-from .errors import BadRequest, MissingSlot, NotFound, Redirect, ServerError, UnrenderableValue
+from .errors import (
+    BadRequest,
+    MissingSlot,
+    NotFound,
+    Redirect,
+    ServerError,
+    UnrenderableValue,
+    within_mount,
+)
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, function_key, slot_argument
 from .metadata import Resolved, checked, loader_order
@@ -462,7 +470,7 @@ class Renderer:
         try:
             html = await self.caught(branch, outcome, inside)
         except Redirect as exc:
-            html, redirect = "", exc.url
+            html, redirect = "", within_mount(exc.url, self.request.scope)
         except Exception as exc:  # noqa: BLE001 - every failure renders somewhere in the stream
             target, html = await self._escalate(exc, at, outcome)
         if at.flushed is not None:
