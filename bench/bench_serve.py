@@ -94,7 +94,7 @@ def server(name: str, argv: Sequence[str], port: int) -> Iterator[str]:
                     out = log.read().decode(errors="replace")
                     raise RuntimeError(f"{name} exited with {proc.returncode}:\n{out[-2000:]}")
                 try:
-                    fetch(url, timeout=1.0)
+                    fetch(url, timeout=5.0)  # a page may take a second (bench_stream)
                     break
                 except (OSError, urllib.error.URLError):
                     if time.monotonic() > deadline:
