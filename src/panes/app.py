@@ -118,6 +118,7 @@ class App:
         matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
         self.model = RouteModel(matcher, not_found_plan(self.root), settings)
         self.key = _state_key(secret, self.root)
+        self._heads: dict[Any, Any] = {}  # heads of metadata dicts only: the same every request
         self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
         self.regions = Regions(self.cache, build_id(self.app_dir), self.functions, self.key)
@@ -267,7 +268,7 @@ class App:
     def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
         return Renderer(self.functions, request, resolution, slot_timeout=self.slot_timeout,
                         dev=self.dev, state=self.state_for(request), app_name=self.app_dir.name,
-                        regions=self.regions, **options)
+                        regions=self.regions, heads=self._heads, **options)
 
     def _prefetchable(self, resolution: Resolution) -> bool:
         """No page of what a prefetch would render says ``PREFETCH = False``."""

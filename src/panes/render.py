@@ -149,8 +149,11 @@ class Renderer:
                  state: Mapping[str, Any] | None = None, app_name: str = "app",
                  regions: Regions | None = None,
                  action_result: Any = None, failed: tuple[str, Exception] | None = None,
-                 prefetch: bool = False) -> None:
+                 prefetch: bool = False,
+                 heads: dict[tuple[tuple[str, ...], str], Resolved] | None = None) -> None:
         self.functions = functions
+        #: heads made only of metadata dicts, by (files, path): the app's, kept across requests
+        self.heads = heads if heads is not None else {}
         self.regions = regions
         self.ledger = Ledger()  # whether every region came fresh from the cache
         self.state = state if state is not None else {}
@@ -430,8 +433,21 @@ class Renderer:
             if not task.cancelled() and task.exception() is None:
                 values[file] = task.result()
         order = loader_order(values)
-        return resolve_head([(f, values[f][0]) for f in order], [values[f][1] for f in order],
-                            pathname=src.url.partition("?")[0])
+        pathname = src.url.partition("?")[0]
+        constant = all(fn is None or fn.value for f in order for fn in self._sources(f))
+        if not constant:
+            return resolve_head([(f, values[f][0]) for f in order], [values[f][1] for f in order],
+                                pathname=pathname)
+        # every contribution is a dict the module holds: the same head for every request
+        key = (tuple(order), pathname)
+        found = self.heads.get(key)
+        if found is None:
+            found = resolve_head([(f, values[f][0]) for f in order],
+                                 [values[f][1] for f in order], pathname=pathname)
+            if len(self.heads) >= 4096:
+                self.heads.clear()
+            self.heads[key] = found
+        return found
 
     def _head_files(self, plan: Branch, placed: Callable[[str], bool]
                     ) -> dict[str, tuple[ParamSpec, bool, bool]]:
