@@ -4,7 +4,6 @@ it makes: each one thing a request goes through on its way in or out."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable
 from typing import Any
 
@@ -28,17 +27,27 @@ def not_allowed() -> Response:
 
 async def unless_gone(work: Awaitable[Response], receive: Receive) -> Response | None:
     """The response ``work`` makes, unless the client leaves first: then the work is cancelled
-    (whatever it was waiting for), and there is nothing to send."""
-    task = asyncio.ensure_future(work)
-    watch = asyncio.ensure_future(disconnected(receive))
+    (whatever it was waiting for), and there is nothing to send. The work runs in this task;
+    a watcher cancels it when the client goes."""
+    here = asyncio.current_task()
+    gone = False
+
+    async def watch() -> None:
+        nonlocal gone
+        await disconnected(receive)
+        gone = True
+        if here is not None:
+            here.cancel()
+
+    watcher = asyncio.ensure_future(watch())
     try:
-        await asyncio.wait((task, watch), return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if gone:
+            return None
+        raise
     finally:
-        for pending in (task, watch) if not task.done() else (watch,):
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pending
-    return None if task.cancelled() else task.result()
+        watcher.cancel()
 
 
 def settled(cache: Any, send: Send) -> Send:
