@@ -1,5 +1,7 @@
 """The mail example in Chromium: login with a cookie set in an action, middleware, slots, the
-compose modal, a slow and a failing folder, its stylesheet from public/, its JSON API."""
+compose modal, a slow and a failing folder, its stylesheet from public/, its JSON API; its
+actions: field errors in the compose modal, an action that changes the unread count in the
+title and the folder list, and a message that only a click marks read (never a hover)."""
 
 from __future__ import annotations
 
@@ -65,20 +67,6 @@ def test_log_in_read_compose_and_back(page, mail):
     assert page.locator("dialog.modal").count() == 0
 
 
-def test_send_from_the_modal_lands_in_sent(page, mail):
-    log_in(page, mail)
-    page.click("a.compose")
-    page.wait_for_selector("dialog.modal[open]")
-    page.fill("dialog input[name=to]", "charles@engine.org")
-    page.fill("dialog input[name=subject]", "Carriage mechanism")
-    page.fill("dialog textarea[name=body]", "Thursday it is.")
-    page.click("dialog button.primary")
-    page.wait_for_function("location.pathname === '/sent'")
-    page.wait_for_selector("text=Carriage mechanism")
-    assert page.locator("dialog.modal").count() == 0
-    assert same_document(page)
-
-
 def test_slow_folder_streams_its_skeleton_and_failing_folder_fails_alone(page, mail):
     log_in(page, mail)
     page.click("#folder-archive")
@@ -114,3 +102,55 @@ def test_log_out(page, mail):
     page.click("text=Log out")
     page.wait_for_function("location.pathname === '/login'")
     assert not [c for c in page.context.cookies() if c["name"] == "session"]
+
+
+def unread(page) -> int:
+    return int(page.text_content("#folder-inbox .count") or 0)
+
+
+def test_compose_shows_field_errors_in_the_modal(page, mail):
+    log_in(page, mail)
+    page.click("a.compose")
+    page.wait_for_selector("dialog.modal[open]")
+    page.fill("dialog input[name=to]", "charles")
+    page.fill("dialog input[name=subject]", "Gears")
+    page.click("dialog button.primary")
+    page.wait_for_selector("dialog #to-error")
+    assert page.text_content("dialog #to-error") == "charles is not an email address."
+    assert page.text_content("dialog #body-error") == "Write something first."
+    assert page.input_value("dialog input[name=subject]") == "Gears"  # what was typed stays
+    assert page.evaluate("location.pathname") == "/compose"
+    page.fill("dialog input[name=to]", "charles@engine.org")
+    page.fill("dialog textarea[name=body]", "The gears are cut.")
+    page.click("dialog button.primary")
+    page.wait_for_function("location.pathname === '/sent'")
+    page.wait_for_selector(".list >> text=Gears")
+    assert page.locator("dialog.modal").count() == 0
+    assert same_document(page)
+
+
+def test_mark_unread_updates_the_title_and_the_folder_count(page, mail):
+    log_in(page, mail)
+    page.click("#message-3")
+    page.wait_for_selector("#subject")
+    count = unread(page)
+    assert page.title() == f"Invitation: Thursday lecture | ({count}) Mail"
+    page.click("text=Mark unread")
+    page.wait_for_function(f"document.title === 'Inbox | ({count + 1}) Mail'")
+    assert unread(page) == count + 1
+    assert page.evaluate("location.pathname") == "/inbox"
+    assert page.locator("li.unread #message-3").count() == 1
+    assert same_document(page)
+
+
+def test_a_hover_never_marks_a_message_read(page, mail):
+    log_in(page, mail)
+    assert page.locator("li.unread #message-6").count() == 1
+    page.hover("#message-6")
+    page.wait_for_timeout(300)
+    page.evaluate("panes.refresh()")
+    page.wait_for_timeout(300)
+    assert page.locator("li.unread #message-6").count() == 1
+    page.click("#message-6")
+    page.wait_for_selector("#subject")
+    assert page.locator("li.unread #message-6").count() == 0
