@@ -332,8 +332,8 @@ class App:
 
         url, base = _urls(browser, top.src.url, None)
 
-        def state() -> str:
-            final = renderer.head_ready(plan, top.src, renderer.shown.__contains__)
+        def state() -> str:  # after the fills: the head too may have finished by then
+            final = first_head or renderer.head_ready(plan, top.src, renderer.shown.__contains__)
             late = "" if first_head is not None or final is None else late_head(
                 head_tags(final), protocol.dumps(head_json(final)))
             return late + client.state_tag(protocol.encode(

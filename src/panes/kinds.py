@@ -47,10 +47,6 @@ class FileKind:
     function: bool = True
     root_only: bool = False
 
-    @property
-    def file_name(self) -> str:
-        return f"{self.name}.py"
-
 
 class Revalidate(float):
     """``revalidate``: seconds a region stays cached (``float("inf")``: until invalidated; 0:

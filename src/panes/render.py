@@ -30,7 +30,7 @@ import secrets
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
@@ -389,12 +389,19 @@ class Renderer:
         return self._checked(file, [await v if inspect.isawaitable(v) else v for v in raw])
 
     def _checked(self, file: str, raw: list[Any]) -> Values:
+        """The values checked; a dict the module holds was checked when it was loaded."""
         def warn(problem: Any) -> None:
             if self.dev:
                 logger.warning("%s", problem)
 
-        return (checked(file, raw[0], name="metadata", warn=warn),
-                checked(file, raw[1], name="viewport", warn=warn))
+        def value(fn: UserFunction | None, got: Any, name: Literal["metadata", "viewport"]
+                  ) -> Mapping[str, Any] | None:
+            if fn is not None and fn.value:
+                return got if isinstance(got, Mapping) else None
+            return checked(file, got, name=name, warn=warn)
+
+        meta, viewport = self._sources(file)
+        return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
 
     async def head(self, plan: Branch, src: Source, placed: Callable[[str], bool], *,
                    wait: bool = False) -> Resolved | None:

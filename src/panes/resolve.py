@@ -19,10 +19,8 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import BadRequest
-from .intercept import Interception
 from .match import Matcher, split_path
 from .plan import Branch, Leaf, Outcome
-from .routes import not_found_plan
 from .state import (
     Entry,
     Source,
@@ -35,7 +33,7 @@ from .state import (
     regions_under,
     segment_value,
 )
-from .tree import CHILDREN, Node
+from .tree import CHILDREN
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +97,6 @@ class RouteModel:
     not_found: Branch
     settings: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
-
-    @classmethod
-    def build(cls, root: Node, routes: Sequence[Any], interceptions: Sequence[Interception],
-              settings: Mapping[str, Mapping[str, Any]]) -> RouteModel:
-        return cls(Matcher(routes, interceptions), not_found_plan(root), settings)
 
     def setting(self, file: str | None, name: str, default: Any) -> Any:
         return self.settings.get(file or "", {}).get(name, default)

@@ -366,12 +366,8 @@ class Client:
 # -- the document as text -----------------------------------------------------------------------
 
 
-def _same_url(a: str, b: str) -> bool:
-    return httpx.URL(a).raw_path == httpx.URL(b).raw_path
-
-
 def _header(state: Mapping[str, Any]) -> str:
-    return json.dumps(state, separators=(",", ":"), ensure_ascii=True)
+    return protocol.dumps(state)  # what the runtime sends: JSON, ASCII
 
 
 def _visible(html: str) -> str:

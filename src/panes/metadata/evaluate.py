@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -102,6 +102,3 @@ def loader_order(files: Iterable[str]) -> list[str]:
         return parts + [(-1, "") if name.startswith("layout.") else (2, name)]
     return sorted(files, key=key)
 
-
-# Awaitable is re-exported for callers typing their own metadata() functions.
-MetadataFunction = Callable[..., Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
