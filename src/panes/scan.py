@@ -120,8 +120,6 @@ def _duplicate_file(first: str, second: str, kind: str) -> Problem:
                    "keep only one")
 
 
-#: Names that are not special files today but are becoming ones: never warned about.
-COMING_KINDS = ("route", "template", "middleware", "lifespan")
 #: Extensions of files that someone may have meant as a special file: Next.js's, and templates'
 #: (a template beside the .py file that renders it is fine).
 _NEXT_EXTENSIONS = frozenset({"js", "jsx", "ts", "tsx", "mjs", "cjs", "mdx"})
@@ -137,7 +135,7 @@ def _look_alike(name: str, siblings: list[str]) -> tuple[str, str] | None:
         return None
     wanted = stem.lower().replace("-", "_")
     if ext == "py":
-        if stem in COMING_KINDS:
+        if stem in FILE_KINDS:
             return None
         close = difflib.get_close_matches(wanted, FILE_KINDS, n=1, cutoff=0.8)
         if not close or close[0][0] != wanted[:1]:
@@ -147,7 +145,7 @@ def _look_alike(name: str, siblings: list[str]) -> tuple[str, str] | None:
                if wanted == kind else f"{name} is not a special file name")
         return (f"{why}, so panes ignores this file (did you mean {kind}.py?)",
                 f"rename it to {kind}.py, or start its name with _ if it is a helper module")
-    if wanted not in (*FILE_KINDS, *COMING_KINDS):
+    if wanted not in FILE_KINDS:
         return None
     if ext.lower() in _TEMPLATE_EXTENSIONS and f"{wanted}.py" in siblings:
         return None  # the template of the function beside it
