@@ -401,8 +401,7 @@ class App:
             _digested(renderer.shown, diff.digests(html, item.region, skip=renderer.streamed))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
-        url, base = (_urls(browser, resolution.url, resolution.base) if resolution.push
-                     else (resolution.url, resolution.base))
+        url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
 
         def new_state() -> State:
             return replace_regions(shown.state, url, regions, renderer.shown, base)
@@ -479,8 +478,7 @@ class App:
         _digested(renderer.shown, new)
         old = {rid: entry.digest for rid, entry in shown.state.regions.items()}
         regions, parts = diff.changes(html, new, old)
-        url, base = (_urls(browser, resolution.url, resolution.base) if resolution.push
-                     else (resolution.url, resolution.base))
+        url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
         state = replace_regions(shown.state, url, [""], renderer.shown, base)
         digest = _digest(head)
         wire = protocol.to_json(state, self.key, self._binding(request), digest)
