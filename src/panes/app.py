@@ -21,7 +21,8 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -38,18 +39,18 @@ from .cache.region import RegionCache
 from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
-from .cookies import cookies_for, parse_cookie_header
+from .cookies import cookie_values
 from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
 from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
 from .lifespan import Lifespan
 from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
 from .match import Matcher, split_path
-from .metadata import Resolved, head_digest, head_json, head_tags
+from .metadata import Head, Resolved
 from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_query, wrap
 from .plan import Branch
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
-from .render import Renderer, gather
+from .render import Renderer, Site, gather
 from .resolve import (
     Render,
     Resolution,
@@ -118,10 +119,13 @@ class App:
         matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
         self.model = RouteModel(matcher, not_found_plan(self.root), settings)
         self.key = _state_key(secret, self.root)
-        self._heads: dict[Any, Any] = {}  # heads of metadata dicts only: the same every request
+        self._anonymous = protocol.binding("", "", self.key)  # no cookie, no Authorization
+        self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
         self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
         self.regions = Regions(self.cache, build_id(self.app_dir), self.functions, self.key)
+        self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
+                          self.app_dir.name)
         name = self.app_dir.name
         self.lifespan = Lifespan(analysis.loaded.lifespan, self, file=f"{name}/lifespan.py")
         stack: ASGIApp = self._dispatch
@@ -256,19 +260,19 @@ class App:
     def _binding(self, request: Request, sent: bool = False) -> str:
         """What a state is bound to: the request's cookies as the browser will hold them
         after this response (an action's ``cookies.set`` included), or as it ``sent`` them."""
-        headers = request.headers
-        values = (parse_cookie_header("; ".join(headers.getlist("cookie"))) if sent
-                  else dict(cookies_for(request)))
+        values = cookie_values(request, sent)
+        authorization = request.headers.get("authorization", "")
+        if not values and not authorization:
+            return self._anonymous
         canonical = "; ".join(f"{k}={v}" for k, v in sorted(values.items()))
-        return protocol.binding(canonical, headers.get("authorization", ""), self.key)
+        return protocol.binding(canonical, authorization, self.key)
 
     def _decode(self, request: Request, text: str) -> _Shown:
         return _Shown(*protocol.read(text, self.key, self._binding(request, sent=True)))
 
     def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
-        return Renderer(self.functions, request, resolution, slot_timeout=self.slot_timeout,
-                        dev=self.dev, state=self.state_for(request), app_name=self.app_dir.name,
-                        regions=self.regions, heads=self._heads, **options)
+        return Renderer(self._site, request, resolution, state=self.state_for(request),
+                        **options)
 
     def _prefetchable(self, resolution: Resolution) -> bool:
         """No page of what a prefetch would render says ``PREFETCH = False``."""
@@ -335,7 +339,7 @@ class App:
         def state() -> str:  # after the fills: the head too may have finished by then
             final = first_head or renderer.head_ready(plan, top.src, renderer.shown.__contains__)
             late = "" if first_head is not None or final is None else late_head(
-                head_tags(final), protocol.dumps(head_json(final)))
+                final.tags, protocol.dumps(final.json))
             return late + client.state_tag(protocol.encode(
                 State(url, renderer.shown, root, base), self.key, binding, _digest(final)))
 
@@ -352,15 +356,15 @@ class App:
         response.headers["vary"] = "Panes-State"  # the same URL answers soft navigations too
         return response
 
-    def _document(self, body: str, metadata: Resolved | None = None) -> str:
+    def _document(self, body: str, head: Head | None = None) -> str:
         """The root layout's document, or panes's minimal one around what has no document,
         with the head that ``metadata`` gives (only the viewport while it is still pending)."""
-        resolved = metadata or Resolved()
-        tags = head_tags(resolved)
+        head = head or self._no_head
+        tags = head.tags
         start = body.lstrip()[:9].lower()
         if self.root.file("layout") or start.startswith(("<!doctype", "<html")):
             html, dropped = with_head(ensure_doctype(body), tags,
-                                      replace_title=resolved.title is not None)
+                                      replace_title=head.resolved.title is not None)
             if dropped and self.dev and not self._warned_title:
                 self._warned_title = True
                 logger.warning("panes: the root layout writes its own <title>; the title from "
@@ -383,7 +387,8 @@ class App:
             return self._document(html) if item.parent is None else html
 
         try:
-            rendered = await gather(*(one(r) for r in resolution.renders))
+            rendered = await gather(*((partial(one, r), renderer.may_wait(r.outcome))
+                                      for r in resolution.renders))
         except asyncio.CancelledError:
             renderer.close()
             raise
@@ -417,7 +422,7 @@ class App:
         provisional = wire(digest)
         first = Patch(tuple(regions), tuple(rendered),
                       protocol.state_update(shown.wire, provisional), resolution.push,
-                      head_json(head) if head is not None and digest != shown_head else None,
+                      head.json if head is not None and digest != shown_head else None,
                       partial=prefetch and bool(renderer.streamed))
         if not renderer.streaming:
             return answer(first)
@@ -430,7 +435,7 @@ class App:
             final = wire(_digest(late) if late is not None else digest)
             changed = late is not None and final.get("h") != shown_head
             return protocol.frame(StateRecord(protocol.state_update(provisional, final),
-                                              head_json(late) if changed and late else None))
+                                              late.json if changed and late else None))
 
         return NavigationStream(renderer, protocol.frame(first), finish)
 
@@ -482,7 +487,7 @@ class App:
         state = replace_regions(shown.state, url, [""], renderer.shown, base)
         digest = _digest(head)
         wire = protocol.to_json(state, self.key, self._binding(request), digest)
-        changed_head = head_json(head) if head is not None and digest != shown.wire.get("h") \
+        changed_head = head.json if head is not None and digest != shown.wire.get("h") \
             else None
         return answer(Patch(tuple(regions), tuple(parts),
                              protocol.state_update(shown.wire, wire), resolution.push,
@@ -495,11 +500,11 @@ def _digested(shown: dict[str, Entry], digests: Mapping[str, str]) -> None:
     for rid, value in digests.items():
         entry = shown.get(rid)
         if entry is not None:
-            shown[rid] = replace(entry, digest=value)
+            shown[rid] = entry.with_digest(value)
 
 
-def _digest(head: Resolved | None) -> str | None:
-    return None if head is None else head_digest(head_json(head))
+def _digest(head: Head | None) -> str | None:
+    return None if head is None else head.digest
 
 
 def _state_key(secret: str | bytes | None, root: Any) -> bytes:

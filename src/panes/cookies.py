@@ -232,6 +232,16 @@ def cookies_for(conn: HTTPConnection, read_only: str | None = None) -> Cookies:
     jar = conn.scope.get(SCOPE_KEY)
     if not isinstance(jar, _Jar):
         header = "; ".join(conn.headers.getlist("cookie"))  # HTTP/2 may split it in several
-        jar = _Jar(header, conn.url.scheme in ("https", "wss"))
+        jar = _Jar(header, conn.scope.get("scheme") in ("https", "wss"))
         conn.scope[SCOPE_KEY] = jar
     return Cookies(jar, read_only)
+
+
+def cookie_values(conn: HTTPConnection, sent: bool = False) -> dict[str, str]:
+    """The request's cookies as the browser will hold them after this response (what its
+    functions set included), or as it ``sent`` them."""
+    jar = conn.scope.get(SCOPE_KEY)
+    if isinstance(jar, _Jar) and not sent:
+        return jar.current()
+    header = "; ".join(conn.headers.getlist("cookie"))
+    return parse_cookie_header(header) if header else {}

@@ -10,11 +10,11 @@ DOM into the new content). Pure functions over rendered text.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+
+from .state import short_digest
 
 KEEP = "<!--panes:keep-->"
 _MARK = re.compile(r"<!--(/?)panes:(.*?)-->")
@@ -65,8 +65,7 @@ def walk(region: Region) -> Iterator[Region]:
 
 
 def digest(text: str) -> str:
-    raw = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).digest()
-    return base64.urlsafe_b64encode(raw).decode()
+    return short_digest(text, 6)
 
 
 def digests(html: str, rid: str = "", skip: Collection[str] = ()) -> dict[str, str]:

@@ -49,6 +49,10 @@ class UserFunction:
     takes_all: bool = False  # it declared **kwargs
     constants: Mapping[str, Any] = field(default_factory=dict)  # as its kind lists them
     value: bool = False  # a value the module holds (a metadata dict): calling it runs no code
+    is_async: bool = field(init=False, repr=False)  # async def: calling it may wait
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.func))
 
     def constant(self, name: str) -> Any:
         return self.constants[name]

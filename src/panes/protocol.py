@@ -38,7 +38,6 @@ the same rule, for tests and :mod:`panes.testing`).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -46,8 +45,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .errors import BadRequest
-from .state import Entry, State
+from .state import Entry, State, short_digest, url_safe
 
 VERSION = 2
 MEDIA_TYPE = "application/x-panes-navigation"
@@ -68,20 +69,16 @@ class StaleState(BadRequest):
 # -- the state --------------------------------------------------------------------------------
 
 
-def _digest(text: str, size: int) -> str:
-    raw = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=size).digest()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _canonical(obj: Mapping[str, Any]) -> str:
-    """The signed text: sorted keys, no spaces, ASCII, no ``null`` fields at the top."""
+def _canonical(obj: Mapping[str, Any]) -> bytes:
+    """The signed text: sorted keys, no spaces, UTF-8, no ``null`` fields at the top."""
     clean = {k: v for k, v in obj.items() if v is not None and k != "sig"}
-    return json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)
 
 
-def _mac(key: bytes, text: str, size: int = 12) -> str:
-    digest = hmac.new(key, text.encode(), hashlib.sha256).digest()[:size]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+def _mac(key: bytes, text: str | bytes, size: int = 12) -> str:
+    raw = text.encode() if isinstance(text, str) else text
+    digest = hmac.new(key, raw, hashlib.sha256).digest()[:size]
+    return url_safe(digest)
 
 
 def binding(cookie_header: str, authorization: str, key: bytes) -> str:
@@ -94,9 +91,9 @@ def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> di
     urls: dict[str, str] = {}
 
     def url_id(url: str) -> str:
-        uid = _digest(url, 3)
+        uid = short_digest(url, 3)
         while urls.get(uid, url) != url:  # a clash between two URLs of one state
-            uid = _digest(uid + url, 3)
+            uid = short_digest(uid + url, 3)
         urls[uid] = url
         return uid
 
@@ -131,7 +128,7 @@ def encoder(state: State, key: bytes) -> Callable[[str], str]:
     marker = "\x00bound\x00"  # JSON-escaped as \u0000bound\u0000: in no real text
     obj = to_json(state, key, marker)
     del obj["sig"]
-    canonical = _canonical(obj).split(json.dumps(marker))
+    canonical = _canonical(obj).split(orjson.dumps(marker))
     wire = dumps(obj).split(dumps(marker))
     if len(canonical) != 2 or len(wire) != 2 or not wire[1].endswith("}"):
         return lambda bound: encode(state, key, bound)
@@ -139,7 +136,7 @@ def encoder(state: State, key: bytes) -> Callable[[str], str]:
 
     def encode_for(bound: str) -> str:
         quoted = json.dumps(bound)
-        sig = _mac(key, quoted.join(canonical))
+        sig = _mac(key, orjson.dumps(bound).join(canonical))
         return f'{head}{quoted}{tail},"sig":{json.dumps(sig)}}}'
 
     return encode_for
@@ -147,7 +144,8 @@ def encoder(state: State, key: bytes) -> Callable[[str], str]:
 
 def dumps(obj: Any) -> str:
     """JSON that is safe as it is inside ``<script>``, in a header and in a record."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=True)
+    raw = orjson.dumps(obj)
+    text = raw.decode() if raw.isascii() else json.dumps(obj, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -165,7 +163,7 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
     if len(text) > MAX_STATE_BYTES:
         raise BadRequest("the navigation state is too large")
     try:
-        obj = json.loads(text)
+        obj = orjson.loads(text)
     except (ValueError, RecursionError):
         raise BadRequest("the navigation state is not one this server sent") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):

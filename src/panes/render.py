@@ -28,8 +28,8 @@ import logging
 import re
 import secrets
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from markupsafe import Markup, escape
@@ -50,9 +50,10 @@ from .errors import (
     UnrenderableValue,
     within_mount,
 )
+from .heads import Heads
 from .html import builtin_not_found, to_html
-from .loader import UserFunction, function_key, slot_argument
-from .metadata import Resolved, checked, loader_order
+from .loader import UserFunction, slot_argument
+from .metadata import Head, Resolved, checked, loader_order
 from .metadata import resolve as resolve_head
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .resolve import Render, Resolution
@@ -71,6 +72,8 @@ from .tree import CHILDREN
 
 #: One file's metadata and viewport values, once evaluated.
 Values = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
+#: A render to run, and whether it may wait (see :func:`gather`).
+Job = tuple[Callable[[], Awaitable[str]], bool]
 
 logger = logging.getLogger("panes")
 
@@ -137,32 +140,52 @@ class Fill:
     redirect: str | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class Site:
+    """What every render of one app shares: its functions, what is known of them (made once,
+    not per request), its cache and its settings."""
+
+    functions: Mapping[str, UserFunction]
+    regions: Regions | None = None
+    slot_timeout: float | None = None
+    dev: bool = False
+    app_name: str = "app"
+    #: which files make heads, and the constant heads made so far
+    heads: Heads = field(init=False)
+    #: the files whose rendering may wait: an async function, or a cached region
+    waiting: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        heads = Heads(self.functions)
+        object.__setattr__(self, "heads", heads)
+        object.__setattr__(self, "waiting", frozenset(
+            file for file, fn in self.functions.items()
+            if fn.is_async or any(m is not None and m.is_async for m in heads.of(file))
+            or (self.regions is not None and self.regions.spec(file) is not None)))
+
+
 class Renderer:
     """Renders the regions of one request's :class:`~panes.resolve.Resolution`. Holds the
     status boundaries may change (404), the fills to stream, and ``shown``: what each region it
     rendered (or kept) shows, from which the navigation state is made.
     """
 
-    def __init__(self, functions: Mapping[str, UserFunction], request: Request,
-                 resolution: Resolution, *, stream: bool = True,
-                 slot_timeout: float | None = None, dev: bool = False,
-                 state: Mapping[str, Any] | None = None, app_name: str = "app",
-                 regions: Regions | None = None,
+    def __init__(self, site: Site, request: Request, resolution: Resolution, *,
+                 stream: bool = True, state: Mapping[str, Any] | None = None,
                  action_result: Any = None, failed: tuple[str, Exception] | None = None,
-                 prefetch: bool = False,
-                 heads: dict[tuple[tuple[str, ...], str], Resolved] | None = None) -> None:
-        self.functions = functions
-        #: heads made only of metadata dicts, by (files, path): the app's, kept across requests
-        self.heads = heads if heads is not None else {}
-        self.regions = regions
+                 prefetch: bool = False) -> None:
+        self.site = site
+        self.functions = site.functions
+        self.heads = site.heads
+        self.regions = site.regions
+        self.slot_timeout = site.slot_timeout
+        self.dev = site.dev
+        self.app_name = site.app_name
         self.ledger = Ledger()  # whether every region came fresh from the cache
         self.state = state if state is not None else {}
-        self.app_name = app_name
         self.request = request
         self.resolution = resolution
         self.stream = stream
-        self.slot_timeout = slot_timeout
-        self.dev = dev
         self.status = 200
         self.shown: dict[str, Entry] = {}
         # after an action: its result for every function; the page whose action raised
@@ -196,7 +219,7 @@ class Renderer:
 
     async def branch(self, branch: Branch, at: Place) -> str:
         """A folder's layout around the slots it placed (``at`` is the branch's own place)."""
-        renders: dict[int, Callable[[], Awaitable[str]]] = {}
+        renders: dict[int, Job] = {}
         placeholders: dict[str, SlotPlaceholder] = {}
         for key, outcome in branch.slots.items():
             slot_id = self._next_id
@@ -206,7 +229,8 @@ class Renderer:
             inner = self.resolution.inner.get(join(at.region, key))
             if inner is not None:
                 outcome, src = inner.outcome, inner.src
-            renders[slot_id] = _bind(self.slot, branch, outcome, at.slot(branch, key, src))
+            renders[slot_id] = (_bind(self.slot, branch, outcome, at.slot(branch, key, src)),
+                                self.may_wait(outcome))
         context = LayoutContext(branch, self._lookup(branch, at))
         html: str = placeholders[CHILDREN].__html__()
         template = branch.node.file("template")
@@ -224,8 +248,8 @@ class Renderer:
             if self.dev:
                 self._warn_unplaced(layout, branch, placeholders, html, at.src)
         if context.reads:
-            self.shown[at.region] = replace(
-                self.shown.get(at.region) or root_entry(branch, at.src), reads=context.reads)
+            entry = self.shown.get(at.region) or root_entry(branch, at.src)
+            self.shown[at.region] = entry.with_reads(context.reads)
         return await self._fill_placeholders(html, renders)
 
     async def _wrapper(self, file: str, branch: Branch, at: Place,
@@ -362,7 +386,7 @@ class Renderer:
                  src: Source) -> asyncio.Future[Values] | None:
         """Start evaluating a file's ``metadata``/``viewport`` (once per file and URL). A dict or
         a sync function is evaluated at once, so its value is ready for the first flush."""
-        sources = self._sources(file)
+        sources = self.heads.of(file)
         if sources == (None, None):
             return None
         key = (file, src.url, src.via)
@@ -381,10 +405,6 @@ class Renderer:
         self._metadata[key] = future
         return future
 
-    def _sources(self, file: str) -> tuple[UserFunction | None, UserFunction | None]:
-        return (self.functions.get(function_key(file, "metadata")),
-                self.functions.get(function_key(file, "viewport")))
-
     async def _awaited(self, file: str, raw: list[Any]) -> Values:
         return self._checked(file, [await v if inspect.isawaitable(v) else v for v in raw])
 
@@ -400,11 +420,11 @@ class Renderer:
                 return got if isinstance(got, Mapping) else None
             return checked(file, got, name=name, warn=warn)
 
-        meta, viewport = self._sources(file)
+        meta, viewport = self.heads.of(file)
         return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
 
     async def head(self, plan: Branch, src: Source, placed: Callable[[str], bool], *,
-                   wait: bool = False) -> Resolved | None:
+                   wait: bool = False) -> Head | None:
         """The head of ``src``'s URL: the metadata of the layouts on ``plan`` and of the page
         each placed slot shows, merged in Next.js's order (docs/metadata.md); None while a
         file behind a loading boundary is still evaluating (``wait``: wait for those too).
@@ -413,53 +433,42 @@ class Renderer:
         regions) are evaluated here; one that failed contributes nothing (its error boundary
         shows instead).
         """
-        files = self._head_files(plan, placed)
+        files = self.heads.files(plan, placed, self.streamed.__contains__)
         tasks = []
         for file, (params, page, inside) in files.items():
             task = self._metadata.get((file, src.url, src.via))
             if task is None and (wait or not inside):
                 task = self.metadata(file, self._available(params, src, layout=not page), src)
-            if task is not None and (wait or not inside):
+            if task is not None and (wait or not inside) and not task.done():
                 tasks.append(task)
-        if tasks:
+        if tasks:  # (asyncio.wait would give the loop a turn even for finished ones)
             await asyncio.wait(tasks)
         return self.head_ready(plan, src, placed)
 
     def head_ready(self, plan: Branch, src: Source,
-                   placed: Callable[[str], bool]) -> Resolved | None:
+                   placed: Callable[[str], bool]) -> Head | None:
         """The head, if every file it needs has been evaluated; else None."""
-        files = self._head_files(plan, placed)
+        files = self.heads.files(plan, placed, self.streamed.__contains__)
         values: dict[str, Values] = {}
         for file, (params, page, _) in files.items():
             task = self._metadata.get((file, src.url, src.via))
             if task is None and not any(fn is not None and inspect.iscoroutinefunction(fn.func)
-                                        for fn in self._sources(file)):
+                                        for fn in self.heads.of(file)):
                 task = self.metadata(file, self._available(params, src, layout=not page), src)
             if task is None or not task.done():
                 return None
             if not task.cancelled() and task.exception() is None:
                 values[file] = task.result()
-        order = loader_order(values)
+        order = tuple(loader_order(values))
         pathname = src.url.partition("?")[0]
-        constant = all(fn is None or fn.value for f in order for fn in self._sources(f))
-        if not constant:
-            return resolve_head([(f, values[f][0]) for f in order], [values[f][1] for f in order],
-                                pathname=pathname)
-        # every contribution is a dict the module holds: the same head for every request
-        key = (tuple(order), pathname)
-        found = self.heads.get(key)
-        if found is None:
-            found = resolve_head([(f, values[f][0]) for f in order],
-                                 [values[f][1] for f in order], pathname=pathname)
-            if len(self.heads) >= 4096:
-                self.heads.clear()
-            self.heads[key] = found
-        return found
 
-    def _head_files(self, plan: Branch, placed: Callable[[str], bool]
-                    ) -> dict[str, tuple[ParamSpec, bool, bool]]:
-        return {file: info for file, info in head_files(plan, placed, self.streamed.__contains__)
-                if any(function_key(file, n) in self.functions for n in ("metadata", "viewport"))}
+        def make() -> Resolved:
+            return resolve_head([(f, values[f][0]) for f in order],
+                                [values[f][1] for f in order], pathname=pathname)
+
+        if self.heads.constant(order):  # the same head for every request to this path
+            return self.heads.kept(order, pathname, make)
+        return Head(make())
 
     # -- after the first flush --------------------------------------------------------------
 
@@ -567,6 +576,17 @@ class Renderer:
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def may_wait(self, outcome: Outcome) -> bool:
+        """Whether rendering ``outcome`` may wait: an async function or a cached region in
+        it. Only those get a task of their own (see :func:`gather`)."""
+        if isinstance(outcome, Leaf):
+            return self._file_waits(outcome.file)
+        return (any(self._file_waits(f) for f in outcome.node.files.values())
+                or any(self.may_wait(inner) for inner in outcome.slots.values()))
+
+    def _file_waits(self, file: str | None) -> bool:
+        return file in self.site.waiting
+
     def _warn_unplaced(self, layout: str, branch: Branch,
                        placeholders: Mapping[str, SlotPlaceholder], html: str,
                        src: Source) -> None:
@@ -611,46 +631,19 @@ class Renderer:
         default = holder.file("default") if holder is not None else None
         return default is not None and bool(self.functions[default].constant("RESTORE"))
 
-    async def _fill_placeholders(self, html: str,
-                                 renders: Mapping[int, Callable[[], Awaitable[str]]]) -> str:
+    async def _fill_placeholders(self, html: str, renders: Mapping[int, Job]) -> str:
         nonce = self._nonce
         placed = [int(i) for n, i in dict.fromkeys(_PLACEHOLDER.findall(html)) if n == nonce]
         placed = [i for i in placed if i in renders]
         if not placed:
             return _PLACEHOLDER.sub("", html)
-        contents = await gather(*(renders[i]() for i in placed))
+        contents = await gather(*(renders[i] for i in placed))
         filled = dict(zip(placed, contents, strict=True))
 
         def put(m: re.Match[str]) -> str:
             return filled.get(int(m.group(2)), "") if m.group(1) == nonce else ""
 
         return _PLACEHOLDER.sub(put, html)
-
-
-def head_files(plan: Branch, placed: Callable[[str], bool], streamed: Callable[[str], bool]
-               ) -> Iterator[tuple[str, tuple[ParamSpec, bool, bool]]]:
-    """The files whose metadata make a URL's head: the layouts on the plan and the page of
-    every placed slot (region ids as the renderer gives them), each with its parameters,
-    whether it is a page, and whether it lies behind a loading boundary."""
-
-    def walk(outcome: Outcome, rid: str, inside: bool, top: bool = False
-             ) -> Iterator[tuple[str, tuple[ParamSpec, bool, bool]]]:
-        if isinstance(outcome, Leaf):
-            if outcome.kind == "page" and outcome.file:
-                yield outcome.file, (outcome.params, True, inside)
-            return
-        if transparent(outcome) and not top:
-            yield from walk(outcome.slots[CHILDREN], rid, inside)
-            return
-        layout = outcome.node.file("layout")
-        if layout is not None:
-            yield layout, (outcome.params, False, inside)
-        for key, inner in outcome.slots.items():
-            sub = join(rid, key)
-            if placed(sub):
-                yield from walk(inner, sub, inside or streamed(sub))
-
-    return walk(plan, "", False, top=True)
 
 
 def _bind(method: Callable[..., Awaitable[str]], *args: Any) -> Callable[[], Awaitable[str]]:
@@ -672,14 +665,24 @@ def _describe(outcome: Outcome) -> str:
     return outcome.node.path or "."
 
 
-async def gather(*awaitables: Awaitable[str]) -> list[str]:
-    """Run concurrently; on the first failure cancel the rest and raise it."""
-    if len(awaitables) == 1:
-        return [await awaitables[0]]
-    tasks = [asyncio.ensure_future(a) for a in awaitables]
+async def gather(*jobs: Job) -> list[str]:
+    """Run the jobs: those that may wait concurrently, a task each, the others in turn in this
+    task (a task costs more than most pages; a function that never waits gains nothing from
+    one). On the first failure cancel the rest and raise it."""
+    waiting = [i for i, (_, may_wait) in enumerate(jobs) if may_wait]
+    tasks: dict[int, asyncio.Future[str]] = {}
+    if len(jobs) > 1 and waiting:
+        tasks = {i: asyncio.ensure_future(jobs[i][0]()) for i in waiting}
+    results: list[str] = [""] * len(jobs)
     try:
-        return list(await asyncio.gather(*tasks))
+        for i, (job, _) in enumerate(jobs):
+            if i not in tasks:
+                results[i] = await job()
+        if tasks:
+            for i, value in zip(tasks, await asyncio.gather(*tasks.values()), strict=True):
+                results[i] = value
     except BaseException:
-        for task in tasks:
+        for task in tasks.values():
             task.cancel()
         raise
+    return results

@@ -8,13 +8,12 @@ server last sent and sends it back with each soft navigation (its wire form is i
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .kinds import BOUNDARIES
 from .plan import Branch, Leaf, Outcome
 from .segments import Kind
 from .tree import CHILDREN
@@ -45,6 +44,14 @@ class Entry:
     restore: bool = False
     via: str | None = None  # the background URL, when an interception rendered it
     digest: str | None = None
+
+    def with_reads(self, reads: Mapping[str, tuple[str, ...]]) -> Entry:
+        return Entry(self.key, self.url, self.segments, reads, self.restore, self.via,
+                     self.digest)
+
+    def with_digest(self, digest: str) -> Entry:
+        return Entry(self.key, self.url, self.segments, self.reads, self.restore, self.via,
+                     digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +112,27 @@ def identity(outcome: Outcome, src: Source) -> str:
         text = f"d:{outcome.file}:{params}"
     else:
         text = "n:"
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return short_digest(text, 4)
+
+
+def short_digest(text: str, size: int) -> str:
+    """A short name for ``text``, safe in URLs and JSON (``size`` bytes of BLAKE2b)."""
+    return url_safe(hashlib.blake2b(text.encode("utf-8", "surrogatepass"),
+                                    digest_size=size).digest())
+
+
+def url_safe(raw: bytes) -> str:
+    """``raw`` in URL-safe base64, unpadded."""
+    return binascii.b2a_base64(raw, newline=False).translate(_URL_SAFE).rstrip(b"=").decode()
+
+
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def transparent(outcome: Outcome) -> bool:
     """A folder with no layout and no boundary adds nothing around its children: it shares its
     region with them (fewer regions, smaller states and answers)."""
-    return isinstance(outcome, Branch) and not any(
-        outcome.node.file(kind) for kind in BOUNDARIES)
+    return isinstance(outcome, Branch) and not outcome.node.bounded
 
 
 def collapse(outcome: Outcome) -> tuple[list[Branch], Outcome]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .kinds import CHILDREN, FILE_KINDS
+from .kinds import BOUNDARIES, CHILDREN, FILE_KINDS
 from .segments import Segment
 
 __all__ = ["CHILDREN", "FILE_KINDS", "Node"]
@@ -32,6 +32,11 @@ class Node:
     files: Mapping[str, str] = field(default_factory=_empty)
     children: tuple[Node, ...] = ()
     slots: Mapping[str, Node] = field(default_factory=_empty)
+    #: whether it has a layout or a boundary file (else its children share its region)
+    bounded: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bounded", any(kind in self.files for kind in BOUNDARIES))
 
     def file(self, kind: str) -> str | None:
         return self.files.get(kind)

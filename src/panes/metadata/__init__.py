@@ -19,7 +19,7 @@ Where each part lives:
   return (:func:`evaluate`, :func:`value_of`, :func:`checked`, :func:`resolve`), and
   :func:`loader_order`;
 - :mod:`.tags`: the head tags (:class:`Tag`, :func:`head_entries`, :func:`head_tags`,
-  :func:`head_json`, :func:`head_digest`, :data:`MANAGED_ATTRIBUTE`).
+  :func:`head_json`, :func:`head_digest`, :class:`Head`, :data:`MANAGED_ATTRIBUTE`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from .checks import validate, validate_viewport
 from .evaluate import checked, evaluate, loader_order, resolve, value_of
 from .merge import merge, merge_viewport
 from .records import Media, MetadataError, OpenGraph, Resolved, Title, Twitter, Viewport
-from .tags import MANAGED_ATTRIBUTE, Tag, head_digest, head_entries, head_json, head_tags
+from .tags import MANAGED_ATTRIBUTE, Head, Tag, head_digest, head_entries, head_json, head_tags
 
 __all__ = [
     "Title", "Media", "OpenGraph", "Twitter", "Viewport", "Resolved", "Tag", "MetadataError",
     "validate", "validate_viewport", "merge", "merge_viewport", "evaluate", "loader_order",
     "head_entries", "head_tags", "head_json", "MANAGED_ATTRIBUTE", "value_of", "checked", "resolve",
-    "head_digest",
+    "head_digest", "Head",
 ]

@@ -166,3 +166,37 @@ def head_digest(head: Mapping[str, Any]) -> str:
     navigation sends the head only when it changes."""
     text = json.dumps(head, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=5).hexdigest()
+
+
+class Head:
+    """A resolved head and its three written forms, each made once, when first asked for: a
+    head an app keeps (one made of metadata dicts only) is written once, not per request."""
+
+    __slots__ = ("resolved", "_tags", "_json", "_digest")
+
+    def __init__(self, resolved: Resolved) -> None:
+        self.resolved = resolved
+        self._tags: str | None = None
+        self._json: dict[str, Any] | None = None
+        self._digest: str | None = None
+
+    @property
+    def tags(self) -> str:
+        """:func:`head_tags`: the HTML of a hard load."""
+        if self._tags is None:
+            self._tags = head_tags(self.resolved)
+        return self._tags
+
+    @property
+    def json(self) -> dict[str, Any]:
+        """:func:`head_json`: what a soft navigation sends (read-only: it is shared)."""
+        if self._json is None:
+            self._json = head_json(self.resolved)
+        return self._json
+
+    @property
+    def digest(self) -> str:
+        """:func:`head_digest` of :attr:`json`: the name the state carries."""
+        if self._digest is None:
+            self._digest = head_digest(self.json)
+        return self._digest

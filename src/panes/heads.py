@@ -1,0 +1,86 @@
+"""Which files make a URL's ``<head>``, and the heads an app keeps across requests.
+
+Made once per app from its functions, so that a request asks a dict which files declare
+``metadata``/``viewport`` instead of spelling their keys again, and a head made only of metadata
+dicts (the same for every request to a path) is merged and written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from .loader import UserFunction, function_key
+from .metadata import Head, Resolved
+from .plan import Branch, Leaf, Outcome, ParamSpec
+from .state import join, transparent
+from .tree import CHILDREN
+
+Sources = tuple[UserFunction | None, UserFunction | None]
+
+#: At most this many heads are kept (one per path of constant metadata); then they start over.
+KEPT = 4096
+
+
+class Heads:
+    """One app's metadata sources, by file, and the constant heads made so far, by the files
+    that made them and the path."""
+
+    def __init__(self, functions: Mapping[str, UserFunction]) -> None:
+        self.sources: dict[str, Sources] = {}
+        for file in functions:
+            pair = (functions.get(function_key(file, "metadata")),
+                    functions.get(function_key(file, "viewport")))
+            if pair != (None, None):
+                self.sources[file] = pair
+        self._kept: dict[tuple[tuple[str, ...], str], Head] = {}
+
+    def of(self, file: str) -> Sources:
+        return self.sources.get(file, (None, None))
+
+    def constant(self, files: tuple[str, ...]) -> bool:
+        """Whether every contribution of ``files`` is a dict its module holds."""
+        return all(fn is None or fn.value for f in files for fn in self.of(f))
+
+    def kept(self, files: tuple[str, ...], pathname: str,
+             make: Callable[[], Resolved]) -> Head:
+        """The head of constant ``files`` at ``pathname``, made the first time."""
+        key = (files, pathname)
+        found = self._kept.get(key)
+        if found is None:
+            if len(self._kept) >= KEPT:
+                self._kept.clear()
+            found = self._kept[key] = Head(make())
+        return found
+
+    def files(self, plan: Branch, placed: Callable[[str], bool],
+              streamed: Callable[[str], bool]) -> dict[str, tuple[ParamSpec, bool, bool]]:
+        """The files whose metadata make the head of ``plan``: each with its parameters,
+        whether it is a page, and whether it lies behind a loading boundary."""
+        return {file: info for file, info in head_files(plan, placed, streamed)
+                if file in self.sources}
+
+
+def head_files(plan: Branch, placed: Callable[[str], bool], streamed: Callable[[str], bool]
+               ) -> Iterator[tuple[str, tuple[ParamSpec, bool, bool]]]:
+    """The files that may make a URL's head: the layouts on the plan and the page of every
+    placed slot (region ids as the renderer gives them), each with its parameters, whether it
+    is a page, and whether it lies behind a loading boundary."""
+
+    def walk(outcome: Outcome, rid: str, inside: bool, top: bool = False
+             ) -> Iterator[tuple[str, tuple[ParamSpec, bool, bool]]]:
+        if isinstance(outcome, Leaf):
+            if outcome.kind == "page" and outcome.file:
+                yield outcome.file, (outcome.params, True, inside)
+            return
+        if transparent(outcome) and not top:
+            yield from walk(outcome.slots[CHILDREN], rid, inside)
+            return
+        layout = outcome.node.file("layout")
+        if layout is not None:
+            yield layout, (outcome.params, False, inside)
+        for key, inner in outcome.slots.items():
+            sub = join(rid, key)
+            if placed(sub):
+                yield from walk(inner, sub, inside or streamed(sub))
+
+    return walk(plan, "", False, top=True)
