@@ -6,15 +6,16 @@ layout gets ``children`` = ``app/page.py``, ``team`` = ``app/@team/page.py`` and
 HTML (``__html__``) and passed on as ``Markup``. No routing, no slot machinery, no
 concurrency: what is left is the cost of the user's own code plus Starlette and uvicorn.
 
-Run: ``python bench/baseline_dashboard.py [--app-dir examples/dashboard/app] --port P [--cached]``
-(uvicorn with the options ``panes start`` uses: one worker, no access log, no server header).
+Served the way ``panes start`` serves an app, so that only the app differs:
+``BENCH_APP_DIR=examples/dashboard/app PYTHONPATH=bench panes start baseline_dashboard:from_env
+--factory`` (``BENCH_CACHED=1``: render once, then send those bytes).
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -98,28 +99,8 @@ def build(app_dir: Path = DEFAULT_APP_DIR, cached: bool = False) -> Starlette:
     return Starlette(routes=[Route("/", home)])
 
 
-def main() -> None:
-    import uvicorn
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--app-dir", type=Path, default=DEFAULT_APP_DIR)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument(
-        "--cached",
-        action="store_true",
-        help="render once, then serve those bytes (the transport ceiling)",
-    )
-    args = parser.parse_args()
-    uvicorn.run(
-        build(args.app_dir, args.cached),
-        host=args.host,
-        port=args.port,
-        workers=1,
-        access_log=False,
-        server_header=False,
-    )
-
-
-if __name__ == "__main__":
-    main()
+def from_env() -> Starlette:
+    """The factory ``panes start`` calls: the app directory in ``BENCH_APP_DIR``, the ceiling
+    with ``BENCH_CACHED=1``."""
+    return build(Path(os.environ.get("BENCH_APP_DIR") or DEFAULT_APP_DIR),
+                 bool(os.environ.get("BENCH_CACHED")))

@@ -192,7 +192,7 @@ class App:
                 return client.response(raw)
             segments = split_path(raw)
             query = _query(scope)
-            if len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
+            if query and len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
                 raise BadRequest("too many query parameters")
             asked, asked_query, asked_segments = raw, query, segments
             if ORIGINAL_PATH in scope:  # rewritten: what panes writes uses the browser's URL

@@ -8,6 +8,7 @@ dicts (the same for every request to a path) is merged and written once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from .loader import UserFunction, function_key
 from .metadata import Head, Resolved
@@ -16,6 +17,8 @@ from .state import join, transparent
 from .tree import CHILDREN
 
 Sources = tuple[UserFunction | None, UserFunction | None]
+#: One file's metadata and viewport values, once evaluated.
+Values = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
 
 #: At most this many heads are kept (one per path of constant metadata); then they start over.
 KEPT = 4096
@@ -32,6 +35,12 @@ class Heads:
                     functions.get(function_key(file, "viewport")))
             if pair != (None, None):
                 self.sources[file] = pair
+        #: the values of the files whose every source is a dict the module holds (checked
+        #: when it was loaded): nothing to evaluate per request
+        self.constant_values: dict[str, Values] = {
+            file: (_value(meta), _value(viewport))
+            for file, (meta, viewport) in self.sources.items()
+            if all(fn is None or fn.value for fn in (meta, viewport))}
         self._kept: dict[tuple[tuple[str, ...], str], Head] = {}
 
     def of(self, file: str) -> Sources:
@@ -58,6 +67,11 @@ class Heads:
         whether it is a page, and whether it lies behind a loading boundary."""
         return {file: info for file, info in head_files(plan, placed, streamed)
                 if file in self.sources}
+
+
+def _value(fn: UserFunction | None) -> Mapping[str, Any] | None:
+    value = None if fn is None else fn.func()
+    return value if isinstance(value, Mapping) else None
 
 
 def head_files(plan: Branch, placed: Callable[[str], bool], streamed: Callable[[str], bool]

@@ -89,12 +89,16 @@ def binding(cookie_header: str, authorization: str, key: bytes) -> str:
 def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> dict[str, Any]:
     """The signed wire object of a state; ``head`` names the head the browser shows."""
     urls: dict[str, str] = {}
+    ids: dict[str, str] = {}  # most regions share a URL: its id is made once
 
     def url_id(url: str) -> str:
-        uid = short_digest(url, 3)
-        while urls.get(uid, url) != url:  # a clash between two URLs of one state
-            uid = short_digest(uid + url, 3)
-        urls[uid] = url
+        uid = ids.get(url)
+        if uid is None:
+            uid = short_digest(url, 3)
+            while urls.get(uid, url) != url:  # a clash between two URLs of one state
+                uid = short_digest(uid + url, 3)
+            urls[uid] = url
+            ids[url] = uid
         return uid
 
     regions = {rid: _entry_json(entry, url_id) for rid, entry in state.regions.items()}

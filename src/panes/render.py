@@ -50,7 +50,7 @@ from .errors import (
     UnrenderableValue,
     within_mount,
 )
-from .heads import Heads
+from .heads import Heads, Values
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
 from .metadata import Head, Resolved, checked, loader_order
@@ -70,8 +70,6 @@ from .state import (
 )
 from .tree import CHILDREN
 
-#: One file's metadata and viewport values, once evaluated.
-Values = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
 #: A render to run, and whether it may wait (see :func:`gather`).
 Job = tuple[Callable[[], Awaitable[str]], bool]
 
@@ -198,7 +196,7 @@ class Renderer:
         self._query = request.scope.get("query_string", b"").decode("latin-1")
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
-        self._fills: asyncio.Queue[Fill] = asyncio.Queue()
+        self._fills: asyncio.Queue[Fill] | None = None  # made when a slot streams
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsent = 0
         #: metadata() evaluations by (file, URL, background URL): started with the file's
@@ -387,8 +385,8 @@ class Renderer:
         """Start evaluating a file's ``metadata``/``viewport`` (once per file and URL). A dict or
         a sync function is evaluated at once, so its value is ready for the first flush."""
         sources = self.heads.of(file)
-        if sources == (None, None):
-            return None
+        if sources == (None, None) or file in self.heads.constant_values:
+            return None  # (dicts: checked when loaded, their values known)
         key = (file, src.url, src.via)
         future = self._metadata.get(key)
         if future is not None:
@@ -451,6 +449,10 @@ class Renderer:
         files = self.heads.files(plan, placed, self.streamed.__contains__)
         values: dict[str, Values] = {}
         for file, (params, page, _) in files.items():
+            fixed = self.heads.constant_values.get(file)
+            if fixed is not None:
+                values[file] = fixed
+                continue
             task = self._metadata.get((file, src.url, src.via))
             if task is None and not any(fn is not None and inspect.iscoroutinefunction(fn.func)
                                         for fn in self.heads.of(file)):
@@ -480,6 +482,7 @@ class Renderer:
     async def fills(self) -> AsyncIterator[Fill]:
         """The fills in the order they finish; the caller sets ``flushed`` once it sent one."""
         while self._unsent:
+            assert self._fills is not None  # made with the first streamed slot
             fill = await self._fills.get()
             self._unsent -= 1
             yield fill
@@ -490,6 +493,8 @@ class Renderer:
             task.cancel()
 
     def _spawn(self, work: Awaitable[None]) -> None:
+        if self._fills is None:
+            self._fills = asyncio.Queue()
         self._unsent += 1
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
@@ -507,6 +512,7 @@ class Renderer:
             target, html = await self._escalate(exc, at, outcome)
         if at.flushed is not None:
             await at.flushed.wait()
+        assert self._fills is not None
         self._fills.put_nowait(Fill(target, html, flushed, redirect))
 
     async def _escalate(self, exc: Exception, at: Place, outcome: Outcome) -> tuple[str, str]:
