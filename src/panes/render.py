@@ -290,8 +290,8 @@ class Renderer:
     async def caught(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The outcome, or the folder's not_found.py / error.py when it raises."""
         try:
-            if self.slot_timeout is None:
-                return await self.outcome(outcome, at)
+            if self.slot_timeout is None or not self.may_wait(outcome):
+                return await self.outcome(outcome, at)  # (no timeout stops code that never waits)
             async with asyncio.timeout(self.slot_timeout):
                 return await self.outcome(outcome, at)
         except (MissingSlot, Redirect, BadRequest):
