@@ -11,7 +11,6 @@ and executes only the functions of the changed slot.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import inspect
 import json
 import re
@@ -45,8 +44,8 @@ def counting(app: App) -> Counter[str]:
             return func(**kwargs)
         return counted
 
-    app.functions = {f: dataclasses.replace(fn, func=wrap(f, fn.func))
-                     for f, fn in app.functions.items()}
+    for file, fn in app.functions.items():  # in place: every render of the app reads these
+        object.__setattr__(fn, "func", wrap(file, fn.func))
     return calls
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TypeVar
 from urllib.parse import unquote_to_bytes
 
@@ -24,8 +25,10 @@ from .segments import RANK, Kind, Segment
 
 MAX_PATH_BYTES = 8 * 1024
 _ESCAPES = re.compile(rb"(?:[^%]|%[0-9A-Fa-f]{2})*")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 #: The kinds that consume the rest of the URL, most specific first.
 _TAILS = sorted((Kind.CATCH_ALL, Kind.OPTIONAL_CATCH_ALL), key=RANK.__getitem__)
+_ROUTE: Callable[[_Targets], Route | None] = attrgetter("route")  # a page's route, if any
 
 T = TypeVar("T")
 
@@ -102,7 +105,7 @@ class Matcher:
     def match(self, segments: Sequence[str]) -> RouteMatch | None:
         if "" in segments:
             return None  # no folder is named "", and no parameter is empty
-        route = _find(self._root, segments, 0, lambda t: t.route)
+        route = _find(self._root, segments, 0, _ROUTE)
         return RouteMatch(route, tuple(segments)) if route else None
 
     def handler(self, segments: Sequence[str]) -> HandlerMatch | None:
@@ -130,21 +133,30 @@ class Matcher:
 
 def _find(node: _Trie, segments: Sequence[str], i: int,
           pick: Callable[[_Targets], T | None]) -> T | None:
-    found: T | None = None
     if i == len(segments):
-        if node.end is not None:
-            found = pick(node.end)
-        optional = node.tails.get(Kind.OPTIONAL_CATCH_ALL)
-        return found if found is not None or optional is None else pick(optional)
+        found = None if node.end is None else pick(node.end)
+        if found is None:
+            optional = node.tails.get(Kind.OPTIONAL_CATCH_ALL)
+            if optional is not None:
+                return pick(optional)
+        return found
     child = node.static.get(segments[i])
     if child is not None:
         found = _find(child, segments, i + 1, pick)
-    if found is None and node.dynamic is not None:
+        if found is not None:
+            return found
+    if node.dynamic is not None:
         found = _find(node.dynamic, segments, i + 1, pick)
-    for kind in _TAILS:
-        if found is None and kind in node.tails:
-            found = pick(node.tails[kind])
-    return found
+        if found is not None:
+            return found
+    if node.tails:
+        for kind in _TAILS:
+            tail = node.tails.get(kind)
+            if tail is not None:
+                found = pick(tail)
+                if found is not None:
+                    return found
+    return None
 
 
 def split_path(raw_path: bytes | str) -> tuple[str, ...]:
@@ -162,13 +174,15 @@ def split_path(raw_path: bytes | str) -> tuple[str, ...]:
     parts = raw[1:].split(b"/") if raw != b"/" else []
     segments = []
     for part in parts:
-        if not _ESCAPES.fullmatch(part):
-            raise BadRequest("the URL path holds an invalid percent-escape")
+        if b"%" in part:
+            if not _ESCAPES.fullmatch(part):
+                raise BadRequest("the URL path holds an invalid percent-escape")
+            part = unquote_to_bytes(part)
         try:
-            text = unquote_to_bytes(part).decode("utf-8")
+            text = part.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequest("the URL path is not valid UTF-8") from None
-        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        if _CONTROL.search(text):
             raise BadRequest("the URL path holds a control character")
         if text in (".", ".."):
             raise BadRequest("the URL path holds a dot segment (browsers resolve them away)")
