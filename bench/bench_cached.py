@@ -16,7 +16,8 @@ a ``module:factory`` target), so that only the app differs. The app is a copy of
 ``examples/dashboard/app`` in a temporary directory: ``revalidate = float("inf")`` is appended
 to each page, layout and default that may cache (for the cached runs), and the realtime page's
 1.5 s wait becomes 0 (so a streamed document measures panes). ``wrk -t2 -c50`` loads each
-server after a warm-up, two rounds alternating, best kept.
+server after a warm-up, rounds alternating the servers; each figure is a median over the
+rounds (a ratio: of the two servers' rps in the same round).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import asyncio
 import inspect
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -40,18 +42,17 @@ from bench_serve import (  # noqa: E402
     WRK,
     check,
     free_port,
-    latency,
+    median_ratio,
     panes_start,
+    rounds,
     server,
-    wrk,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = ROOT / "examples" / "dashboard" / "app"
 HOST = "127.0.0.1"
-DURATION_S = 6
-WARMUP_S = 2
-ROUNDS = 2
+DURATION_S = 4
+ROUNDS = 5
 MIN_CACHED = 0.5
 
 
@@ -200,19 +201,6 @@ def serving(name: str, target: str | Path, app_dir: Path, env: dict[str, str] | 
         yield url
 
 
-def measure(urls: dict[str, str]) -> dict[str, float]:
-    for url in urls.values():
-        wrk(url, WARMUP_S)
-    best = dict.fromkeys(urls, 0.0)
-    for round_ in range(1, ROUNDS + 1):
-        for name, url in urls.items():
-            rps, out = wrk(url, DURATION_S)
-            best[name] = max(best[name], rps)
-            print(f"  round {round_}: {name:<16} {rps:>8,.0f} requests/s  ({latency(out)})",
-                  flush=True)
-    return best
-
-
 def main(argv: list[str]) -> bool:
     print("== bench_cached: revalidate on the dashboard ==")
     with tempfile.TemporaryDirectory() as tmp:
@@ -225,7 +213,7 @@ def main(argv: list[str]) -> bool:
         if WRK is None:
             print("wrk is not installed (apt-get install wrk): (a)-(c) not measured")
             return False
-        print(f"\nwrk -t2 -c50 -d{DURATION_S}s, {ROUNDS} rounds, best kept; "
+        print(f"\nwrk -t2 -c50 -d{DURATION_S}s, {ROUNDS} rounds, medians; "
               f"{os.cpu_count()} CPUs shared by the servers and wrk")
         with ExitStack() as stack, redis_url() as redis:
             urls = {
@@ -238,12 +226,12 @@ def main(argv: list[str]) -> bool:
             }
             for name, url in urls.items():
                 check(name, url)
-            rps = measure(urls)
-    a = rps["cached"] / rps["bare"]
-    c = rps["cached redis"] / rps["cached"]
-    print(f"\n{'server':<16}{'requests/s':>12}")
-    for name, value in rps.items():
-        print(f"{name:<16}{value:>12,.0f}")
+            rps = rounds(urls, DURATION_S, ROUNDS)
+    a = median_ratio(rps, "cached", "bare")
+    c = median_ratio(rps, "cached redis", "cached")
+    print(f"\n{'server':<16}{'requests/s':>12}  (medians)")
+    for name, values in rps.items():
+        print(f"{name:<16}{statistics.median(values):>12,.0f}")
     print(f"\n(a) cached / bare ASGI, same bytes:         {a:.2f}  (target ≥ {MIN_CACHED})")
     print("(b) uncached / hand-written Starlette:       see bench_serve")
     print(f"(c) cache in Redis / cache in process:       {c:.2f}")

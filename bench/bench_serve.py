@@ -5,11 +5,11 @@ that builds the same page from the same functions. Every server here runs under 
 target), so that only the app differs.
 
 Each server is started on a free loopback port, checked (status and body size) and warmed up
-with a short wrk run; then ``wrk -t2 -c50 -d10s`` measures them in turn, for two rounds, and the
-best round of each is kept (alternating evens out load from elsewhere on the machine); all are
-stopped on the way out, whatever happens. The servers share the machine with wrk, so the ratio
-panes/baseline is the figure that means something; requests per second alone depend on the
-machine.
+with a short wrk run; then ``wrk -t2 -c50 -d5s`` measures them in turn, round after round, and
+each figure is the median over the rounds (a ratio: the median of each round's panes/baseline,
+two measurements seconds apart, so that load from elsewhere on a shared machine touches both);
+all are stopped on the way out, whatever happens. The servers share the machine with wrk, so
+the ratio is the figure that means something; requests per second alone depend on the machine.
 
 A third server (no target) is the baseline serving its first body again without rendering: the
 ceiling that the server and Starlette leave on this machine, which tells the page's own
@@ -28,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,8 +47,8 @@ HOST = "127.0.0.1"  # loopback only
 WRK = shutil.which("wrk") or ("/usr/bin/wrk" if Path("/usr/bin/wrk").exists() else None)
 WRK_ARGS = ("-t2", "-c50")
 WARMUP_S = 2
-DURATION_S = 10
-ROUNDS = 2
+DURATION_S = 5
+ROUNDS = 7
 START_TIMEOUT_S = 30
 
 #: What panes adds to a document: region markers, the navigation state, the runtime's tag.
@@ -167,6 +168,30 @@ def check(name: str, url: str) -> bytes:
     return body
 
 
+def rounds(urls: dict[str, str], seconds: int = DURATION_S, count: int = ROUNDS,
+           ratio: tuple[str, str] | None = None) -> dict[str, list[float]]:
+    """Requests per second of each server, ``count`` rounds of ``seconds`` each, the servers
+    in turn within a round (after a warm-up); ``ratio``: a pair whose ratio each round prints."""
+    for url in urls.values():
+        wrk(url, WARMUP_S)
+    rps: dict[str, list[float]] = {name: [] for name in urls}
+    for round_ in range(1, count + 1):
+        for name, url in urls.items():
+            value, out = wrk(url, seconds)
+            rps[name].append(value)
+            print(f"  round {round_}: {name:<12} {value:>8,.0f} requests/s  ({latency(out)})",
+                  flush=True)
+        if ratio is not None:
+            print(f"  round {round_}: {ratio[0]} / {ratio[1]} = "
+                  f"{rps[ratio[0]][-1] / rps[ratio[1]][-1]:.2f}", flush=True)
+    return rps
+
+
+def median_ratio(rps: dict[str, list[float]], top: str, bottom: str) -> float:
+    """The median over the rounds of ``top``'s rps / ``bottom``'s in the same round."""
+    return statistics.median(a / b for a, b in zip(rps[top], rps[bottom], strict=True))
+
+
 def main(argv: Sequence[str] = ()) -> bool:
     print("== bench_serve: panes start vs hand-written Starlette, dashboard / ==")
     if WRK is None:
@@ -176,7 +201,7 @@ def main(argv: Sequence[str] = ()) -> bool:
         return False
     print(
         f"wrk {' '.join(WRK_ARGS)} -d{DURATION_S}s after a {WARMUP_S} s warm-up, "
-        f"{ROUNDS} rounds alternating the servers, best round kept; "
+        f"{ROUNDS} rounds alternating the servers, medians; "
         f"{os.cpu_count()} CPUs shared by server and wrk\n"
     )
     baseline = "baseline_dashboard:from_env"
@@ -186,7 +211,6 @@ def main(argv: Sequence[str] = ()) -> bool:
         # not a target: the same bytes with no rendering, what the server + Starlette allow
         "ceiling": (baseline, True, {"BENCH_APP_DIR": str(APP_DIR), "BENCH_CACHED": "1"}),
     }
-    rps: dict[str, list[float]] = {name: [] for name in servers}
     with ExitStack() as stack:
         urls = {}
         for name, (target, factory, env) in servers.items():
@@ -194,21 +218,7 @@ def main(argv: Sequence[str] = ()) -> bool:
             urls[name] = stack.enter_context(
                 server(name, panes_start(target, port, factory=factory), port, env))
         bodies = {name: check(name, url) for name, url in urls.items()}
-        for url in urls.values():
-            wrk(url, WARMUP_S)
-        for round_ in range(1, ROUNDS + 1):
-            for name, url in urls.items():
-                value, out = wrk(url, DURATION_S)
-                rps[name].append(value)
-                print(
-                    f"  round {round_}: {name:<9} {value:>8,.0f} requests/s  ({latency(out)})",
-                    flush=True,
-                )
-            print(
-                f"  round {round_}: panes / baseline = "
-                f"{rps['panes'][-1] / rps['baseline'][-1]:.2f}",
-                flush=True,
-            )
+        rps = rounds(urls, ratio=("panes", "baseline"))
 
     panes_body, base_body = bodies["panes"], bodies["baseline"]
     diff = len(panes_body) - len(base_body)
@@ -222,8 +232,8 @@ def main(argv: Sequence[str] = ()) -> bool:
         f"\n  body size: panes {len(panes_body):,} B, baseline {len(base_body):,} B "
         f"(panes {diff:+,} B, {100 * diff / len(base_body):+.1f}%; {same})"
     )
-    best = {name: max(values) for name, values in rps.items()}
-    ratio = best["panes"] / best["baseline"]
+    best = {name: statistics.median(values) for name, values in rps.items()}
+    ratio = median_ratio(rps, "panes", "baseline")
     print(f"\n{'server':<10}{'requests/s':>12}  {'/ baseline':>10}")
     print(f"{'panes':<10}{best['panes']:>12,.0f}  {ratio:>10.2f}")
     print(

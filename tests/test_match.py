@@ -431,6 +431,10 @@ BAD_PATHS = [
     "/%C3",                                      # truncated UTF-8
     "/a/%C3%28",                                 # invalid continuation byte
     b"/\xff",                                    # invalid UTF-8, raw
+    b"/a\x00b",                                  # NUL, raw (a segment with no escape)
+    b"/a\tb",                                    # tab, raw
+    b"/\x7f",                                    # DEL, raw
+    "/a%zz",                                     # a % that escapes nothing
     "/a%00",                                     # NUL
     "/a%0Ab",                                    # newline
     "/%7F",                                      # DEL
