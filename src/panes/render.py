@@ -454,7 +454,7 @@ class Renderer:
                 values[file] = fixed
                 continue
             task = self._metadata.get((file, src.url, src.via))
-            if task is None and not any(fn is not None and inspect.iscoroutinefunction(fn.func)
+            if task is None and not any(fn is not None and fn.is_async
                                         for fn in self.heads.of(file)):
                 task = self.metadata(file, self._available(params, src, layout=not page), src)
             if task is None or not task.done():
@@ -584,14 +584,12 @@ class Renderer:
 
     def may_wait(self, outcome: Outcome) -> bool:
         """Whether rendering ``outcome`` may wait: an async function or a cached region in
-        it. Only those get a task of their own (see :func:`gather`)."""
+        it. Only those get a task of their own (see :func:`gather`), and a timeout."""
+        waiting = self.site.waiting
         if isinstance(outcome, Leaf):
-            return self._file_waits(outcome.file)
-        return (any(self._file_waits(f) for f in outcome.node.files.values())
+            return outcome.file in waiting
+        return (any(file in waiting for file in outcome.node.files.values())
                 or any(self.may_wait(inner) for inner in outcome.slots.values()))
-
-    def _file_waits(self, file: str | None) -> bool:
-        return file in self.site.waiting
 
     def _warn_unplaced(self, layout: str, branch: Branch,
                        placeholders: Mapping[str, SlotPlaceholder], html: str,
