@@ -70,6 +70,8 @@ from .state import (
 )
 from .tree import CHILDREN
 
+#: At most this many entries are kept by a site (one per outcome and URL); then they start over.
+ENTRIES_KEPT = 4096
 #: A render to run, and whether it may wait (see :func:`gather`).
 Job = tuple[Callable[[], Awaitable[str]], bool]
 
@@ -152,8 +154,27 @@ class Site:
     heads: Heads = field(init=False)
     #: the files whose rendering may wait: an async function, or a cached region
     waiting: frozenset[str] = field(init=False)
+    _entries: dict[tuple[Outcome, Source, bool, bool], Entry] = field(init=False, repr=False)
+
+    def entry(self, outcome: Outcome, src: Source, restore: bool = False,
+              root: bool = False) -> Entry:
+        """What a region showing ``outcome`` from ``src`` shows (``root``: the document's own
+        entry), made once per outcome and URL: plans are the app's, entries never change."""
+        key = (outcome, src, restore, root)
+        found = self._entries.get(key)
+        if found is None:
+            if len(self._entries) >= ENTRIES_KEPT:
+                self._entries.clear()
+            if root:
+                assert isinstance(outcome, Branch)
+                found = root_entry(outcome, src)
+            else:
+                found = entry_for(outcome, src, restore)
+            self._entries[key] = found
+        return found
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_entries", {})
         heads = Heads(self.functions)
         object.__setattr__(self, "heads", heads)
         object.__setattr__(self, "waiting", frozenset(
@@ -208,7 +229,7 @@ class Renderer:
         if item.parent is None:
             assert isinstance(item.outcome, Branch)  # the document is a whole plan
             html = await self.branch(item.outcome, Place("", (), item.src))
-            self.shown.setdefault("", root_entry(item.outcome, item.src))
+            self.shown.setdefault("", self.site.entry(item.outcome, item.src, root=True))
             return html
         at = Place(item.region, (*item.trail, (item.parent, item.region)), item.src)
         return await self.slot(item.parent, item.outcome, at, wrap=False)
@@ -246,7 +267,7 @@ class Renderer:
             if self.dev:
                 self._warn_unplaced(layout, branch, placeholders, html, at.src)
         if context.reads:
-            entry = self.shown.get(at.region) or root_entry(branch, at.src)
+            entry = self.shown.get(at.region) or self.site.entry(branch, at.src, root=True)
             self.shown[at.region] = entry.with_reads(context.reads)
         return await self._fill_placeholders(html, renders)
 
@@ -271,7 +292,8 @@ class Renderer:
         if kept is not None:
             self.shown.update(kept)
             return region(at.region, KEEP)
-        self.shown[at.region] = entry_for(outcome, at.src, self._restores(branch, at.region))
+        self.shown[at.region] = self.site.entry(outcome, at.src,
+                                                self._restores(branch, at.region))
         loading = branch.node.file("loading")
         cached = None
         if loading is not None and self.stream and not self.prefetch and self.regions is not None:
