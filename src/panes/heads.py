@@ -1,24 +1,33 @@
-"""Which files make a URL's ``<head>``, and the heads an app keeps across requests.
+"""Which files make a URL's ``<head>``, the heads an app keeps across requests, and one
+request's evaluations of ``metadata``/``viewport``.
 
-Made once per app from its functions, so that a request asks a dict which files declare
-``metadata``/``viewport`` instead of spelling their keys again, and a head made only of metadata
-dicts (the same for every request to a path) is merged and written once.
+:class:`Heads` is made once per app from its functions, so that a request asks a dict which
+files declare ``metadata``/``viewport`` instead of spelling their keys again, and a head made
+only of metadata dicts (the same for every request to a path) is merged and written once.
+:class:`Evaluations` is a request's: each file's functions run once per URL, started with the
+file's render (so that a failure renders the same error boundary), merged in Next.js's order.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from .loader import UserFunction, function_key
-from .metadata import Head, Resolved
+from .metadata import Head, Resolved, checked, loader_order
+from .metadata import resolve as resolve_head
 from .plan import Branch, Leaf, Outcome, ParamSpec
-from .state import join, transparent
+from .state import Source, join, transparent
 from .tree import CHILDREN
 
 Sources = tuple[UserFunction | None, UserFunction | None]
 #: One file's metadata and viewport values, once evaluated.
 Values = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
+
+logger = logging.getLogger("panes")
 
 #: At most this many heads are kept (one per path of constant metadata); then they start over.
 KEPT = 4096
@@ -67,6 +76,114 @@ class Heads:
         whether it is a page, and whether it lies behind a loading boundary."""
         return {file: info for file, info in head_files(plan, placed, streamed)
                 if file in self.sources}
+
+
+class Evaluations:
+    """One request's ``metadata``/``viewport`` evaluations, by file and URL, and the heads
+    made of them. ``invoke`` calls a user function with the arguments it declares;
+    ``available`` gives the arguments of a file (a layout's, or a page's)."""
+
+    def __init__(self, heads: Heads,
+                 invoke: Callable[[UserFunction, str, Mapping[str, Any]], Any],
+                 available: Callable[[ParamSpec, Source, bool], dict[str, Any]],
+                 dev: bool = False) -> None:
+        self.heads = heads
+        self._invoke = invoke
+        self._available = available
+        self._dev = dev
+        self._started: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
+
+    def start(self, file: str, available: Mapping[str, Any],
+              src: Source) -> asyncio.Future[Values] | None:
+        """Start evaluating a file's ``metadata``/``viewport`` (once per file and URL). A
+        sync function is evaluated at once, so its value is ready for the first flush; a
+        dict needs no evaluation (it was checked when its module loaded)."""
+        sources = self.heads.of(file)
+        if sources == (None, None) or file in self.heads.constant_values:
+            return None
+        key = (file, src.url, src.via)
+        future = self._started.get(key)
+        if future is not None:
+            return future
+        future = asyncio.get_running_loop().create_future()
+        try:
+            raw = [None if fn is None else self._invoke(fn, file, available) for fn in sources]
+            if any(inspect.isawaitable(value) for value in raw):
+                future = asyncio.ensure_future(self._awaited(file, raw))
+            else:
+                future.set_result(self._checked(file, raw))
+        except Exception as exc:  # noqa: BLE001 - raised where the file renders
+            future.set_exception(exc)
+        self._started[key] = future
+        return future
+
+    async def _awaited(self, file: str, raw: list[Any]) -> Values:
+        return self._checked(file, [await v if inspect.isawaitable(v) else v for v in raw])
+
+    def _checked(self, file: str, raw: list[Any]) -> Values:
+        """The values checked; a dict the module holds was checked when it was loaded."""
+        def warn(problem: Any) -> None:
+            if self._dev:
+                logger.warning("%s", problem)
+
+        def value(fn: UserFunction | None, got: Any, name: Literal["metadata", "viewport"]
+                  ) -> Mapping[str, Any] | None:
+            if fn is not None and fn.value:
+                return got if isinstance(got, Mapping) else None
+            return checked(file, got, name=name, warn=warn)
+
+        meta, viewport = self.heads.of(file)
+        return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
+
+    async def head(self, plan: Branch, src: Source, placed: Callable[[str], bool],
+                   streamed: Callable[[str], bool], *, wait: bool = False) -> Head | None:
+        """The head of ``src``'s URL: the metadata of the layouts on ``plan`` and of the page
+        each placed slot shows, merged in Next.js's order (docs/metadata.md); None while a
+        file behind a loading boundary (``streamed``) is still evaluating (``wait``: wait for
+        those too).
+
+        Files that did not render in this request (the layouts above a soft navigation's
+        regions) are evaluated here; one that failed contributes nothing (its error boundary
+        shows instead).
+        """
+        tasks = []
+        for file, (params, page, inside) in self.heads.files(plan, placed, streamed).items():
+            task = self._started.get((file, src.url, src.via))
+            if task is None and (wait or not inside):
+                task = self.start(file, self._available(params, src, not page), src)
+            if task is not None and (wait or not inside) and not task.done():
+                tasks.append(task)
+        if tasks:  # (asyncio.wait would give the loop a turn even for finished ones)
+            await asyncio.wait(tasks)
+        return self.ready(plan, src, placed, streamed)
+
+    def ready(self, plan: Branch, src: Source, placed: Callable[[str], bool],
+              streamed: Callable[[str], bool]) -> Head | None:
+        """The head, if every file it needs has been evaluated; else None."""
+        values: dict[str, Values] = {}
+        for file, (params, page, _) in self.heads.files(plan, placed, streamed).items():
+            fixed = self.heads.constant_values.get(file)
+            if fixed is not None:
+                values[file] = fixed
+                continue
+            task = self._started.get((file, src.url, src.via))
+            if task is None and not any(fn is not None and fn.is_async
+                                        for fn in self.heads.of(file)):
+                task = self.start(file, self._available(params, src, not page), src)
+            if task is None or not task.done():
+                return None
+            if not task.cancelled() and task.exception() is None:
+                values[file] = task.result()
+        order = tuple(loader_order(values))
+        pathname = src.url.partition("?")[0]
+
+        def make() -> Resolved:
+            return resolve_head([(f, values[f][0]) for f in order],
+                                [values[f][1] for f in order], pathname=pathname)
+
+        if self.heads.constant(order):  # the same head for every request to this path
+            return self.heads.kept(order, pathname, make)
+        return Head(make())
 
 
 def _value(fn: UserFunction | None) -> Mapping[str, Any] | None:

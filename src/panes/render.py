@@ -30,7 +30,7 @@ import secrets
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any
 
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
@@ -50,11 +50,10 @@ from .errors import (
     UnrenderableValue,
     within_mount,
 )
-from .heads import Heads, Values
+from .heads import Evaluations, Heads
 from .html import builtin_not_found, to_html
 from .loader import UserFunction, slot_argument
-from .metadata import Head, Resolved, checked, loader_order
-from .metadata import resolve as resolve_head
+from .metadata import Head
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .resolve import Render, Resolution
 from .state import (
@@ -220,9 +219,8 @@ class Renderer:
         self._fills: asyncio.Queue[Fill] | None = None  # made when a slot streams
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsent = 0
-        #: metadata() evaluations by (file, URL, background URL): started with the file's
-        #: render, awaited with it (so a failure renders the same error boundary).
-        self._metadata: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
+        #: metadata()/viewport(), started with each file's render and awaited with it
+        self.evaluations = Evaluations(site.heads, self._invoke, self._available, site.dev)
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
@@ -382,7 +380,7 @@ class Renderer:
         and the function. With ``src`` (a layout or a page), the file's ``metadata()`` runs at
         the same time and must succeed too: if it raises, the error boundary renders instead,
         as in Next.js."""
-        task = None if src is None else self.metadata(file, available, src)
+        task = None if src is None else self.evaluations.start(file, available, src)
         try:
             result = await self.call(file, available)
         except BaseException:
@@ -402,97 +400,16 @@ class Renderer:
 
     # -- metadata ---------------------------------------------------------------------------
 
-    def metadata(self, file: str, available: Mapping[str, Any],
-                 src: Source) -> asyncio.Future[Values] | None:
-        """Start evaluating a file's ``metadata``/``viewport`` (once per file and URL). A dict or
-        a sync function is evaluated at once, so its value is ready for the first flush."""
-        sources = self.heads.of(file)
-        if sources == (None, None) or file in self.heads.constant_values:
-            return None  # (dicts: checked when loaded, their values known)
-        key = (file, src.url, src.via)
-        future = self._metadata.get(key)
-        if future is not None:
-            return future
-        future = asyncio.get_running_loop().create_future()
-        try:
-            raw = [None if fn is None else self._invoke(fn, file, available) for fn in sources]
-            if any(inspect.isawaitable(value) for value in raw):
-                future = asyncio.ensure_future(self._awaited(file, raw))
-            else:
-                future.set_result(self._checked(file, raw))
-        except Exception as exc:  # noqa: BLE001 - raised where the file renders
-            future.set_exception(exc)
-        self._metadata[key] = future
-        return future
-
-    async def _awaited(self, file: str, raw: list[Any]) -> Values:
-        return self._checked(file, [await v if inspect.isawaitable(v) else v for v in raw])
-
-    def _checked(self, file: str, raw: list[Any]) -> Values:
-        """The values checked; a dict the module holds was checked when it was loaded."""
-        def warn(problem: Any) -> None:
-            if self.dev:
-                logger.warning("%s", problem)
-
-        def value(fn: UserFunction | None, got: Any, name: Literal["metadata", "viewport"]
-                  ) -> Mapping[str, Any] | None:
-            if fn is not None and fn.value:
-                return got if isinstance(got, Mapping) else None
-            return checked(file, got, name=name, warn=warn)
-
-        meta, viewport = self.heads.of(file)
-        return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
-
     async def head(self, plan: Branch, src: Source, placed: Callable[[str], bool], *,
                    wait: bool = False) -> Head | None:
-        """The head of ``src``'s URL: the metadata of the layouts on ``plan`` and of the page
-        each placed slot shows, merged in Next.js's order (docs/metadata.md); None while a
-        file behind a loading boundary is still evaluating (``wait``: wait for those too).
-
-        Files that did not render in this request (the layouts above a soft navigation's
-        regions) are evaluated here; one that failed contributes nothing (its error boundary
-        shows instead).
-        """
-        files = self.heads.files(plan, placed, self.streamed.__contains__)
-        tasks = []
-        for file, (params, page, inside) in files.items():
-            task = self._metadata.get((file, src.url, src.via))
-            if task is None and (wait or not inside):
-                task = self.metadata(file, self._available(params, src, layout=not page), src)
-            if task is not None and (wait or not inside) and not task.done():
-                tasks.append(task)
-        if tasks:  # (asyncio.wait would give the loop a turn even for finished ones)
-            await asyncio.wait(tasks)
-        return self.head_ready(plan, src, placed)
+        """The head of ``src``'s URL (see :meth:`panes.heads.Evaluations.head`)."""
+        return await self.evaluations.head(plan, src, placed, self.streamed.__contains__,
+                                           wait=wait)
 
     def head_ready(self, plan: Branch, src: Source,
                    placed: Callable[[str], bool]) -> Head | None:
         """The head, if every file it needs has been evaluated; else None."""
-        files = self.heads.files(plan, placed, self.streamed.__contains__)
-        values: dict[str, Values] = {}
-        for file, (params, page, _) in files.items():
-            fixed = self.heads.constant_values.get(file)
-            if fixed is not None:
-                values[file] = fixed
-                continue
-            task = self._metadata.get((file, src.url, src.via))
-            if task is None and not any(fn is not None and fn.is_async
-                                        for fn in self.heads.of(file)):
-                task = self.metadata(file, self._available(params, src, layout=not page), src)
-            if task is None or not task.done():
-                return None
-            if not task.cancelled() and task.exception() is None:
-                values[file] = task.result()
-        order = tuple(loader_order(values))
-        pathname = src.url.partition("?")[0]
-
-        def make() -> Resolved:
-            return resolve_head([(f, values[f][0]) for f in order],
-                                [values[f][1] for f in order], pathname=pathname)
-
-        if self.heads.constant(order):  # the same head for every request to this path
-            return self.heads.kept(order, pathname, make)
-        return Head(make())
+        return self.evaluations.ready(plan, src, placed, self.streamed.__contains__)
 
     # -- after the first flush --------------------------------------------------------------
 
