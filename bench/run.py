@@ -1,5 +1,5 @@
 """Run the benchmarks: ``python bench/run.py [match] [nav] [stream] [serve] [cached] [cache]
-[servers]`` (all by default).
+[servers] [instructions]`` (all by default).
 
 Each benchmark prints ratios measured in this run and ends with PASS/FAIL lines; the exit code
 is 1 when any target is missed. Not part of the test suite.
@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_cache  # noqa: E402
 import bench_cached  # noqa: E402
+import bench_instructions  # noqa: E402
 import bench_match  # noqa: E402
 import bench_nav  # noqa: E402
 import bench_serve  # noqa: E402
@@ -22,7 +23,7 @@ import bench_stream  # noqa: E402
 
 BENCHES = {"match": bench_match.main, "nav": bench_nav.main, "stream": bench_stream.main,
            "serve": bench_serve.main, "cached": bench_cached.main, "cache": bench_cache.main,
-           "servers": bench_servers.main}
+           "servers": bench_servers.main, "instructions": bench_instructions.main}
 
 
 def main(argv: list[str]) -> int:
