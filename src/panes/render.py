@@ -65,7 +65,6 @@ from .state import (
     join,
     root_entry,
     segments_below,
-    transparent,
 )
 from .tree import CHILDREN
 
@@ -329,20 +328,20 @@ class Renderer:
             return await self._error(branch, error, exc, outcome, at.src)
 
     async def outcome(self, outcome: Outcome, at: Place) -> str:
-        if transparent(outcome):  # no layout, no boundary: its children share its region
-            assert isinstance(outcome, Branch)
-            return await self.outcome(outcome.slots[CHILDREN], at)
+        outcome = collapse(outcome)[1]  # folders with no layout, no boundary add nothing
         if isinstance(outcome, Branch):
             return await self.branch(outcome, at)
         return await self.leaf(outcome, at.src)
 
-    async def leaf(self, leaf: Leaf, src: Source) -> str:
+    def leaf(self, leaf: Leaf, src: Source) -> Awaitable[str]:
+        """A page's, default's or not-found page's HTML, to await (from the cache when the
+        file says ``revalidate``). Not a coroutine itself: one frame fewer per slot."""
         if leaf.kind == "missing":
             raise MissingSlot(leaf.node.path or CHILDREN)
         if leaf.kind == "empty":
-            return ""
+            return _ready("")
         if leaf.file is None:  # the root not_found.py is missing: panes's own
-            return builtin_not_found()
+            return _ready(builtin_not_found())
         if self.failed is not None and leaf.file == self.failed[0]:
             failed, self.failed = self.failed[1], None
             raise failed
@@ -354,15 +353,9 @@ class Renderer:
 
         spec = self.regions.spec(file) if self.regions is not None else None
         if spec is None:
-            return await html_of()
+            return html_of()
         assert self.regions is not None
-        return await self.regions.leaf(spec, leaf, src, html_of, self.ledger)
-
-    async def call(self, file: str, available: Mapping[str, Any]) -> Any:
-        result = self._invoke(self.functions[file], file, available)
-        if inspect.isawaitable(result):
-            result = await result
-        return result
+        return self.regions.leaf(spec, leaf, src, html_of, self.ledger)
 
     def _invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
         """Call a user function of ``file`` with the arguments it declared."""
@@ -382,7 +375,9 @@ class Renderer:
         as in Next.js."""
         task = None if src is None else self.evaluations.start(file, available, src)
         try:
-            result = await self.call(file, available)
+            result = self._invoke(self.functions[file], file, available)
+            if inspect.isawaitable(result):
+                result = await result
         except BaseException:
             if task is not None:
                 task.cancel()
@@ -591,6 +586,10 @@ class Renderer:
 
 def _bind(method: Callable[..., Awaitable[str]], *args: Any) -> Callable[[], Awaitable[str]]:
     return lambda: method(*args)
+
+
+async def _ready(html: str) -> str:
+    return html
 
 
 def _page_of(outcome: Outcome) -> str | None:
