@@ -4,6 +4,7 @@ test_resolve's), which regions a refresh sends (pure), and what a post answers."
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from actions_app import counts, make
@@ -143,3 +144,32 @@ async def test_prefetches_have_no_effects(site, client_for):
     assert (await client.get("/once", headers=headers)).status_code == 204
     assert (await client.get("/plain", headers={"Sec-Purpose": "prefetch"})).status_code == 204
     assert "renders:/slow" not in counts(db) and "renders:/once" not in counts(db)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+UNCHANGED = [  # (app, the URL loaded in full, the URLs navigated to softly after it)
+    ("dashboard", "/", ()),
+    ("dashboard", "/settings", ()),
+    ("dashboard", "/projects/alpha", ()),
+    ("dashboard", "/docs/getting-started/install", ()),
+    ("dashboard", "/", ("/page-views", "/settings")),
+    ("gallery", "/", ()),
+    ("gallery", "/photos/1", ()),
+    ("gallery", "/", ("/photos/2",)),
+]
+
+
+@pytest.mark.parametrize(("example", "url", "then"), UNCHANGED)
+async def test_a_refresh_of_an_unchanged_page_swaps_nothing(example, url, then, client_for):
+    """The digests a page was sent with (a hard load, then soft navigations) are those a
+    refresh computes: with nothing changed, nothing is sent again."""
+    client = client_for(App(EXAMPLES / example / "app"))
+    wire = await state_of(client, url)
+    for target in then:
+        answer = await client.get(target, headers={"Panes-State": protocol.dumps(wire)})
+        for record in protocol.parse(answer.text):
+            wire = protocol.merge(wire, record)
+    again = await client.get(wire["url"], headers={"Panes-State": protocol.dumps(wire),
+                                                   "Panes-Refresh": "1"})
+    (patch,) = protocol.parse(again.text)
+    assert patch["t"] == "patch" and patch["swap"] == []

@@ -327,7 +327,9 @@ class App:
         assert isinstance(plan, Branch)
         first_head = renderer.head_ready(plan, top.src, renderer.shown.__contains__)
         html = self._document(body, first_head)
-        _digested(renderer.shown, diff.digests(html, skip=renderer.streamed))
+        # the document's own digest is of it without the head's tags: those follow navigation
+        # on their own (a refresh sends the head when it changed)
+        renderer.digested("", self._document(renderer.owns.pop("", body)))
         cut = html.rfind("</body>")
         head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
         root = document_layout(top.outcome)  # type: ignore[arg-type]
@@ -402,8 +404,8 @@ class App:
             logger.exception("error in a soft navigation to %s: loading it in full",
                              resolution.url)
             return answer(Hard())
-        for item, html in zip(resolution.renders, rendered, strict=True):
-            _digested(renderer.shown, diff.digests(html, item.region, skip=renderer.streamed))
+        if any(r.parent is None for r in resolution.renders):  # the document (others: as rendered)
+            renderer.digested("", self._document(renderer.owns.pop("", "")))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
@@ -479,7 +481,7 @@ class App:
             logger.error("error in an action, not shown on the page", exc_info=raised)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", raised if self.dev else None), 500)
-        new = diff.digests(html)
+        new = diff.digests(self._document(body))  # (the head's tags apart, as in document())
         _digested(renderer.shown, new)
         old = {rid: entry.digest for rid, entry in shown.state.regions.items()}
         regions, parts = diff.changes(html, new, old)

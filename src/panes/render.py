@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
+from . import diff
 from .cache.region import Ledger, Reads
 from .cache.regions import Regions
 from .context import LayoutContext, current_layout
@@ -212,6 +213,9 @@ class Renderer:
         # a prefetch renders loading boundaries' UI and stops there: nothing below runs
         self.prefetch = prefetch
         self.streamed: set[str] = set()  # regions whose content comes later (or on click)
+        #: each region's own HTML (the regions inside it emptied), left by the branch that
+        #: rendered it, taken by the slot that holds it (see :meth:`digested`)
+        self.owns: dict[str, str] = {}
         self._query = request.scope.get("query_string", b"").decode("latin-1")
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
@@ -236,6 +240,7 @@ class Renderer:
     async def branch(self, branch: Branch, at: Place) -> str:
         """A folder's layout around the slots it placed (``at`` is the branch's own place)."""
         renders: dict[int, Job] = {}
+        rids: dict[int, str] = {}
         placeholders: dict[str, SlotPlaceholder] = {}
         for key, outcome in branch.slots.items():
             slot_id = self._next_id
@@ -245,8 +250,9 @@ class Renderer:
             inner = self.resolution.inner.get(join(at.region, key))
             if inner is not None:
                 outcome, src = inner.outcome, inner.src
-            renders[slot_id] = (_bind(self.slot, branch, outcome, at.slot(branch, key, src)),
-                                self.may_wait(outcome))
+            place = at.slot(branch, key, src)
+            rids[slot_id] = place.region
+            renders[slot_id] = (_bind(self.slot, branch, outcome, place), self.may_wait(outcome))
         context = LayoutContext(branch, self._lookup(branch, at))
         html: str = placeholders[CHILDREN].__html__()
         template = branch.node.file("template")
@@ -266,7 +272,8 @@ class Renderer:
         if context.reads:
             entry = self.shown.get(at.region) or self.site.entry(branch, at.src, root=True)
             self.shown[at.region] = entry.with_reads(context.reads)
-        return await self._fill_placeholders(html, renders)
+        html, self.owns[at.region] = await self._fill_placeholders(html, renders, rids)
+        return html
 
     async def _wrapper(self, file: str, branch: Branch, at: Place,
                        placeholders: Mapping[str, SlotPlaceholder],
@@ -304,7 +311,16 @@ class Renderer:
                 self._spawn(self._streamed(branch, outcome, at))
         else:
             html = await self.caught(branch, outcome, at)
+        if at.region not in self.streamed and at.flushed is None:  # sent in the first flush
+            self.digested(at.region, self.owns.pop(at.region, html))
         return region(at.region, html) if wrap else html
+
+    def digested(self, rid: str, own: str) -> None:
+        """Region ``rid``'s entry with the digest of its own HTML (see :mod:`panes.diff`),
+        computed as it renders: no scan of the page for its regions afterwards."""
+        entry = self.shown.get(rid)
+        if entry is not None and own != KEEP:
+            self.shown[rid] = entry.with_digest(diff.digest(own))
 
     async def caught(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The outcome, or the folder's not_found.py / error.py when it raises."""
@@ -569,20 +585,25 @@ class Renderer:
         default = holder.file("default") if holder is not None else None
         return default is not None and bool(self.functions[default].constant("RESTORE"))
 
-    async def _fill_placeholders(self, html: str, renders: Mapping[int, Job]) -> str:
+    async def _fill_placeholders(self, html: str, renders: Mapping[int, Job],
+                                 rids: Mapping[int, str]) -> tuple[str, str]:
+        """The layout's HTML with the slots it placed rendered in, and its own HTML: the same
+        with each slot's region left empty (what :func:`panes.diff.digests` would see)."""
         nonce = self._nonce
-        placed = [int(i) for n, i in dict.fromkeys(_PLACEHOLDER.findall(html)) if n == nonce]
-        placed = [i for i in placed if i in renders]
-        if not placed:
-            return _PLACEHOLDER.sub("", html)
-        contents = await gather(*(renders[i] for i in placed))
-        filled = dict(zip(placed, contents, strict=True))
-
-        def put(m: re.Match[str]) -> str:
-            return filled.get(int(m.group(2)), "") if m.group(1) == nonce else ""
-
-        return _PLACEHOLDER.sub(put, html)
-
+        parts = _PLACEHOLDER.split(html)  # text, nonce, slot id, text, nonce, slot id, …, text
+        ids = [int(parts[i + 1]) if parts[i] == nonce else -1 for i in range(1, len(parts), 3)]
+        placed = [i for i in dict.fromkeys(ids) if i in renders]
+        contents = dict(zip(placed, await gather(*(renders[i] for i in placed)), strict=True))
+        filled, own = [parts[0]], [parts[0]]
+        for n, slot_id in enumerate(ids):
+            content = contents.get(slot_id)
+            if content is not None:
+                filled.append(content)
+                own.append(region(rids[slot_id], ""))
+            text = parts[3 * n + 3]
+            filled.append(text)
+            own.append(text)
+        return "".join(filled), "".join(own)
 
 def _bind(method: Callable[..., Awaitable[str]], *args: Any) -> Callable[[], Awaitable[str]]:
     return lambda: method(*args)
