@@ -146,3 +146,20 @@ def test_back_and_forward_restore_scroll_positions(page, dashboard):
     page.wait_for_function("location.pathname === '/' && Math.abs(window.scrollY - 300) < 5")
     page.go_forward()
     page.wait_for_function("location.pathname === '/settings' && window.scrollY < 5")
+
+
+def test_a_refresh_after_soft_navigations_keeps_the_layouts_dom(page, dashboard):
+    """The root layout's own DOM (the sidebar) and the slots that did not change survive
+    ``panes.refresh()`` after soft navigations that changed the title."""
+    start(page, dashboard)
+    page.locator(".sidebar a", has_text="Team settings").click()
+    page.wait_for_function("document.title.startsWith('Team settings')")
+    tab(page, "Visitors").click()
+    page.wait_for_selector("text=By country")
+    page.evaluate("document.querySelector('.sidebar').dataset.kept = 'yes'")
+    page.locator("input[type=text]").first.fill("Platform squad")
+    page.evaluate("panes.refresh()")
+    page.wait_for_timeout(400)
+    assert page.evaluate("document.querySelector('.sidebar').dataset.kept") == "yes"
+    assert page.locator("input[type=text]").first.input_value() == "Platform squad"
+    assert page.evaluate("window.marker") == "same document"
