@@ -173,3 +173,15 @@ async def test_a_refresh_of_an_unchanged_page_swaps_nothing(example, url, then, 
                                                    "Panes-Refresh": "1"})
     (patch,) = protocol.parse(again.text)
     assert patch["t"] == "patch" and patch["swap"] == []
+
+
+@pytest.mark.parametrize(("example", "url"), [("dashboard", "/"), ("dashboard", "/settings"),
+                                              ("gallery", "/photos/1")])
+async def test_the_digests_a_page_is_sent_with_are_those_of_its_regions(example, url, client_for):
+    """What the renderer digests as it renders is :func:`panes.diff.digests` of what it sent
+    (the document's own digest leaves the head's tags out, so it is not compared here)."""
+    client = client_for(App(EXAMPLES / example / "app"))
+    html = (await client.get(url)).text
+    wire = json.loads(html.split('id="panes-state">', 1)[1].split("</script>", 1)[0])
+    sent = {rid: item["h"] for rid, item in wire["regions"].items() if rid and "h" in item}
+    assert sent and sent == {rid: d for rid, d in digests(html).items() if rid}

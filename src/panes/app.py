@@ -63,7 +63,7 @@ from .resolve import (
     resolve_restore,
 )
 from .routes import not_found_plan
-from .state import Entry, Source, State, replace_regions
+from .state import Source, State, replace_regions
 from .stream import NavigationStream, StreamedDocument
 from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
 
@@ -481,8 +481,8 @@ class App:
             logger.error("error in an action, not shown on the page", exc_info=raised)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", raised if self.dev else None), 500)
-        new = diff.digests(self._document(body))  # (the head's tags apart, as in document())
-        _digested(renderer.shown, new)
+        renderer.digested("", self._document(renderer.owns.pop("", body)))  # as document() does
+        new = {rid: entry.digest for rid, entry in renderer.shown.items() if entry.digest}
         old = {rid: entry.digest for rid, entry in shown.state.regions.items()}
         regions, parts = diff.changes(html, new, old)
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
@@ -496,14 +496,6 @@ class App:
                              changed_head))
 
     # -- form posts -------------------------------------------------------------------------
-
-def _digested(shown: dict[str, Entry], digests: Mapping[str, str]) -> None:
-    """Each region's entry with the digest of the HTML it was sent (for :meth:`refresh`)."""
-    for rid, value in digests.items():
-        entry = shown.get(rid)
-        if entry is not None:
-            shown[rid] = entry.with_digest(value)
-
 
 def _digest(head: Head | None) -> str | None:
     return None if head is None else head.digest

@@ -11,7 +11,7 @@ DOM into the new content). Pure functions over rendered text.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .state import short_digest
@@ -68,14 +68,14 @@ def digest(text: str) -> str:
     return short_digest(text, 6)
 
 
-def digests(html: str, rid: str = "", skip: Collection[str] = ()) -> dict[str, str]:
-    """Each region's digest (``rid``: the region ``html`` is the content of). Regions whose
-    content is a keep marker, or in ``skip`` (streamed: the browser gets other content later),
-    are left out."""
+def digests(html: str, rid: str = "") -> dict[str, str]:
+    """Each region's digest (``rid``: the region ``html`` is the content of), left out for
+    regions whose content is a keep marker. The definition: the renderer computes the same
+    while it renders (:meth:`panes.render.Renderer.digested`), without scanning the page."""
     out: dict[str, str] = {}
     for region in walk(parse(html, rid)):
         own = _own(html, region)
-        if own != KEEP and region.rid not in skip:
+        if own != KEEP:
             out[region.rid] = digest(own)
     return out
 

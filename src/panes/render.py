@@ -69,7 +69,8 @@ from .state import (
 )
 from .tree import CHILDREN
 
-#: At most this many entries are kept by a site (one per outcome and URL); then they start over.
+#: At most this many entries (one per outcome and URL) and answers of may_wait (one per outcome)
+#: are kept by a site; then they start over.
 ENTRIES_KEPT = 4096
 #: A render to run, and whether it may wait (see :func:`gather`).
 Job = tuple[Callable[[], Awaitable[str]], bool]
@@ -154,6 +155,7 @@ class Site:
     #: the files whose rendering may wait: an async function, or a cached region
     waiting: frozenset[str] = field(init=False)
     _entries: dict[tuple[Outcome, Source, bool, bool], Entry] = field(init=False, repr=False)
+    _waits: dict[Outcome, bool] = field(init=False, repr=False)
 
     def entry(self, outcome: Outcome, src: Source, restore: bool = False,
               root: bool = False) -> Entry:
@@ -172,8 +174,25 @@ class Site:
             self._entries[key] = found
         return found
 
+    def may_wait(self, outcome: Outcome) -> bool:
+        """Whether rendering ``outcome`` may wait: an async function or a cached region in
+        it. Only those get a task of their own (see :func:`gather`), and a timeout. Plans are
+        the app's: each is looked at once."""
+        found = self._waits.get(outcome)
+        if found is None:
+            if isinstance(outcome, Leaf):
+                found = outcome.file in self.waiting
+            else:
+                found = (any(file in self.waiting for file in outcome.node.files.values())
+                         or any(self.may_wait(inner) for inner in outcome.slots.values()))
+            if len(self._waits) >= ENTRIES_KEPT:
+                self._waits.clear()
+            self._waits[outcome] = found
+        return found
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_entries", {})
+        object.__setattr__(self, "_waits", {})
         heads = Heads(self.functions)
         object.__setattr__(self, "heads", heads)
         object.__setattr__(self, "waiting", frozenset(
@@ -533,13 +552,8 @@ class Renderer:
     # -- helpers ----------------------------------------------------------------------------
 
     def may_wait(self, outcome: Outcome) -> bool:
-        """Whether rendering ``outcome`` may wait: an async function or a cached region in
-        it. Only those get a task of their own (see :func:`gather`), and a timeout."""
-        waiting = self.site.waiting
-        if isinstance(outcome, Leaf):
-            return outcome.file in waiting
-        return (any(file in waiting for file in outcome.node.files.values())
-                or any(self.may_wait(inner) for inner in outcome.slots.values()))
+        """Whether rendering ``outcome`` may wait (see :meth:`Site.may_wait`)."""
+        return self.site.may_wait(outcome)
 
     def _warn_unplaced(self, layout: str, branch: Branch,
                        placeholders: Mapping[str, SlotPlaceholder], html: str,
@@ -588,7 +602,7 @@ class Renderer:
     async def _fill_placeholders(self, html: str, renders: Mapping[int, Job],
                                  rids: Mapping[int, str]) -> tuple[str, str]:
         """The layout's HTML with the slots it placed rendered in, and its own HTML: the same
-        with each slot's region left empty (what :func:`panes.diff.digests` would see)."""
+        with each slot's region left empty (its own HTML, as :mod:`panes.diff` defines it)."""
         nonce = self._nonce
         parts = _PLACEHOLDER.split(html)  # text, nonce, slot id, text, nonce, slot id, …, text
         ids = [int(parts[i + 1]) if parts[i] == nonce else -1 for i in range(1, len(parts), 3)]
