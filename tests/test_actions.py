@@ -11,7 +11,7 @@ from actions_app import counts, make
 from test_resolve import apps, browse  # noqa: F401 - the same app and states as the table
 
 from panes import App, protocol
-from panes.diff import KEEP, changes, digests
+from panes.diff import KEEP, Digests, changes, digest, digests
 from panes.resolve import resolve_refresh
 
 pytestmark = pytest.mark.anyio
@@ -70,6 +70,16 @@ def test_a_region_the_browser_does_not_know_is_sent_whole():
     old = {k: v for k, v in digests(PAGE).items() if k != "a/x"}
     regions, parts = changes(PAGE, digests(PAGE), old)
     assert regions == ["a/x"]
+
+
+def test_kept_digests_are_the_digests_and_keep_a_bounded_amount_of_html():
+    kept = Digests(max_chars=100)
+    pages = [f"<p>{i}</p>" * (i % 5 + 1) for i in range(60)]
+    for _ in range(2):  # the second time round, some are found, some made again
+        assert [kept(p) for p in pages] == [digest(p) for p in pages]
+    assert len({digest(p) for p in pages}) == len(set(pages))  # a change shows
+    assert sum(map(len, kept._kept)) <= 100
+    assert kept("x" * 500) == digest("x" * 500)  # larger than all it may keep
 
 
 @pytest.fixture
@@ -179,7 +189,8 @@ async def test_a_refresh_of_an_unchanged_page_swaps_nothing(example, url, then, 
                                               ("gallery", "/photos/1")])
 async def test_the_digests_a_page_is_sent_with_are_those_of_its_regions(example, url, client_for):
     """What the renderer digests as it renders is :func:`panes.diff.digests` of what it sent
-    (the document's own digest leaves the head's tags out, so it is not compared here)."""
+    (the document's own digest is of the root layout's HTML before the head goes in, so it is not
+    compared here)."""
     client = client_for(App(EXAMPLES / example / "app"))
     html = (await client.get(url)).text
     wire = json.loads(html.split('id="panes-state">', 1)[1].split("</script>", 1)[0])

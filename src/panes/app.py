@@ -39,7 +39,7 @@ from .cache.region import RegionCache
 from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
-from .cookies import cookie_values
+from .cookies import anonymous, cookie_values
 from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
 from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
 from .lifespan import Lifespan
@@ -70,6 +70,7 @@ from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
+VARY = "Panes-State"  # a document's URL answers soft navigations too
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
@@ -260,6 +261,8 @@ class App:
     def _binding(self, request: Request, sent: bool = False) -> str:
         """What a state is bound to: the request's cookies as the browser will hold them
         after this response (an action's ``cookies.set`` included), or as it ``sent`` them."""
+        if anonymous(request.scope):
+            return self._anonymous
         values = cookie_values(request, sent)
         authorization = request.headers.get("authorization", "")
         if not values and not authorization:
@@ -325,11 +328,11 @@ class App:
         status = resolution.status if renderer.status == 200 else renderer.status
         plan = top.outcome
         assert isinstance(plan, Branch)
-        first_head = renderer.head_ready(plan, top.src, renderer.shown.__contains__)
+        first_head = renderer.head_ready(plan, top.src, renderer.shown)
         html = self._document(body, first_head)
-        # the document's own digest is of it without the head's tags: those follow navigation
-        # on their own (a refresh sends the head when it changed)
-        renderer.digested("", self._document(renderer.owns.pop("", body)))
+        # the document's own digest is of the root layout's own HTML, without the head's tags:
+        # those follow navigation on their own (a refresh sends the head when it changed)
+        renderer.digested("", renderer.owns.pop("", body))
         cut = html.rfind("</body>")
         head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
         root = document_layout(top.outcome)  # type: ignore[arg-type]
@@ -339,23 +342,22 @@ class App:
         url, base = _urls(browser, top.src.url, None)
 
         def state() -> str:  # after the fills: the head too may have finished by then
-            final = first_head or renderer.head_ready(plan, top.src, renderer.shown.__contains__)
+            final = first_head or renderer.head_ready(plan, top.src, renderer.shown)
             late = "" if first_head is not None or final is None else late_head(
                 final.tags, protocol.dumps(final.json))
             return late + client.state_tag(protocol.encode(
                 State(url, renderer.shown, root, base), self.key, binding, _digest(final)))
 
-        response: Response
         if renderer.streaming:
-            response = StreamedDocument(renderer, head + client.runtime_tag(root_path, False),
+            streamed = StreamedDocument(renderer, head + client.runtime_tag(root_path, False),
                                         lambda: state() + tail, status)
-        else:
-            response = HTMLResponse(head + state() + client.runtime_tag(root_path) + tail,
-                                    status)
-            if status == 200 and url == top.src.url:
-                self.regions.documents.remember(request.scope, head, tail, url, renderer.shown,
-                                                root, renderer.ledger)
-        response.headers["vary"] = "Panes-State"  # the same URL answers soft navigations too
+            streamed.headers["vary"] = VARY
+            return streamed
+        response = HTMLResponse(head + state() + client.runtime_tag(root_path) + tail, status,
+                                headers={"vary": VARY})
+        if status == 200 and url == top.src.url:
+            self.regions.documents.remember(request.scope, head, tail, url, renderer.shown,
+                                            root, renderer.ledger)
         return response
 
     def _document(self, body: str, head: Head | None = None) -> str:
@@ -405,7 +407,7 @@ class App:
                              resolution.url)
             return answer(Hard())
         if any(r.parent is None for r in resolution.renders):  # the document (others: as rendered)
-            renderer.digested("", self._document(renderer.owns.pop("", "")))
+            renderer.digested("", renderer.owns.pop("", ""))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
@@ -419,7 +421,7 @@ class App:
         shown_head = shown.wire.get("h")
         head = None
         if target is not None:  # the head follows: sent when it changed
-            head = await renderer.head(*target, new_state().regions.__contains__)
+            head = await renderer.head(*target, new_state().regions)
         digest = _digest(head) if head is not None else shown_head
         provisional = wire(digest)
         first = Patch(tuple(regions), tuple(rendered),
@@ -433,7 +435,7 @@ class App:
             late = None
             if target is not None and head is None:  # metadata behind a loading boundary
                 late = renderer.head_ready(target[0], target[1],
-                                           new_state().regions.__contains__)
+                                           new_state().regions)
             final = wire(_digest(late) if late is not None else digest)
             changed = late is not None and final.get("h") != shown_head
             return protocol.frame(StateRecord(protocol.state_update(provisional, final),
@@ -463,7 +465,7 @@ class App:
         assert isinstance(plan, Branch)  # a refresh renders the document
         try:
             body = await renderer.render(top)
-            head = await renderer.head(plan, top.src, renderer.shown.__contains__, wait=True)
+            head = await renderer.head(plan, top.src, renderer.shown, wait=True)
             html = self._document(body, head)
         except asyncio.CancelledError:
             raise
@@ -481,7 +483,7 @@ class App:
             logger.error("error in an action, not shown on the page", exc_info=raised)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", raised if self.dev else None), 500)
-        renderer.digested("", self._document(renderer.owns.pop("", body)))  # as document() does
+        renderer.digested("", renderer.owns.pop("", body))  # as document() does
         new = {rid: entry.digest for rid, entry in renderer.shown.items() if entry.digest}
         old = {rid: entry.digest for rid, entry in shown.state.regions.items()}
         regions, parts = diff.changes(html, new, old)

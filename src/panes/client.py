@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from markupsafe import escape
@@ -33,6 +33,7 @@ def path() -> str:
     return f"/_panes/panes.{digest}.js"
 
 
+@lru_cache(maxsize=64)
 def runtime_tag(root_path: str = "", defer: bool = True) -> str:
     """The runtime's script tag. A streamed document loads it before its first fill (the fills
     use its swapper); it starts once the document, with its state, is complete."""

@@ -9,9 +9,11 @@ Brotli is used when the ``brotli`` package is installed and the client prefers i
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 try:
@@ -42,9 +44,39 @@ class CompressMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        encoding = choose_encoding(Headers(scope=scope).get("accept-encoding", ""))
-        responder = _Responder(self, send, encoding, head=scope["method"] == "HEAD")
+        accept = next((v for k, v in scope["headers"] if k == b"accept-encoding"), b"")
+        encoding = choose_encoding(accept.decode("latin-1")) if accept else None
+        if encoding is None or scope["method"] == "HEAD":  # nothing to compress: Vary only
+            await self.app(scope, receive, partial(self._vary, send))
+            return
+        responder = _Responder(self, send, encoding)
         await self.app(scope, receive, responder.send)
+
+    async def _vary(self, send: Send, message: Message) -> None:
+        """A response sent as it is, with ``Vary: Accept-Encoding`` when it could have been
+        compressed (a cache must not give it to a client that accepts gzip)."""
+        if message["type"] == "http.response.start":
+            headers = message.get("headers", [])
+            if self.eligible(message["status"], headers):
+                message = {**message, "headers": with_vary(headers)}
+        await send(message)
+
+    def eligible(self, status: int, raw: Sequence[tuple[bytes, bytes]]) -> bool:
+        """Whether a response with these headers is compressed (when the client accepts it)."""
+        if status in (204, 206, 304):
+            return False
+        media = length = b""
+        for key, value in raw:
+            key = key.lower()
+            if key == b"content-type":
+                media = value.split(b";", 1)[0].strip().lower()
+            elif key == b"content-length":
+                length = value
+            elif key in (b"content-encoding", b"content-range") or (
+                    key == b"cache-control" and b"no-transform" in value.lower()):
+                return False
+        return (media.decode("latin-1") in COMPRESSIBLE
+                and not (length.isdigit() and int(length) < self.minimum_size))
 
     def compressor(self, encoding: str) -> _Compressor:
         if encoding == "br":
@@ -71,6 +103,17 @@ def choose_encoding(accept: str) -> str | None:
     options = (["br"] if brotli is not None else []) + ["gzip"]
     best = max(options, key=lambda e: weights.get(e, star))
     return best if weights.get(best, star) > 0 else None
+
+
+def with_vary(raw: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The headers with ``Accept-Encoding`` added to their ``Vary``."""
+    headers = list(raw)
+    for i, (key, value) in enumerate(headers):
+        if key.lower() == b"vary":
+            headers[i] = (key, value + b", Accept-Encoding")
+            return headers
+    headers.append((b"vary", b"Accept-Encoding"))
+    return headers
 
 
 class _Compressor:
@@ -120,12 +163,10 @@ class _Brotli(_Compressor):
 class _Responder:
     """One response passing through: decides at its first body message."""
 
-    def __init__(self, owner: CompressMiddleware, send: Send, encoding: str | None,
-                 head: bool) -> None:
+    def __init__(self, owner: CompressMiddleware, send: Send, encoding: str) -> None:
         self.owner = owner
         self._send = send
         self.encoding = encoding
-        self.head = head
         self.start: Message | None = None
         self.compressor: _Compressor | None = None
         self.passthrough = False
@@ -134,10 +175,9 @@ class _Responder:
         kind = message["type"]
         if kind == "http.response.start":
             self.start = message
-            headers = MutableHeaders(raw=list(message.get("headers", [])))
-            if self._eligible(message["status"], headers):
-                headers.add_vary_header("Accept-Encoding")
-                self.start = {**message, "headers": headers.raw}
+            headers = message.get("headers", [])
+            if self.owner.eligible(message["status"], headers):
+                self.start = {**message, "headers": with_vary(headers)}
             else:
                 self.passthrough = True
                 await self._send(message)
@@ -155,22 +195,13 @@ class _Responder:
         if body or not more:
             await self._send({"type": "http.response.body", "body": body, "more_body": more})
 
-    def _eligible(self, status: int, headers: MutableHeaders) -> bool:
-        media = headers.get("content-type", "").split(";")[0].strip().lower()
-        length = headers.get("content-length")
-        return (media in COMPRESSIBLE and status not in (204, 206, 304)
-                and "content-encoding" not in headers and "content-range" not in headers
-                and "no-transform" not in headers.get("cache-control", "").lower()
-                and not (length is not None and length.isdigit()
-                         and int(length) < self.owner.minimum_size))
-
     async def _begin(self, message: Message) -> None:
         """The first body message: compress from here on, or send as it is."""
         start, self.start = self.start, None
         assert start is not None
         body: bytes = message.get("body", b"")
         more: bool = message.get("more_body", False)
-        if self.encoding is None or self.head or (not more and len(body) < self.owner.minimum_size):
+        if not more and len(body) < self.owner.minimum_size:
             await self._send(start)
             await self._send(message)
             self.passthrough = True

@@ -28,6 +28,7 @@ from typing import Literal
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.types import Scope
 
 from .errors import PanesError
 
@@ -235,6 +236,13 @@ def cookies_for(conn: HTTPConnection, read_only: str | None = None) -> Cookies:
         jar = _Jar(header, conn.scope.get("scheme") in ("https", "wss"))
         conn.scope[SCOPE_KEY] = jar
     return Cookies(jar, read_only)
+
+
+def anonymous(scope: Scope) -> bool:
+    """Whether the request sent no cookie and no ``Authorization``, and nothing set a cookie:
+    looked up in the raw headers, before any are parsed."""
+    return SCOPE_KEY not in scope and not any(
+        name in (b"cookie", b"authorization") for name, _ in scope["headers"])
 
 
 def cookie_values(conn: HTTPConnection, sent: bool = False) -> dict[str, str]:

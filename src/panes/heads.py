@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from .loader import UserFunction, function_key
@@ -31,6 +32,17 @@ logger = logging.getLogger("panes")
 
 #: At most this many heads are kept (one per path of constant metadata); then they start over.
 KEPT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class HeadFiles:
+    """The files that make one head: each with its parameters, whether it is a page, and
+    whether it lies behind a loading boundary; the order they merge in; and whether every
+    one of them is a dict (the head is the same for every request to a path)."""
+
+    info: Mapping[str, tuple[ParamSpec, bool, bool]]
+    order: tuple[str, ...]
+    constant: bool
 
 
 class Heads:
@@ -51,6 +63,7 @@ class Heads:
             for file, (meta, viewport) in self.sources.items()
             if all(fn is None or fn.value for fn in (meta, viewport))}
         self._kept: dict[tuple[tuple[str, ...], str], Head] = {}
+        self._files: dict[tuple[Branch, frozenset[str], frozenset[str]], HeadFiles] = {}
 
     def of(self, file: str) -> Sources:
         return self.sources.get(file, (None, None))
@@ -70,12 +83,20 @@ class Heads:
             found = self._kept[key] = Head(make())
         return found
 
-    def files(self, plan: Branch, placed: Callable[[str], bool],
-              streamed: Callable[[str], bool]) -> dict[str, tuple[ParamSpec, bool, bool]]:
-        """The files whose metadata make the head of ``plan``: each with its parameters,
-        whether it is a page, and whether it lies behind a loading boundary."""
-        return {file: info for file, info in head_files(plan, placed, streamed)
-                if file in self.sources}
+    def files(self, plan: Branch, placed: Collection[str],
+              streamed: Collection[str]) -> HeadFiles:
+        """The files whose metadata make the head of ``plan`` with the regions ``placed``
+        (``streamed``: those behind a loading boundary), found once per plan and regions."""
+        key = (plan, frozenset(placed), frozenset(streamed))
+        found = self._files.get(key)
+        if found is None:
+            info = {file: found for file, found in head_files(
+                plan, placed.__contains__, streamed.__contains__) if file in self.sources}
+            order = tuple(loader_order(info))
+            if len(self._files) >= KEPT:
+                self._files.clear()
+            found = self._files[key] = HeadFiles(info, order, self.constant(order))
+        return found
 
 
 class Evaluations:
@@ -135,8 +156,8 @@ class Evaluations:
         meta, viewport = self.heads.of(file)
         return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
 
-    async def head(self, plan: Branch, src: Source, placed: Callable[[str], bool],
-                   streamed: Callable[[str], bool], *, wait: bool = False) -> Head | None:
+    async def head(self, plan: Branch, src: Source, placed: Collection[str],
+                   streamed: Collection[str], *, wait: bool = False) -> Head | None:
         """The head of ``src``'s URL: the metadata of the layouts on ``plan`` and of the page
         each placed slot shows, merged in Next.js's order (docs/metadata.md); None while a
         file behind a loading boundary (``streamed``) is still evaluating (``wait``: wait for
@@ -147,7 +168,7 @@ class Evaluations:
         shows instead).
         """
         tasks = []
-        for file, (params, page, inside) in self.heads.files(plan, placed, streamed).items():
+        for file, (params, page, inside) in self.heads.files(plan, placed, streamed).info.items():
             task = self._started.get((file, src.url, src.via))
             if task is None and (wait or not inside):
                 task = self.start(file, self._available(params, src, not page), src)
@@ -157,11 +178,17 @@ class Evaluations:
             await asyncio.wait(tasks)
         return self.ready(plan, src, placed, streamed)
 
-    def ready(self, plan: Branch, src: Source, placed: Callable[[str], bool],
-              streamed: Callable[[str], bool]) -> Head | None:
+    def ready(self, plan: Branch, src: Source, placed: Collection[str],
+              streamed: Collection[str]) -> Head | None:
         """The head, if every file it needs has been evaluated; else None."""
+        files = self.heads.files(plan, placed, streamed)
+        pathname = src.url.partition("?")[0]
         values: dict[str, Values] = {}
-        for file, (params, page, _) in self.heads.files(plan, placed, streamed).items():
+        if files.constant:  # the same head for every request to this path
+            values = self.heads.constant_values
+            return self.heads.kept(files.order, pathname, lambda: _merge(
+                files.order, values, pathname))
+        for file, (params, page, _) in files.info.items():
             fixed = self.heads.constant_values.get(file)
             if fixed is not None:
                 values[file] = fixed
@@ -174,16 +201,13 @@ class Evaluations:
                 return None
             if not task.cancelled() and task.exception() is None:
                 values[file] = task.result()
-        order = tuple(loader_order(values))
-        pathname = src.url.partition("?")[0]
+        return Head(_merge([f for f in files.order if f in values], values, pathname))
 
-        def make() -> Resolved:
-            return resolve_head([(f, values[f][0]) for f in order],
-                                [values[f][1] for f in order], pathname=pathname)
 
-        if self.heads.constant(order):  # the same head for every request to this path
-            return self.heads.kept(order, pathname, make)
-        return Head(make())
+def _merge(order: Sequence[str], values: Mapping[str, Values], pathname: str) -> Resolved:
+    """The files' values merged in their order (see docs/metadata.md)."""
+    return resolve_head([(f, values[f][0]) for f in order], [values[f][1] for f in order],
+                        pathname=pathname)
 
 
 def _value(fn: UserFunction | None) -> Mapping[str, Any] | None:

@@ -82,12 +82,17 @@ def document(body: str, title: str = "", head: str | None = None) -> str:
             f"<body>{body}</body></html>")
 
 
-_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
+# (letter classes rather than IGNORECASE: the engine then skips to each "<" at C speed, where
+# a layout's head often holds kilobytes of inline CSS)
+_HEAD_END = re.compile(r"</[hH][eE][aA][dD]\s*>")
 _BODY_START = re.compile(r"<body[\s>]", re.IGNORECASE)
 _HTML_START = re.compile(r"<html(?:\s[^>]*)?>", re.IGNORECASE)
 _DOCTYPE = re.compile(r"\s*<!doctype[^>]*>", re.IGNORECASE)
-_TITLE = re.compile(r"<title[\s>].*?</title\s*>", re.IGNORECASE | re.DOTALL)
-_VIEWPORT = re.compile(r"<meta\s[^>]*name=[\"']?viewport[\"'\s>][^>]*>", re.IGNORECASE)
+#: what the head's tags replace in a layout's head: its viewport <meta>, and its <title>
+_REPLACED = re.compile(
+    r"<(?:(?P<title>[tT][iI][tT][lL][eE][\s>].*?</[tT][iI][tT][lL][eE]\s*>)"
+    r"|[mM][eE][tT][aA]\s[^>]*[nN][aA][mM][eE]=[\"']?[vV][iI][eE][wW][pP][oO][rR][tT][\"'\s>][^>]*>)",
+    re.DOTALL)
 
 
 def late_head(tags: str, head_json: str) -> str:
@@ -104,10 +109,19 @@ def with_head(html: str, tags: str, *, replace_title: bool) -> tuple[str, bool]:
     returned says whether there was one."""
     end = _HEAD_END.search(html)
     if end is not None:
-        before, dropped = _VIEWPORT.sub("", html[:end.start()]), 0
-        if replace_title:
-            before, dropped = _TITLE.subn("", before)
-        return before + tags + html[end.start():], dropped > 0
+        dropped = False
+
+        def replaced(match: re.Match[str]) -> str:
+            nonlocal dropped
+            if match.group("title") is None:
+                return ""  # the viewport: the tags hold it
+            if not replace_title:
+                return match.group()
+            dropped = True
+            return ""
+
+        before = _REPLACED.sub(replaced, html[:end.start()])
+        return before + tags + html[end.start():], dropped
     at = _BODY_START.search(html) or None
     if at is not None:
         return html[:at.start()] + f"<head>{tags}</head>" + html[at.start():], False

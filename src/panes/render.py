@@ -28,7 +28,7 @@ import logging
 import re
 import secrets
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -67,7 +67,7 @@ from .state import (
     root_entry,
     segments_below,
 )
-from .tree import CHILDREN
+from .tree import CHILDREN, Node
 
 #: At most this many entries (one per outcome and URL) and answers of may_wait (one per outcome)
 #: are kept by a site; then they start over.
@@ -100,28 +100,20 @@ class Place:
         return Place(rid, (*self.trail, (branch, rid)), src or self.src, self.flushed)
 
 
-class SlotPlaceholder:
-    """What a layout gets for each slot: inserting it (``__html__``) is what places it."""
+class SlotPlaceholder(Markup):
+    """What a layout gets for each slot: inserting it is what places it. Markup (a ``str``)
+    rather than an object with ``__html__``: htpy and Jinja2 take a ``str`` at once, where
+    telling an object has ``__html__`` costs htpy a runtime protocol check per insertion."""
 
-    __slots__ = ("_token", "_name")
+    name: str | None
 
-    def __init__(self, token: str, name: str) -> None:
-        self._token = token
-        self._name = name
-
-    def __html__(self) -> str:
-        return self._token
-
-    __str__ = __html__
-
-    def __add__(self, other: object) -> Markup:
-        return Markup(self._token) + escape(other)
-
-    def __radd__(self, other: object) -> Markup:
-        return escape(other) + Markup(self._token)
+    def __new__(cls, token: object = "", name: str | None = None) -> SlotPlaceholder:
+        placeholder = super().__new__(cls, token)
+        placeholder.name = name  # (markup made from it by Markup's methods has none)
+        return placeholder
 
     def __repr__(self) -> str:
-        return f"<slot {self._name}>"
+        return f"<slot {self.name}>" if self.name else super().__repr__()
 
 
 def region(region_id: str, html: str) -> str:
@@ -156,6 +148,9 @@ class Site:
     waiting: frozenset[str] = field(init=False)
     _entries: dict[tuple[Outcome, Source, bool, bool], Entry] = field(init=False, repr=False)
     _waits: dict[Outcome, bool] = field(init=False, repr=False)
+    _restores: dict[tuple[Node, str], bool] = field(init=False, repr=False)
+    #: the digests of regions' HTML (see :class:`panes.diff.Digests`)
+    digests: diff.Digests = field(default_factory=diff.Digests)
 
     def entry(self, outcome: Outcome, src: Source, restore: bool = False,
               root: bool = False) -> Entry:
@@ -190,9 +185,24 @@ class Site:
             self._waits[outcome] = found
         return found
 
+    def restores(self, node: Node, rid: str) -> bool:
+        """Whether region ``rid``, a slot of the folder ``node``, shows a ``default.py`` that
+        says ``RESTORE`` (see docs/reference.md)."""
+        found = self._restores.get((node, rid))
+        if found is None:
+            key = rid.rsplit("/", 1)[-1]
+            holder = node if key == CHILDREN else node.slots.get(key)
+            default = holder.file("default") if holder is not None else None
+            found = default is not None and bool(self.functions[default].constant("RESTORE"))
+            if len(self._restores) >= ENTRIES_KEPT:
+                self._restores.clear()
+            self._restores[(node, rid)] = found
+        return found
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_entries", {})
         object.__setattr__(self, "_waits", {})
+        object.__setattr__(self, "_restores", {})
         heads = Heads(self.functions)
         object.__setattr__(self, "heads", heads)
         object.__setattr__(self, "waiting", frozenset(
@@ -236,6 +246,7 @@ class Renderer:
         #: rendered it, taken by the slot that holds it (see :meth:`digested`)
         self.owns: dict[str, str] = {}
         self._query = request.scope.get("query_string", b"").decode("latin-1")
+        self._query_params: QueryParams | None = None  # the request's, parsed when asked for
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
         self._fills: asyncio.Queue[Fill] | None = None  # made when a slot streams
@@ -273,7 +284,7 @@ class Renderer:
             rids[slot_id] = place.region
             renders[slot_id] = (_bind(self.slot, branch, outcome, place), self.may_wait(outcome))
         context = LayoutContext(branch, self._lookup(branch, at))
-        html: str = placeholders[CHILDREN].__html__()
+        html: str = str(placeholders[CHILDREN])
         template = branch.node.file("template")
         if template is not None:  # inside the layout, around the slots it declares
             html = await self._wrapper(template, branch, at, placeholders, context)
@@ -316,7 +327,7 @@ class Renderer:
             self.shown.update(kept)
             return region(at.region, KEEP)
         self.shown[at.region] = self.site.entry(outcome, at.src,
-                                                self._restores(branch, at.region))
+                                                self.site.restores(branch.node, at.region))
         loading = branch.node.file("loading")
         cached = None
         if loading is not None and self.stream and not self.prefetch and self.regions is not None:
@@ -339,7 +350,7 @@ class Renderer:
         computed as it renders: no scan of the page for its regions afterwards."""
         entry = self.shown.get(rid)
         if entry is not None and own != KEEP:
-            self.shown[rid] = entry.with_digest(diff.digest(own))
+            self.shown[rid] = entry.with_digest(self.site.digests(own))
 
     async def caught(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The outcome, or the folder's not_found.py / error.py when it raises."""
@@ -363,7 +374,8 @@ class Renderer:
             return await self._error(branch, error, exc, outcome, at.src)
 
     async def outcome(self, outcome: Outcome, at: Place) -> str:
-        outcome = collapse(outcome)[1]  # folders with no layout, no boundary add nothing
+        while isinstance(outcome, Branch) and not outcome.node.bounded:
+            outcome = outcome.slots[CHILDREN]  # a folder with no layout, no boundary adds nothing
         if isinstance(outcome, Branch):
             return await self.branch(outcome, at)
         return await self.leaf(outcome, at.src)
@@ -430,16 +442,16 @@ class Renderer:
 
     # -- metadata ---------------------------------------------------------------------------
 
-    async def head(self, plan: Branch, src: Source, placed: Callable[[str], bool], *,
+    async def head(self, plan: Branch, src: Source, placed: Collection[str], *,
                    wait: bool = False) -> Head | None:
         """The head of ``src``'s URL (see :meth:`panes.heads.Evaluations.head`)."""
-        return await self.evaluations.head(plan, src, placed, self.streamed.__contains__,
+        return await self.evaluations.head(plan, src, placed, self.streamed,
                                            wait=wait)
 
     def head_ready(self, plan: Branch, src: Source,
-                   placed: Callable[[str], bool]) -> Head | None:
+                   placed: Collection[str]) -> Head | None:
         """The head, if every file it needs has been evaluated; else None."""
-        return self.evaluations.ready(plan, src, placed, self.streamed.__contains__)
+        return self.evaluations.ready(plan, src, placed, self.streamed)
 
     # -- after the first flush --------------------------------------------------------------
 
@@ -532,7 +544,7 @@ class Renderer:
         if spec is None:
             return await render()
         assert self.regions is not None
-        tokens = {key: p.__html__() for key, p in placeholders.items()}
+        tokens = {key: str(p) for key, p in placeholders.items()}
         return await self.regions.layout(spec, branch, layout, at.src, render, context.lookup,
                                          tokens, self.ledger)
 
@@ -566,7 +578,7 @@ class Renderer:
         for key, placeholder in placeholders.items():
             declared = fn.takes_all or (CHILDREN if key == CHILDREN else slot_argument(key)) \
                 in fn.wants
-            if not declared or placeholder.__html__() in html:
+            if not declared or placeholder in html:
                 continue
             page = _page_of(branch.slots[key])
             if page is not None:
@@ -575,11 +587,16 @@ class Renderer:
 
 
     def _available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
-        available: dict[str, Any] = {"params": params.bind(src.segments), "request": self.request,
-                                     "action_result": self.action_result}
+        available: dict[str, Any] = {
+            "params": params.bind(src.segments) if params.entries else {},
+            "request": self.request, "action_result": self.action_result}
         if not layout:
-            available["search_params"] = (self.request.query_params if src.query == self._query
-                                          else QueryParams(src.query))
+            if src.query != self._query:
+                available["search_params"] = QueryParams(src.query)
+            else:
+                if self._query_params is None:
+                    self._query_params = self.request.query_params
+                available["search_params"] = self._query_params
         return available
 
     def _lookup(self, branch: Branch, at: Place) -> Callable[[str], list[str]]:
@@ -592,12 +609,6 @@ class Renderer:
             return plan_segments_below(branch.slots[key], at.src.segments)
 
         return lookup
-
-    def _restores(self, branch: Branch, key_region: str) -> bool:
-        key = key_region.rsplit("/", 1)[-1]
-        holder = branch.node if key == CHILDREN else branch.node.slots.get(key)
-        default = holder.file("default") if holder is not None else None
-        return default is not None and bool(self.functions[default].constant("RESTORE"))
 
     async def _fill_placeholders(self, html: str, renders: Mapping[int, Job],
                                  rids: Mapping[int, str]) -> tuple[str, str]:
