@@ -218,13 +218,13 @@ class App:
         browser = asked.decode("latin-1") + (f"?{asked_query}" if asked_query else "")
         if request.method == "POST":
             return await act(self, request, src, browser)
-        headers = request.headers
+        headers = _runtime_headers(scope)
         prefetch = (headers.get(protocol.PREFETCH_HEADER) == "1"
                     or headers.get("sec-purpose", "").startswith("prefetch"))
         if prefetch and protocol.STATE_HEADER not in headers:
             return Response(status_code=204)  # a prefetch of a document: nothing runs
         try:
-            resolution, shown = self.resolve(request, src)
+            resolution, shown = self.resolve(request, src, headers)
         except StaleState:
             return answer(Hard())
         except BadRequest as exc:
@@ -241,9 +241,10 @@ class App:
             return await self.refresh(request, resolution, shown, browser)
         return await self.patch(request, resolution, shown, browser)
 
-    def resolve(self, request: Request, src: Source) -> tuple[Resolution, _Shown | None]:
-        """What the request renders, and the state the browser sent with it (if any)."""
-        headers = request.headers
+    def resolve(self, request: Request, src: Source, headers: Mapping[str, str]
+                ) -> tuple[Resolution, _Shown | None]:
+        """What the request renders, and the state the browser sent with it (if any), as the
+        runtime's ``headers`` say (see :func:`_runtime_headers`)."""
         if protocol.REFRESH_HEADER in headers:
             old = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
             return resolve_refresh(self.model, old.state, src.url), old
@@ -353,8 +354,8 @@ class App:
                                         lambda: state() + tail, status)
             streamed.headers["vary"] = VARY
             return streamed
-        response = HTMLResponse(head + state() + client.runtime_tag(root_path) + tail, status,
-                                headers={"vary": VARY})
+        page = "".join((head, state(), client.runtime_tag(root_path), tail))
+        response = HTMLResponse(page, status, headers={"vary": VARY})
         if status == 200 and url == top.src.url:
             self.regions.documents.remember(request.scope, head, tail, url, renderer.shown,
                                             root, renderer.ledger)
@@ -517,6 +518,16 @@ def _state_key(secret: str | bytes | None, root: Any) -> bytes:
 
 
 _SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+def _runtime_headers(scope: Scope) -> dict[str, str]:
+    """The headers the client runtime sends (``Panes-*``) and ``Sec-Purpose``, by their
+    lowercase names (as ASGI gives them): one pass over the request's headers."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name.startswith(b"panes-") or name == b"sec-purpose":
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
 
 
 def _query(scope: Scope) -> str:

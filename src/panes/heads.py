@@ -62,6 +62,8 @@ class Heads:
             file: (_value(meta), _value(viewport))
             for file, (meta, viewport) in self.sources.items()
             if all(fn is None or fn.value for fn in (meta, viewport))}
+        #: the files whose metadata or viewport is a function: evaluated per request
+        self.evaluated = frozenset(self.sources).difference(self.constant_values)
         self._kept: dict[tuple[tuple[str, ...], str], Head] = {}
         self._files: dict[tuple[Branch, frozenset[str], frozenset[str]], HeadFiles] = {}
 
@@ -119,9 +121,9 @@ class Evaluations:
         """Start evaluating a file's ``metadata``/``viewport`` (once per file and URL). A
         sync function is evaluated at once, so its value is ready for the first flush; a
         dict needs no evaluation (it was checked when its module loaded)."""
-        sources = self.heads.of(file)
-        if sources == (None, None) or file in self.heads.constant_values:
+        if file not in self.heads.evaluated:
             return None
+        sources = self.heads.of(file)
         key = (file, src.url, src.via)
         future = self._started.get(key)
         if future is not None:

@@ -50,9 +50,13 @@ class UserFunction:
     constants: Mapping[str, Any] = field(default_factory=dict)  # as its kind lists them
     value: bool = False  # a value the module holds (a metadata dict): calling it runs no code
     is_async: bool = field(init=False, repr=False)  # async def: calling it may wait
+    #: it declared ``cookies`` or ``state`` (or ``**kwargs``): those are made for it per call
+    per_call: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.func))
+        object.__setattr__(self, "per_call", self.takes_all or bool(
+            self.wants & {"cookies", "state"}))
 
     def constant(self, name: str) -> Any:
         return self.constants[name]

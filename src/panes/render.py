@@ -82,7 +82,7 @@ _PLACEHOLDER = re.compile("\ue000([0-9a-f]{12}):(\\d+)\ue001")
 KEEP = "<!--panes:keep-->"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # (not frozen: made for every slot of every request, and never changed)
 class Place:
     """Where a slot renders: its region, the boundaries above it, the URL it comes from.
 
@@ -108,7 +108,7 @@ class SlotPlaceholder(Markup):
     name: str | None
 
     def __new__(cls, token: object = "", name: str | None = None) -> SlotPlaceholder:
-        placeholder = super().__new__(cls, token)
+        placeholder = str.__new__(cls, token)  # (a token is markup: nothing to escape)
         placeholder.name = name  # (markup made from it by Markup's methods has none)
         return placeholder
 
@@ -408,7 +408,7 @@ class Renderer:
         """Call a user function of ``file`` with the arguments it declared."""
         if not fn.value:
             self.ledger.complete = False  # a user function ran: this response is not all cached
-        if fn.takes_all or "cookies" in fn.wants or "state" in fn.wants:
+        if fn.per_call:
             # rendering may be streaming already: the cookies are read-only, naming the file
             available = {**available, "state": self.state,
                          "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
@@ -658,6 +658,8 @@ async def gather(*jobs: Job) -> list[str]:
     task (a task costs more than most pages; a function that never waits gains nothing from
     one). On the first failure cancel the rest and raise it."""
     waiting = [i for i, (_, may_wait) in enumerate(jobs) if may_wait]
+    if not waiting:
+        return [await job() for job, _ in jobs]
     tasks: dict[int, asyncio.Future[str]] = {}
     if len(jobs) > 1 and waiting:
         tasks = {i: asyncio.ensure_future(jobs[i][0]()) for i in waiting}
