@@ -102,11 +102,15 @@ def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> di
         return uid
 
     regions = {rid: _entry_json(entry, url_id) for rid, entry in state.regions.items()}
-    obj: dict[str, Any] = {"v": VERSION, "url": state.url, "root": state.root,
-                           "base": state.base, "b": bound, "urls": urls, "regions": regions,
-                           "h": head}
-    obj = {k: v for k, v in obj.items() if v is not None}
-    obj["sig"] = _mac(key, _canonical(obj))
+    obj: dict[str, Any] = {"v": VERSION, "url": state.url}
+    if state.root is not None:
+        obj["root"] = state.root
+    if state.base is not None:
+        obj["base"] = state.base
+    obj.update(b=bound, urls=urls, regions=regions)
+    if head is not None:
+        obj["h"] = head
+    obj["sig"] = _mac(key, orjson.dumps(obj, option=orjson.OPT_SORT_KEYS))  # = _canonical(obj)
     return obj
 
 

@@ -146,9 +146,11 @@ class Site:
     heads: Heads = field(init=False)
     #: the files whose rendering may wait: an async function, or a cached region
     waiting: frozenset[str] = field(init=False)
-    _entries: dict[tuple[Outcome, Source, bool, bool], Entry] = field(init=False, repr=False)
+    _entries: dict[tuple[Outcome, str, str | None, bool, bool], Entry] = field(init=False,
+                                                                               repr=False)
     _waits: dict[Outcome, bool] = field(init=False, repr=False)
     _restores: dict[tuple[Node, str], bool] = field(init=False, repr=False)
+    _digested: dict[tuple[int, str], tuple[Entry, Entry]] = field(init=False, repr=False)
     #: the digests of regions' HTML (see :class:`panes.diff.Digests`)
     digests: diff.Digests = field(default_factory=diff.Digests)
 
@@ -156,7 +158,7 @@ class Site:
               root: bool = False) -> Entry:
         """What a region showing ``outcome`` from ``src`` shows (``root``: the document's own
         entry), made once per outcome and URL: plans are the app's, entries never change."""
-        key = (outcome, src, restore, root)
+        key = (outcome, src.url, src.via, restore, root)  # (the URL makes the segments)
         found = self._entries.get(key)
         if found is None:
             if len(self._entries) >= ENTRIES_KEPT:
@@ -185,6 +187,19 @@ class Site:
             self._waits[outcome] = found
         return found
 
+    def with_digest(self, entry: Entry, digest: str) -> Entry:
+        """``entry.with_digest(digest)``, made once for an entry this site keeps and HTML it
+        saw before (the same region sending the same HTML again)."""
+        key = (id(entry), digest)  # (the entry is kept with it: the id stays the entry's)
+        found = self._digested.get(key)
+        if found is not None:
+            return found[1]
+        made = entry.with_digest(digest)
+        if len(self._digested) >= ENTRIES_KEPT:
+            self._digested.clear()
+        self._digested[key] = (entry, made)
+        return made
+
     def restores(self, node: Node, rid: str) -> bool:
         """Whether region ``rid``, a slot of the folder ``node``, shows a ``default.py`` that
         says ``RESTORE`` (see docs/reference.md)."""
@@ -203,6 +218,7 @@ class Site:
         object.__setattr__(self, "_entries", {})
         object.__setattr__(self, "_waits", {})
         object.__setattr__(self, "_restores", {})
+        object.__setattr__(self, "_digested", {})
         heads = Heads(self.functions)
         object.__setattr__(self, "heads", heads)
         object.__setattr__(self, "waiting", frozenset(
@@ -350,7 +366,7 @@ class Renderer:
         computed as it renders: no scan of the page for its regions afterwards."""
         entry = self.shown.get(rid)
         if entry is not None and own != KEEP:
-            self.shown[rid] = entry.with_digest(self.site.digests(own))
+            self.shown[rid] = self.site.with_digest(entry, self.site.digests(own))
 
     async def caught(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The outcome, or the folder's not_found.py / error.py when it raises."""
@@ -373,12 +389,13 @@ class Renderer:
                 raise
             return await self._error(branch, error, exc, outcome, at.src)
 
-    async def outcome(self, outcome: Outcome, at: Place) -> str:
+    def outcome(self, outcome: Outcome, at: Place) -> Awaitable[str]:
+        """The outcome's HTML, to await (not a coroutine itself: one frame fewer per slot)."""
         while isinstance(outcome, Branch) and not outcome.node.bounded:
             outcome = outcome.slots[CHILDREN]  # a folder with no layout, no boundary adds nothing
         if isinstance(outcome, Branch):
-            return await self.branch(outcome, at)
-        return await self.leaf(outcome, at.src)
+            return self.branch(outcome, at)
+        return self.leaf(outcome, at.src)
 
     def leaf(self, leaf: Leaf, src: Source) -> Awaitable[str]:
         """A page's, default's or not-found page's HTML, to await (from the cache when the

@@ -94,14 +94,6 @@ class Source:
     segments: tuple[str, ...]
     query: str = ""
     via: str | None = None  # the background URL of an interception
-    #: made once: sources key the memos of a render (see panes.render.Site)
-    _hash: int = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_hash", hash((self.url, self.segments, self.query, self.via)))
-
-    def __hash__(self) -> int:
-        return self._hash
 
 
 def identity(outcome: Outcome, src: Source) -> str:
