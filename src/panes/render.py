@@ -30,6 +30,7 @@ import secrets
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -114,11 +115,6 @@ class SlotPlaceholder(Markup):
 
     def __repr__(self) -> str:
         return f"<slot {self.name}>" if self.name else super().__repr__()
-
-
-def region(region_id: str, html: str) -> str:
-    """Slot content between the markers the browser finds it by."""
-    return f"<!--panes:{region_id}-->{html}<!--/panes:{region_id}-->"
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +275,7 @@ class Renderer:
             self.shown.setdefault("", self.site.entry(item.outcome, item.src, root=True))
             return html
         at = Place(item.region, (*item.trail, (item.parent, item.region)), item.src)
-        return await self.slot(item.parent, item.outcome, at, wrap=False)
+        return await self.slot(item.parent, item.outcome, at)
 
     # -- the tree ---------------------------------------------------------------------------
 
@@ -298,7 +294,7 @@ class Renderer:
                 outcome, src = inner.outcome, inner.src
             place = at.slot(branch, key, src)
             rids[slot_id] = place.region
-            renders[slot_id] = (_bind(self.slot, branch, outcome, place), self.may_wait(outcome))
+            renders[slot_id] = (partial(self.slot, branch, outcome, place), self.may_wait(outcome))
         context = LayoutContext(branch, self._lookup(branch, at))
         html: str = str(placeholders[CHILDREN])
         template = branch.node.file("template")
@@ -336,12 +332,13 @@ class Renderer:
         finally:
             current_layout.reset(token)
 
-    async def slot(self, branch: Branch, outcome: Outcome, at: Place, wrap: bool = True) -> str:
-        """One slot of ``branch`` in its region, inside the folder's boundaries."""
+    async def slot(self, branch: Branch, outcome: Outcome, at: Place) -> str:
+        """The content of one slot of ``branch`` (its region's markers are the caller's),
+        inside the folder's boundaries."""
         kept = self.resolution.keep.get(at.region)
         if kept is not None:
             self.shown.update(kept)
-            return region(at.region, KEEP)
+            return KEEP
         self.shown[at.region] = self.site.entry(outcome, at.src,
                                                 self.site.restores(branch.node, at.region))
         loading = branch.node.file("loading")
@@ -359,7 +356,7 @@ class Renderer:
             html = await self.caught(branch, outcome, at)
         if at.region not in self.streamed and at.flushed is None:  # sent in the first flush
             self.digested(at.region, self.owns.pop(at.region, html))
-        return region(at.region, html) if wrap else html
+        return html
 
     def digested(self, rid: str, own: str) -> None:
         """Region ``rid``'s entry with the digest of its own HTML (see :mod:`panes.diff`),
@@ -639,17 +636,15 @@ class Renderer:
         filled, own = [parts[0]], [parts[0]]
         for n, slot_id in enumerate(ids):
             content = contents.get(slot_id)
-            if content is not None:
-                filled.append(content)
-                own.append(region(rids[slot_id], ""))
+            if content is not None:  # in its region's markers (the region's own HTML: none)
+                rid = rids[slot_id]
+                opening, closing = f"<!--panes:{rid}-->", f"<!--/panes:{rid}-->"
+                filled += (opening, content, closing)
+                own += (opening, closing)
             text = parts[3 * n + 3]
             filled.append(text)
             own.append(text)
         return "".join(filled), "".join(own)
-
-def _bind(method: Callable[..., Awaitable[str]], *args: Any) -> Callable[[], Awaitable[str]]:
-    return lambda: method(*args)
-
 
 async def _ready(html: str) -> str:
     return html
