@@ -112,42 +112,51 @@ def changes(html: str, new: Mapping[str, str], old: Mapping[str, str | None],
     """The regions to swap, outermost first, and the HTML of each: the regions whose own HTML
     changed, with the unchanged regions inside them as keep markers (the browser moves their
     DOM in; a change further inside them is a swap of its own, after)."""
-    regions: list[str] = []
-    parts: list[str] = []
+    found = _Changes(html, new, old)
+    top = parse(html, rid)
+    if found.same(top):
+        found.visit(top)
+    else:
+        found.send(top)
+    return found.regions, found.parts
 
-    def same(region: Region) -> bool:
-        return region.rid in old and new.get(region.rid) == old[region.rid]
 
-    def visit(region: Region) -> None:  # the browser has it as it is: look inside
+class _Changes:
+    """The walk of :func:`changes` (methods rather than nested functions, which would refer to
+    each other in a cycle that only the garbage collector frees)."""
+
+    def __init__(self, html: str, new: Mapping[str, str], old: Mapping[str, str | None]) -> None:
+        self.html, self.new, self.old = html, new, old
+        self.regions: list[str] = []
+        self.parts: list[str] = []
+
+    def same(self, region: Region) -> bool:
+        return region.rid in self.old and self.new.get(region.rid) == self.old[region.rid]
+
+    def visit(self, region: Region) -> None:
+        """The browser has it as it is: look inside."""
         for inner in region.inside:
-            if same(inner):
-                visit(inner)
+            if self.same(inner):
+                self.visit(inner)
             else:
-                send(inner)
+                self.send(inner)
 
-    def send(region: Region) -> None:
+    def send(self, region: Region) -> None:
         later: list[Region] = []
-        regions.append(region.rid)
-        parts.append(compose(region, later))
+        self.regions.append(region.rid)
+        self.parts.append(self.compose(region, later))
         for kept in later:
-            visit(kept)
+            self.visit(kept)
 
-    def compose(region: Region, later: list[Region]) -> str:
+    def compose(self, region: Region, later: list[Region]) -> str:
         out, at = [], region.start
         for inner in region.inside:
-            out.append(html[at:inner.start])
-            if same(inner):
+            out.append(self.html[at:inner.start])
+            if self.same(inner):
                 out.append(KEEP)
                 later.append(inner)
             else:
-                out.append(compose(inner, later))
+                out.append(self.compose(inner, later))
             at = inner.end
-        out.append(html[at:region.end])
+        out.append(self.html[at:region.end])
         return "".join(out)
-
-    top = parse(html, rid)
-    if same(top):
-        visit(top)
-    else:
-        send(top)
-    return regions, parts

@@ -223,6 +223,47 @@ class Site:
             or (self.regions is not None and self.regions.spec(file) is not None)))
 
 
+class Arguments:
+    """What one request gives the functions it calls: the arguments they may declare, and the
+    ledger that notes that user code ran. Apart from the :class:`Renderer`, so that what holds
+    these (its metadata evaluations) does not hold the renderer: a request leaves no reference
+    cycle behind, nothing for the garbage collector to find."""
+
+    def __init__(self, request: Request, state: Mapping[str, Any] | None, action_result: Any,
+                 app_name: str) -> None:
+        self.request = request
+        self.state = state if state is not None else {}
+        self.action_result = action_result  # after an action: its result, for every function
+        self.app_name = app_name
+        self.ledger = Ledger()
+        self._query = request.scope.get("query_string", b"").decode("latin-1")
+        self._query_params: QueryParams | None = None  # the request's, parsed when asked for
+
+    def invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
+        """Call a user function of ``file`` with the arguments it declared."""
+        if not fn.value:
+            self.ledger.complete = False  # a user function ran: this response is not all cached
+        if fn.per_call:
+            # rendering may be streaming already: the cookies are read-only, naming the file
+            available = {**available, "state": self.state,
+                         "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
+        return fn.func(**fn.kwargs(available))
+
+    def available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
+        """The arguments a file's function may declare (a layout gets no ``search_params``)."""
+        available: dict[str, Any] = {
+            "params": params.bind(src.segments) if params.entries else {},
+            "request": self.request, "action_result": self.action_result}
+        if not layout:
+            if src.query != self._query:
+                available["search_params"] = QueryParams(src.query)
+            else:
+                if self._query_params is None:
+                    self._query_params = self.request.query_params
+                available["search_params"] = self._query_params
+        return available
+
+
 class Renderer:
     """Renders the regions of one request's :class:`~panes.resolve.Resolution`. Holds the
     status boundaries may change (404), the fills to stream, and ``shown``: what each region it
@@ -240,16 +281,15 @@ class Renderer:
         self.slot_timeout = site.slot_timeout
         self.dev = site.dev
         self.app_name = site.app_name
-        self.ledger = Ledger()  # whether every region came fresh from the cache
-        self.state = state if state is not None else {}
         self.request = request
+        self.arguments = Arguments(request, state, action_result, site.app_name)
+        self.ledger = self.arguments.ledger  # whether every region came fresh from the cache
         self.resolution = resolution
         self.stream = stream
         self.status = 200
         self.shown: dict[str, Entry] = {}
-        # after an action: its result for every function; the page whose action raised
-        # raises it again where it renders, so its error boundary shows it
-        self.action_result = action_result
+        # after an action, the page whose action raised raises it again where it renders, so
+        # its error boundary shows it
         self.failed = failed
         # a prefetch renders loading boundaries' UI and stops there: nothing below runs
         self.prefetch = prefetch
@@ -257,15 +297,14 @@ class Renderer:
         #: each region's own HTML (the regions inside it emptied), left by the branch that
         #: rendered it, taken by the slot that holds it (see :meth:`digested`)
         self.owns: dict[str, str] = {}
-        self._query = request.scope.get("query_string", b"").decode("latin-1")
-        self._query_params: QueryParams | None = None  # the request's, parsed when asked for
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
         self._fills: asyncio.Queue[Fill] | None = None  # made when a slot streams
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsent = 0
         #: metadata()/viewport(), started with each file's render and awaited with it
-        self.evaluations = Evaluations(site.heads, self._invoke, self._available, site.dev)
+        self.evaluations = Evaluations(site.heads, self.arguments.invoke,
+                                       self.arguments.available, site.dev)
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
@@ -321,7 +360,7 @@ class Renderer:
                        placeholders: Mapping[str, SlotPlaceholder],
                        context: LayoutContext) -> str:
         """A layout (or template) around its slots, with the layout context set."""
-        available = self._available(branch.params, at.src, layout=True)
+        available = self.arguments.available(branch.params, at.src, layout=True)
         available[CHILDREN] = placeholders[CHILDREN]
         for key, placeholder in placeholders.items():
             if key != CHILDREN:
@@ -348,7 +387,7 @@ class Renderer:
         if cached is not None:
             html = cached
         elif loading is not None and (self.stream or self.prefetch):
-            html = await self.html(loading, self._available(branch.params, at.src))
+            html = await self.html(loading, self.arguments.available(branch.params, at.src))
             self.streamed.add(at.region)
             if not self.prefetch:
                 self._spawn(self._streamed(branch, outcome, at))
@@ -379,7 +418,7 @@ class Renderer:
             if not_found is None:
                 raise
             self.status = 404
-            return await self.html(not_found, self._available(branch.params, at.src))
+            return await self.html(not_found, self.arguments.available(branch.params, at.src))
         except Exception as exc:
             error = branch.node.file("error")
             if error is None:
@@ -409,7 +448,7 @@ class Renderer:
         file = leaf.file
 
         def html_of() -> Awaitable[str]:  # the render the cache may skip
-            return self.html(file, self._available(leaf.params, src),
+            return self.html(file, self.arguments.available(leaf.params, src),
                              src if leaf.kind == "page" else None)
 
         spec = self.regions.spec(file) if self.regions is not None else None
@@ -417,16 +456,6 @@ class Renderer:
             return html_of()
         assert self.regions is not None
         return self.regions.leaf(spec, leaf, src, html_of, self.ledger)
-
-    def _invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
-        """Call a user function of ``file`` with the arguments it declared."""
-        if not fn.value:
-            self.ledger.complete = False  # a user function ran: this response is not all cached
-        if fn.per_call:
-            # rendering may be streaming already: the cookies are read-only, naming the file
-            available = {**available, "state": self.state,
-                         "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
-        return fn.func(**fn.kwargs(available))
 
     async def html(self, file: str, available: Mapping[str, Any],
                    src: Source | None = None) -> str:
@@ -436,7 +465,7 @@ class Renderer:
         as in Next.js."""
         task = None if src is None else self.evaluations.start(file, available, src)
         try:
-            result = self._invoke(self.functions[file], file, available)
+            result = self.arguments.invoke(self.functions[file], file, available)
             if inspect.isawaitable(result):
                 result = await result
         except BaseException:
@@ -520,7 +549,7 @@ class Renderer:
             try:
                 if kind == "error":
                     return above, await self._error(branch, file, exc, outcome, at.src)
-                available = self._available(branch.params, at.src)
+                available = self.arguments.available(branch.params, at.src)
                 return above, await self.html(file, available)
             except Exception as again:  # noqa: BLE001 - the boundary failed: try the next one
                 exc = again
@@ -538,7 +567,7 @@ class Renderer:
         digest = secrets.token_hex(4)
         logger.error("error in %s, shown by %s (digest %s)", _describe(outcome), file, digest,
                      exc_info=exc)
-        available = self._available(branch.params, src)
+        available = self.arguments.available(branch.params, src)
         available["error"] = exc if self.dev else ServerError(digest)
         return await self.html(file, available)
 
@@ -572,7 +601,7 @@ class Renderer:
         assert self.regions is not None
         file = head.file
         return await self.regions.peek(
-            spec, head, src, lambda: self.html(file, self._available(head.params, src)),
+            spec, head, src, lambda: self.html(file, self.arguments.available(head.params, src)),
             self.ledger)
 
     # -- helpers ----------------------------------------------------------------------------
@@ -599,19 +628,6 @@ class Renderer:
                 warn_unplaced(f"{self.app_name}/{layout}", slot_argument(key),
                               f"{self.app_name}/{page}", src.url)
 
-
-    def _available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
-        available: dict[str, Any] = {
-            "params": params.bind(src.segments) if params.entries else {},
-            "request": self.request, "action_result": self.action_result}
-        if not layout:
-            if src.query != self._query:
-                available["search_params"] = QueryParams(src.query)
-            else:
-                if self._query_params is None:
-                    self._query_params = self.request.query_params
-                available["search_params"] = self._query_params
-        return available
 
     def _lookup(self, branch: Branch, at: Place) -> Callable[[str], list[str]]:
         """What ``selected_layout_segments`` reads: the plan, or what the browser keeps."""
