@@ -44,6 +44,18 @@ def test_round_trip(state):
     assert decode(wire, SECRET, BOUND) == state
 
 
+def test_a_signer_signs_each_state_as_encode_does_and_a_changed_one_anew():
+    signer = protocol.Signer(SECRET, kept=2)
+    for _ in range(2):  # the second time round from what it kept, the first made
+        for state in STATES:
+            assert signer.encode(state, BOUND, "h1") == encode(state, SECRET, BOUND, "h1")
+    state = STATES[2]
+    changed = {**state.regions, "tabs": state.regions["tabs"].with_digest("newhtml")}
+    assert decode(signer.encode(State(state.url, changed), BOUND), SECRET, BOUND).regions[
+        "tabs"].digest == "newhtml"
+    assert signer.encode(state, "someone else") == encode(state, SECRET, "someone else")
+
+
 def test_a_long_url_is_written_once_however_many_regions_it_activated():
     url = "/search?q=" + "x" * 4000
     regions = {f"slot{i}": Entry(f"0000000{i}", url) for i in range(8)}

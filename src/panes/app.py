@@ -121,6 +121,7 @@ class App:
         self.model = RouteModel(matcher, not_found_plan(self.root), settings)
         self.key = _state_key(secret, self.root)
         self._anonymous = protocol.binding("", "", self.key)  # no cookie, no Authorization
+        self._signer = protocol.Signer(self.key)  # a document's state, signed once per page
         self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
         self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
@@ -346,8 +347,8 @@ class App:
             final = first_head or renderer.head_ready(plan, top.src, renderer.shown)
             late = "" if first_head is not None or final is None else late_head(
                 final.tags, protocol.dumps(final.json))
-            return late + client.state_tag(protocol.encode(
-                State(url, renderer.shown, root, base), self.key, binding, _digest(final)))
+            return late + client.state_tag(self._signer.encode(
+                State(url, renderer.shown, root, base), binding, _digest(final)))
 
         if renderer.streaming:
             streamed = StreamedDocument(renderer, head + client.runtime_tag(root_path, False),

@@ -150,6 +150,30 @@ def encoder(state: State, key: bytes) -> Callable[[str], str]:
     return encode_for
 
 
+class Signer:
+    """:func:`encode` for one app's key, kept for states seen before. A renderer makes one entry
+    object per outcome, URL and digest, so a page shown again is made of the same entries: its
+    state is signed once, not per request. Keeps at most ``kept`` states, then starts over."""
+
+    def __init__(self, key: bytes, kept: int = 4096) -> None:
+        self.key = key
+        self.kept = kept
+        self._signed: dict[tuple[Any, ...], tuple[tuple[Entry, ...], str]] = {}
+
+    def encode(self, state: State, bound: str, head: str | None = None) -> str:
+        entries = tuple(state.regions.values())
+        key = (state.url, state.root, state.base, bound, head, tuple(state.regions),
+               tuple(map(id, entries)))  # (the entries are kept with it: each id stays theirs)
+        found = self._signed.get(key)
+        if found is not None:
+            return found[1]
+        text = encode(state, self.key, bound, head)
+        if len(self._signed) >= self.kept:
+            self._signed.clear()
+        self._signed[key] = (entries, text)
+        return text
+
+
 def dumps(obj: Any) -> str:
     """JSON that is safe as it is inside ``<script>``, in a header and in a record."""
     raw = orjson.dumps(obj)
