@@ -96,9 +96,9 @@ class Place:
     src: Source
     flushed: asyncio.Event | None = None
 
-    def slot(self, branch: Branch, key: str, src: Source | None = None) -> Place:
-        rid = join(self.region, key)
-        return Place(rid, (*self.trail, (branch, rid)), src or self.src, self.flushed)
+    def slot(self, branch: Branch, rid: str, src: Source) -> Place:
+        """The place of ``branch``'s slot whose region is ``rid``."""
+        return Place(rid, (*self.trail, (branch, rid)), src, self.flushed)
 
 
 class SlotPlaceholder(Markup):
@@ -106,15 +106,10 @@ class SlotPlaceholder(Markup):
     rather than an object with ``__html__``: htpy and Jinja2 take a ``str`` at once, where
     telling an object has ``__html__`` costs htpy a runtime protocol check per insertion."""
 
-    name: str | None
+    __slots__ = ()
 
-    def __new__(cls, token: object = "", name: str | None = None) -> SlotPlaceholder:
-        placeholder = str.__new__(cls, token)  # (a token is markup: nothing to escape)
-        placeholder.name = name  # (markup made from it by Markup's methods has none)
-        return placeholder
-
-    def __repr__(self) -> str:
-        return f"<slot {self.name}>" if self.name else super().__repr__()
+    def __new__(cls, token: object = "") -> SlotPlaceholder:
+        return str.__new__(cls, token)  # (a token is markup: nothing to escape)
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,21 +321,22 @@ class Renderer:
         for key, outcome in branch.slots.items():
             slot_id = self._next_id
             self._next_id += 1
-            placeholders[key] = SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001", key)
+            placeholders[key] = SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001")
+            rid = join(at.region, key)
             src = at.src
-            inner = self.resolution.inner.get(join(at.region, key))
+            inner = self.resolution.inner.get(rid)
             if inner is not None:
                 outcome, src = inner.outcome, inner.src
-            place = at.slot(branch, key, src)
-            rids[slot_id] = place.region
-            renders[slot_id] = (partial(self.slot, branch, outcome, place), self.may_wait(outcome))
+            rids[slot_id] = rid
+            renders[slot_id] = (partial(self.slot, branch, outcome, at.slot(branch, rid, src)),
+                                self.site.may_wait(outcome))
         context = LayoutContext(branch, self._lookup(branch, at))
         html: str = str(placeholders[CHILDREN])
         template = branch.node.file("template")
         if template is not None:  # inside the layout, around the slots it declares
             html = await self._wrapper(template, branch, at, placeholders, context)
             took = self.functions[template]
-            placeholders = {k: SlotPlaceholder("", k)
+            placeholders = {k: SlotPlaceholder()
                             if took.takes_all or slot_argument(k) in took.wants else v
                             for k, v in placeholders.items()}  # a slot is placed once
             placeholders[CHILDREN] = Markup(html)  # type: ignore[assignment]
@@ -407,7 +403,7 @@ class Renderer:
     async def caught(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The outcome, or the folder's not_found.py / error.py when it raises."""
         try:
-            if self.slot_timeout is None or not self.may_wait(outcome):
+            if self.slot_timeout is None or not self.site.may_wait(outcome):
                 return await self.outcome(outcome, at)  # (no timeout stops code that never waits)
             async with asyncio.timeout(self.slot_timeout):
                 return await self.outcome(outcome, at)
@@ -463,7 +459,8 @@ class Renderer:
         and the function. With ``src`` (a layout or a page), the file's ``metadata()`` runs at
         the same time and must succeed too: if it raises, the error boundary renders instead,
         as in Next.js."""
-        task = None if src is None else self.evaluations.start(file, available, src)
+        task = (None if src is None or file not in self.heads.evaluated
+                else self.evaluations.start(file, available, src))
         try:
             result = self.arguments.invoke(self.functions[file], file, available)
             if inspect.isawaitable(result):
