@@ -50,7 +50,7 @@ from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_q
 from .plan import Branch
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
-from .render import Renderer, Site, gather
+from .render import Renderer, gather
 from .resolve import (
     Render,
     Resolution,
@@ -63,6 +63,7 @@ from .resolve import (
     resolve_restore,
 )
 from .routes import not_found_plan
+from .site import Site
 from .state import Source, State, replace_regions
 from .stream import NavigationStream, StreamedDocument
 from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone

@@ -29,20 +29,16 @@ import re
 import secrets
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
 from markupsafe import Markup, escape
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from . import diff
-from .cache.region import Ledger, Reads
-from .cache.regions import Regions
+from .cache.region import Reads
 from .context import LayoutContext, current_layout
 from .context import segments_below as plan_segments_below
-from .cookies import cookies_for
 from .errors import (
     BadRequest,
     MissingSlot,
@@ -52,27 +48,23 @@ from .errors import (
     UnrenderableValue,
     within_mount,
 )
-from .heads import Evaluations, Heads
+from .heads import Evaluations
 from .html import builtin_not_found, to_html
-from .loader import UserFunction, slot_argument
+from .loader import slot_argument
 from .metadata import Head
-from .plan import Branch, Leaf, Outcome, ParamSpec
+from .plan import Branch, Leaf, Outcome
 from .resolve import Render, Resolution
+from .site import Arguments, Site
 from .state import (
     Entry,
     Source,
     Trail,
     collapse,
-    entry_for,
     join,
-    root_entry,
     segments_below,
 )
-from .tree import CHILDREN, Node
+from .tree import CHILDREN
 
-#: At most this many entries (one per outcome and URL) and answers of may_wait (one per outcome)
-#: are kept by a site; then they start over.
-ENTRIES_KEPT = 4096
 #: A render to run, and whether it may wait (see :func:`gather`).
 Job = tuple[Callable[[], Awaitable[str]], bool]
 
@@ -121,142 +113,6 @@ class Fill:
     html: str
     flushed: asyncio.Event  # set once this fill is sent: fills inside it wait for it
     redirect: str | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class Site:
-    """What every render of one app shares: its functions, what is known of them (made once,
-    not per request), its cache and its settings."""
-
-    functions: Mapping[str, UserFunction]
-    regions: Regions | None = None
-    slot_timeout: float | None = None
-    dev: bool = False
-    app_name: str = "app"
-    #: which files make heads, and the constant heads made so far
-    heads: Heads = field(init=False)
-    #: the files whose rendering may wait: an async function, or a cached region
-    waiting: frozenset[str] = field(init=False)
-    _entries: dict[tuple[Outcome, str, str | None, bool, bool], Entry] = field(init=False,
-                                                                               repr=False)
-    _waits: dict[Outcome, bool] = field(init=False, repr=False)
-    _restores: dict[tuple[Node, str], bool] = field(init=False, repr=False)
-    _digested: dict[tuple[int, str], tuple[Entry, Entry]] = field(init=False, repr=False)
-    #: the digests of regions' HTML (see :class:`panes.diff.Digests`)
-    digests: diff.Digests = field(default_factory=diff.Digests)
-
-    def entry(self, outcome: Outcome, src: Source, restore: bool = False,
-              root: bool = False) -> Entry:
-        """What a region showing ``outcome`` from ``src`` shows (``root``: the document's own
-        entry), made once per outcome and URL: plans are the app's, entries never change."""
-        key = (outcome, src.url, src.via, restore, root)  # (the URL makes the segments)
-        found = self._entries.get(key)
-        if found is None:
-            if len(self._entries) >= ENTRIES_KEPT:
-                self._entries.clear()
-            if root:
-                assert isinstance(outcome, Branch)
-                found = root_entry(outcome, src)
-            else:
-                found = entry_for(outcome, src, restore)
-            self._entries[key] = found
-        return found
-
-    def may_wait(self, outcome: Outcome) -> bool:
-        """Whether rendering ``outcome`` may wait: an async function or a cached region in
-        it. Only those get a task of their own (see :func:`gather`), and a timeout. Plans are
-        the app's: each is looked at once."""
-        found = self._waits.get(outcome)
-        if found is None:
-            if isinstance(outcome, Leaf):
-                found = outcome.file in self.waiting
-            else:
-                found = (any(file in self.waiting for file in outcome.node.files.values())
-                         or any(self.may_wait(inner) for inner in outcome.slots.values()))
-            if len(self._waits) >= ENTRIES_KEPT:
-                self._waits.clear()
-            self._waits[outcome] = found
-        return found
-
-    def with_digest(self, entry: Entry, digest: str) -> Entry:
-        """``entry.with_digest(digest)``, made once for an entry this site keeps and HTML it
-        saw before (the same region sending the same HTML again)."""
-        key = (id(entry), digest)  # (the entry is kept with it: the id stays the entry's)
-        found = self._digested.get(key)
-        if found is not None:
-            return found[1]
-        made = entry.with_digest(digest)
-        if len(self._digested) >= ENTRIES_KEPT:
-            self._digested.clear()
-        self._digested[key] = (entry, made)
-        return made
-
-    def restores(self, node: Node, rid: str) -> bool:
-        """Whether region ``rid``, a slot of the folder ``node``, shows a ``default.py`` that
-        says ``RESTORE`` (see docs/reference.md)."""
-        found = self._restores.get((node, rid))
-        if found is None:
-            key = rid.rsplit("/", 1)[-1]
-            holder = node if key == CHILDREN else node.slots.get(key)
-            default = holder.file("default") if holder is not None else None
-            found = default is not None and bool(self.functions[default].constant("RESTORE"))
-            if len(self._restores) >= ENTRIES_KEPT:
-                self._restores.clear()
-            self._restores[(node, rid)] = found
-        return found
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_entries", {})
-        object.__setattr__(self, "_waits", {})
-        object.__setattr__(self, "_restores", {})
-        object.__setattr__(self, "_digested", {})
-        heads = Heads(self.functions)
-        object.__setattr__(self, "heads", heads)
-        object.__setattr__(self, "waiting", frozenset(
-            file for file, fn in self.functions.items()
-            if fn.is_async or any(m is not None and m.is_async for m in heads.of(file))
-            or (self.regions is not None and self.regions.spec(file) is not None)))
-
-
-class Arguments:
-    """What one request gives the functions it calls: the arguments they may declare, and the
-    ledger that notes that user code ran. Apart from the :class:`Renderer`, so that what holds
-    these (its metadata evaluations) does not hold the renderer: a request leaves no reference
-    cycle behind, nothing for the garbage collector to find."""
-
-    def __init__(self, request: Request, state: Mapping[str, Any] | None, action_result: Any,
-                 app_name: str) -> None:
-        self.request = request
-        self.state = state if state is not None else {}
-        self.action_result = action_result  # after an action: its result, for every function
-        self.app_name = app_name
-        self.ledger = Ledger()
-        self._query = request.scope.get("query_string", b"").decode("latin-1")
-        self._query_params: QueryParams | None = None  # the request's, parsed when asked for
-
-    def invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
-        """Call a user function of ``file`` with the arguments it declared."""
-        if not fn.value:
-            self.ledger.complete = False  # a user function ran: this response is not all cached
-        if fn.per_call:
-            # rendering may be streaming already: the cookies are read-only, naming the file
-            available = {**available, "state": self.state,
-                         "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
-        return fn.func(**fn.kwargs(available))
-
-    def available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
-        """The arguments a file's function may declare (a layout gets no ``search_params``)."""
-        available: dict[str, Any] = {
-            "params": params.bind(src.segments) if params.entries else {},
-            "request": self.request, "action_result": self.action_result}
-        if not layout:
-            if src.query != self._query:
-                available["search_params"] = QueryParams(src.query)
-            else:
-                if self._query_params is None:
-                    self._query_params = self.request.query_params
-                available["search_params"] = self._query_params
-        return available
 
 
 class Renderer:
@@ -604,7 +460,7 @@ class Renderer:
     # -- helpers ----------------------------------------------------------------------------
 
     def may_wait(self, outcome: Outcome) -> bool:
-        """Whether rendering ``outcome`` may wait (see :meth:`Site.may_wait`)."""
+        """Whether rendering ``outcome`` may wait (see :meth:`panes.site.Site.may_wait`)."""
         return self.site.may_wait(outcome)
 
     def _warn_unplaced(self, layout: str, branch: Branch,
