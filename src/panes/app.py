@@ -264,12 +264,10 @@ class App:
     def _binding(self, request: Request, sent: bool = False) -> str:
         """What a state is bound to: the request's cookies as the browser will hold them
         after this response (an action's ``cookies.set`` included), or as it ``sent`` them."""
-        if anonymous(request.scope):
+        if anonymous(request.scope):  # (made once: the binding of no cookie, no Authorization)
             return self._anonymous
         values = cookie_values(request, sent)
         authorization = request.headers.get("authorization", "")
-        if not values and not authorization:
-            return self._anonymous
         canonical = "; ".join(f"{k}={v}" for k, v in sorted(values.items()))
         return protocol.binding(canonical, authorization, self.key)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .kept import Kept
 from .loader import UserFunction, function_key
 from .metadata import Head, Resolved, checked, loader_order
 from .metadata import resolve as resolve_head
@@ -29,10 +30,6 @@ Sources = tuple[UserFunction | None, UserFunction | None]
 Values = tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]
 
 logger = logging.getLogger("panes")
-
-#: At most this many heads are kept (one per path of constant metadata); then they start over.
-KEPT = 4096
-
 
 @dataclass(frozen=True, slots=True)
 class HeadFiles:
@@ -64,8 +61,8 @@ class Heads:
             if all(fn is None or fn.value for fn in (meta, viewport))}
         #: the files whose metadata or viewport is a function: evaluated per request
         self.evaluated = frozenset(self.sources).difference(self.constant_values)
-        self._kept: dict[tuple[tuple[str, ...], str], Head] = {}
-        self._files: dict[tuple[Branch, frozenset[str], frozenset[str]], HeadFiles] = {}
+        self._kept: Kept[tuple[tuple[str, ...], str], Head] = Kept()  # by files and path
+        self._files: Kept[tuple[Branch, frozenset[str], frozenset[str]], HeadFiles] = Kept()
 
     def of(self, file: str) -> Sources:
         return self.sources.get(file, (None, None))
@@ -80,9 +77,7 @@ class Heads:
         key = (files, pathname)
         found = self._kept.get(key)
         if found is None:
-            if len(self._kept) >= KEPT:
-                self._kept.clear()
-            found = self._kept[key] = Head(make())
+            found = self._kept.keep(key, Head(make()))
         return found
 
     def files(self, plan: Branch, placed: Collection[str],
@@ -95,9 +90,7 @@ class Heads:
             info = {file: found for file, found in head_files(
                 plan, placed.__contains__, streamed.__contains__) if file in self.sources}
             order = tuple(loader_order(info))
-            if len(self._files) >= KEPT:
-                self._files.clear()
-            found = self._files[key] = HeadFiles(info, order, self.constant(order))
+            found = self._files.keep(key, HeadFiles(info, order, self.constant(order)))
         return found
 
 

@@ -48,6 +48,7 @@ from typing import Any
 import orjson
 
 from .errors import BadRequest
+from .kept import LIMIT, Kept
 from .state import Entry, State, short_digest, url_safe
 
 VERSION = 2
@@ -155,10 +156,9 @@ class Signer:
     object per outcome, URL and digest, so a page shown again is made of the same entries: its
     state is signed once, not per request. Keeps at most ``kept`` states, then starts over."""
 
-    def __init__(self, key: bytes, kept: int = 4096) -> None:
+    def __init__(self, key: bytes, kept: int = LIMIT) -> None:
         self.key = key
-        self.kept = kept
-        self._signed: dict[tuple[Any, ...], tuple[tuple[Entry, ...], str]] = {}
+        self._signed: Kept[tuple[Any, ...], tuple[tuple[Entry, ...], str]] = Kept(kept)
 
     def encode(self, state: State, bound: str, head: str | None = None) -> str:
         entries = tuple(state.regions.values())
@@ -167,11 +167,7 @@ class Signer:
         found = self._signed.get(key)
         if found is not None:
             return found[1]
-        text = encode(state, self.key, bound, head)
-        if len(self._signed) >= self.kept:
-            self._signed.clear()
-        self._signed[key] = (entries, text)
-        return text
+        return self._signed.keep(key, (entries, encode(state, self.key, bound, head)))[1]
 
 
 def dumps(obj: Any) -> str:

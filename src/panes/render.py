@@ -315,8 +315,7 @@ class Renderer:
         and the function. With ``src`` (a layout or a page), the file's ``metadata()`` runs at
         the same time and must succeed too: if it raises, the error boundary renders instead,
         as in Next.js."""
-        task = (None if src is None or file not in self.heads.evaluated
-                else self.evaluations.start(file, available, src))
+        task = None if src is None else self.evaluations.start(file, available, src)
         try:
             result = self.arguments.invoke(self.functions[file], file, available)
             if inspect.isawaitable(result):

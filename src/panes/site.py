@@ -16,14 +16,11 @@ from .cache.region import Ledger
 from .cache.regions import Regions
 from .cookies import cookies_for
 from .heads import Heads
+from .kept import Kept
 from .loader import UserFunction
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .state import Entry, Source, entry_for, root_entry
 from .tree import CHILDREN, Node
-
-#: At most this many entries (one per outcome and URL) and answers of may_wait (one per outcome)
-#: are kept by a site; then they start over.
-ENTRIES_KEPT = 4096
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,11 +37,12 @@ class Site:
     heads: Heads = field(init=False)
     #: the files whose rendering may wait: an async function, or a cached region
     waiting: frozenset[str] = field(init=False)
-    _entries: dict[tuple[Outcome, str, str | None, bool, bool], Entry] = field(init=False,
-                                                                               repr=False)
-    _waits: dict[Outcome, bool] = field(init=False, repr=False)
-    _restores: dict[tuple[Node, str], bool] = field(init=False, repr=False)
-    _digested: dict[tuple[int, str], tuple[Entry, Entry]] = field(init=False, repr=False)
+    _entries: Kept[tuple[Outcome, str, str | None, bool, bool], Entry] = field(
+        default_factory=Kept, init=False, repr=False)
+    _waits: Kept[Outcome, bool] = field(default_factory=Kept, init=False, repr=False)
+    _restores: Kept[tuple[Node, str], bool] = field(default_factory=Kept, init=False, repr=False)
+    _digested: Kept[tuple[int, str], tuple[Entry, Entry]] = field(
+        default_factory=Kept, init=False, repr=False)
     #: the digests of regions' HTML (see :class:`panes.diff.Digests`)
     digests: diff.Digests = field(default_factory=diff.Digests)
 
@@ -55,14 +53,11 @@ class Site:
         key = (outcome, src.url, src.via, restore, root)  # (the URL makes the segments)
         found = self._entries.get(key)
         if found is None:
-            if len(self._entries) >= ENTRIES_KEPT:
-                self._entries.clear()
             if root:
                 assert isinstance(outcome, Branch)
-                found = root_entry(outcome, src)
+                found = self._entries.keep(key, root_entry(outcome, src))
             else:
-                found = entry_for(outcome, src, restore)
-            self._entries[key] = found
+                found = self._entries.keep(key, entry_for(outcome, src, restore))
         return found
 
     def may_wait(self, outcome: Outcome) -> bool:
@@ -76,9 +71,7 @@ class Site:
             else:
                 found = (any(file in self.waiting for file in outcome.node.files.values())
                          or any(self.may_wait(inner) for inner in outcome.slots.values()))
-            if len(self._waits) >= ENTRIES_KEPT:
-                self._waits.clear()
-            self._waits[outcome] = found
+            self._waits.keep(outcome, found)
         return found
 
     def with_digest(self, entry: Entry, digest: str) -> Entry:
@@ -88,11 +81,7 @@ class Site:
         found = self._digested.get(key)
         if found is not None:
             return found[1]
-        made = entry.with_digest(digest)
-        if len(self._digested) >= ENTRIES_KEPT:
-            self._digested.clear()
-        self._digested[key] = (entry, made)
-        return made
+        return self._digested.keep(key, (entry, entry.with_digest(digest)))[1]
 
     def restores(self, node: Node, rid: str) -> bool:
         """Whether region ``rid``, a slot of the folder ``node``, shows a ``default.py`` that
@@ -102,17 +91,11 @@ class Site:
             key = rid.rsplit("/", 1)[-1]
             holder = node if key == CHILDREN else node.slots.get(key)
             default = holder.file("default") if holder is not None else None
-            found = default is not None and bool(self.functions[default].constant("RESTORE"))
-            if len(self._restores) >= ENTRIES_KEPT:
-                self._restores.clear()
-            self._restores[(node, rid)] = found
+            found = self._restores.keep((node, rid), default is not None and bool(
+                self.functions[default].constant("RESTORE")))
         return found
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_entries", {})
-        object.__setattr__(self, "_waits", {})
-        object.__setattr__(self, "_restores", {})
-        object.__setattr__(self, "_digested", {})
         heads = Heads(self.functions)
         object.__setattr__(self, "heads", heads)
         object.__setattr__(self, "waiting", frozenset(
