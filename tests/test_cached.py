@@ -295,6 +295,16 @@ async def test_a_remembered_document_is_bound_to_each_requester(make: Callable[.
         stolen = await c.get("/other", headers={"Panes-State": state_of(ada.text),
                                                "cookie": "session=bob"})
         assert protocol.parse(stolen.text)[0]["t"] == "hard"
+        # bound to the cookies, not to how the header spells them (the renderer binds the
+        # state it makes the same way): a soft navigation from it is a patch, not a full load
+        for header in ("theme=dark; session=ada", "session=ada;theme=dark"):
+            await c.get("/", headers={"cookie": header})
+            before = dict(calls.CALLS)
+            again = await c.get("/", headers={"cookie": header})
+            assert dict(calls.CALLS) == before  # the remembered document
+            nav = await c.get("/other", headers={"Panes-State": state_of(again.text),
+                                                 "cookie": "session=ada; theme=dark"})
+            assert protocol.parse(nav.text)[0]["t"] == "patch"
 
 
 # -- the fast path ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from conftest import write_app
 
 from panes import App, protocol
+from panes.cookies import parse_cookie_header
 from panes.protocol import decode
 from panes.resolve import resolve_navigation, resolve_restore
 from panes.state import State
@@ -219,7 +220,7 @@ async def browse(app: App, client_for, path: str, cookie: str = "") -> State:
         for record in protocol.parse(answer.text):
             assert record["t"] in ("patch", "state"), record
             wire = protocol.merge(wire, record)
-    bound = protocol.binding(cookie, "", app.key)
+    bound = protocol.binding(parse_cookie_header(cookie), "", app.key)
     return decode(protocol.dumps(wire), app.key, bound)
 
 

@@ -69,7 +69,7 @@ def state(app: App, url: str) -> protocol.State:
     import asyncio
     html = asyncio.run(load())
     text = re.search(r'id="panes-state">([^<]*)</script>', html).group(1)
-    return protocol.decode(text, app.key, protocol.binding("", "", app.key))
+    return protocol.decode(text, app.key, protocol.binding({}, "", app.key))
 
 
 @pytest.mark.parametrize(("origin", "target", "expected"), [

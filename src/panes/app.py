@@ -121,7 +121,7 @@ class App:
         matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
         self.model = RouteModel(matcher, not_found_plan(self.root), settings)
         self.key = _state_key(secret, self.root)
-        self._anonymous = protocol.binding("", "", self.key)  # no cookie, no Authorization
+        self._anonymous = protocol.binding({}, "", self.key)  # no cookie, no Authorization
         self._signer = protocol.Signer(self.key)  # a document's state, signed once per page
         self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
         self._warned_title = False
@@ -266,10 +266,8 @@ class App:
         after this response (an action's ``cookies.set`` included), or as it ``sent`` them."""
         if anonymous(request.scope):  # (made once: the binding of no cookie, no Authorization)
             return self._anonymous
-        values = cookie_values(request, sent)
-        authorization = request.headers.get("authorization", "")
-        canonical = "; ".join(f"{k}={v}" for k, v in sorted(values.items()))
-        return protocol.binding(canonical, authorization, self.key)
+        return protocol.binding(cookie_values(request, sent),
+                                request.headers.get("authorization", ""), self.key)
 
     def _decode(self, request: Request, text: str) -> _Shown:
         return _Shown(*protocol.read(text, self.key, self._binding(request, sent=True)))

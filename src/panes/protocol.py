@@ -82,9 +82,11 @@ def _mac(key: bytes, text: str | bytes, size: int = 12) -> str:
     return url_safe(digest)
 
 
-def binding(cookie_header: str, authorization: str, key: bytes) -> str:
-    """What a state is bound to: the requester's credentials, as a short keyed digest."""
-    return _mac(key, f"{cookie_header}\x00{authorization}", 9)
+def binding(cookies: Mapping[str, str], authorization: str, key: bytes) -> str:
+    """What a state is bound to: the requester's credentials (its cookies by name, whatever
+    their order in the header), as a short keyed digest."""
+    canonical = "; ".join(f"{k}={v}" for k, v in sorted(cookies.items()))
+    return _mac(key, f"{canonical}\x00{authorization}", 9)
 
 
 def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .. import client, protocol
+from ..cookies import parse_cookie_header
 from ..loader import UserFunction
 from ..middleware import ORIGINAL_PATH
 from ..plan import Branch, Leaf
@@ -213,18 +214,20 @@ class Documents:
             self.forget(key)  # stale (the regions refresh) or invalidated: render as usual
             return None
         self._memos.move_to_end(key)
-        cookie = authorization = b""
+        cookies: list[bytes] = []  # (HTTP/2 may split them in several headers)
+        authorization = b""
         for name, value in scope["headers"]:
             if name == b"cookie":
-                cookie = value
+                cookies.append(value)
             elif name == b"authorization":
                 authorization = value
+        cookie = b"; ".join(cookies)
         root_path = scope.get("root_path", "")
         asker = (cookie, authorization, root_path)
         tags = memo.tags.get(asker)
         if tags is None:  # the same credentials get the same state: made once for them
-            bound = protocol.binding(cookie.decode("latin-1"), authorization.decode("latin-1"),
-                                     self.state_key)
+            bound = protocol.binding(parse_cookie_header(cookie.decode("latin-1")),
+                                     authorization.decode("latin-1"), self.state_key)
             tags = client.tags(memo.state(bound), root_path).encode()
             if len(memo.tags) >= _TAGS_KEPT:
                 self.bytes -= sum(map(len, memo.tags.values()))
