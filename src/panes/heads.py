@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .kept import Kept
+from .kept import Kept, size_of
 from .loader import UserFunction, function_key
 from .metadata import Head, Resolved, checked, loader_order
 from .metadata import resolve as resolve_head
@@ -76,8 +76,8 @@ class Heads:
         """The head of constant ``files`` at ``pathname``, made the first time."""
         key = (files, pathname)
         found = self._kept.get(key)
-        if found is None:
-            found = self._kept.keep(key, Head(make()))
+        if found is None:  # (the path is in the key, the head, and its tags once written)
+            found = self._kept.keep(key, Head(make()), 3 * size_of(pathname))
         return found
 
     def files(self, plan: Branch, placed: Collection[str],

@@ -21,6 +21,12 @@ _COMMON = frozenset({"params", "search_params", "request", "cookies", "state"})
 #: page's ``action()`` returned on this request (``None`` when no action ran).
 _RENDERED = _COMMON | {"action_result"}
 
+#: What differs from one request to the next beyond the URL: a function that declares one of
+#: these renders per request, never from the cache (``revalidate`` in its file is an error that
+#: ``panes check`` names), so that no user sees what was rendered for another: their page, their
+#: cookies, the result of their action.
+PER_REQUEST = frozenset({"request", "cookies", "action_result"})
+
 #: The method functions a ``route.py`` may define, in the order an ``Allow`` header lists them.
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
 

@@ -16,7 +16,7 @@ from .cache.region import Ledger
 from .cache.regions import Regions
 from .cookies import cookies_for
 from .heads import Heads
-from .kept import Kept
+from .kept import Kept, size_of
 from .loader import UserFunction
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .state import Entry, Source, entry_for, root_entry
@@ -55,9 +55,10 @@ class Site:
         if found is None:
             if root:
                 assert isinstance(outcome, Branch)
-                found = self._entries.keep(key, root_entry(outcome, src))
+                found = root_entry(outcome, src)
             else:
-                found = self._entries.keep(key, entry_for(outcome, src, restore))
+                found = entry_for(outcome, src, restore)
+            self._entries.keep(key, found, _size(found))
         return found
 
     def may_wait(self, outcome: Outcome) -> bool:
@@ -81,7 +82,7 @@ class Site:
         found = self._digested.get(key)
         if found is not None:
             return found[1]
-        return self._digested.keep(key, (entry, entry.with_digest(digest)))[1]
+        return self._digested.keep(key, (entry, entry.with_digest(digest)), _size(entry))[1]
 
     def restores(self, node: Node, rid: str) -> bool:
         """Whether region ``rid``, a slot of the folder ``node``, shows a ``default.py`` that
@@ -102,6 +103,11 @@ class Site:
             file for file, fn in self.functions.items()
             if fn.is_async or any(m is not None and m.is_async for m in heads.of(file))
             or (self.regions is not None and self.regions.spec(file) is not None)))
+
+
+def _size(entry: Entry) -> int:
+    """The bytes of text an entry holds (its URLs and segments come from the request)."""
+    return size_of(entry.url, entry.via, *entry.segments)
 
 
 class Arguments:
