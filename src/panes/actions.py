@@ -19,6 +19,7 @@ from . import protocol
 from .cookies import cookies_for
 from .errors import BadRequest, NotFound, Redirect, within_mount
 from .loader import function_key
+from .origin import same_origin
 from .protocol import Hard, RedirectRecord, StateRecord
 from .resolve import children_leaf, not_found_document, resolve_load, resolve_refresh
 from .state import Source
@@ -53,14 +54,6 @@ def unwrap(result: Any) -> tuple[Any, int]:
     if isinstance(result, Invalid):
         return result.result, result.status
     return result, 200
-
-
-def same_origin(request: Request) -> bool:
-    """Browsers say where a form comes from; refuse one posted from another site."""
-    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
-        return False
-    origin = request.headers.get("origin")
-    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 async def act(app: App, request: Request, src: Source,

@@ -78,6 +78,16 @@ class Tags(tuple[str, ...]):
         return super().__new__(cls, value)
 
 
+class Switch(int):
+    """A module constant that is on or off (``CROSS_ORIGIN``): ``True`` or ``False`` and nothing
+    else, so that a security setting spelled ``"no"`` is a ``panes check`` error, not on."""
+
+    def __new__(cls, value: object = False) -> Switch:
+        if not isinstance(value, bool | Switch):
+            raise TypeError(f"{value!r} is not True or False")
+        return super().__new__(cls, value)
+
+
 #: What a file that renders a region may set to cache it (:mod:`panes.cache.regions`).
 _CACHED = {"revalidate": Revalidate(0), "TAGS": Tags()}
 
@@ -103,7 +113,10 @@ FILE_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("loading", _RENDERED, boundary=True),
     FileKind("error", _RENDERED | {"error"}, boundary=True),
     FileKind("not_found", _RENDERED, boundary=True),
-    FileKind("route", _COMMON, extra=METHODS, function=False),
+    # CROSS_ORIGIN = True: its post, put, patch and delete run for requests from other sites
+    # that carry cookies (an API for other origins, behind CORS or tokens); refused by default
+    FileKind("route", _COMMON, extra=METHODS, function=False,
+             constants=MappingProxyType({"CROSS_ORIGIN": Switch(False)})),
     FileKind("middleware", frozenset({"request", "call_next", "cookies", "state"}),
              root_only=True),
     FileKind("lifespan", frozenset({"app"}), root_only=True),

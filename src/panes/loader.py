@@ -111,8 +111,13 @@ def load(app_dir: Path, root: Node) -> Loaded:
             if kind == "route":  # method functions instead of one named like the file
                 found, route_problems = load_route(module, rel)
                 problems.extend(route_problems)
+                try:
+                    cross_origin = bool(_constants(module, kind)["CROSS_ORIGIN"])
+                except (TypeError, ValueError) as exc:
+                    problems.append(Problem(rel, str(exc), "write CROSS_ORIGIN = True or False"))
+                    continue
                 if found is not None:
-                    handlers[rel] = found
+                    handlers[rel] = replace(found, cross_origin=cross_origin)
                 continue
             if kind in _APP_LEVEL:  # middleware.py, lifespan.py: run around every request
                 value, app_problems = _APP_LEVEL[kind](module, rel)
@@ -173,8 +178,16 @@ def _metadata(module: ModuleType, name: str, rel: str, allowed: frozenset[str],
 
 def _constants(module: ModuleType, kind: str) -> dict[str, Any]:
     """The module constants its kind reads, each of the type of its default."""
-    return {name: type(default)(getattr(module, name, default))
-            for name, default in FILE_KINDS[kind].constants.items()}
+    found = {}
+    for name, default in FILE_KINDS[kind].constants.items():
+        value = getattr(module, name, default)
+        try:
+            found[name] = type(default)(value)
+        except (TypeError, ValueError) as exc:
+            if name in str(exc):
+                raise
+            raise type(exc)(f"{name} = {value!r}: {exc}") from None
+    return found
 
 
 def _function(module: ModuleType, kind: str, rel: str, allowed: frozenset[str],
