@@ -321,3 +321,62 @@ def test_the_state_in_the_page_is_safe_json_in_a_script(app):
             "/</script><script>alert(1)</script>", {}), SECRET, "b"), SECRET, "b"), SECRET, "b")
     assert "</script" not in wire and json.loads(wire)["url"].startswith("/</script>")
 
+
+
+# -- issue 21.8: client input is a 4xx (or handled), never a 500 ------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("header", "status", "content_range"), [
+    ("bytes=1-" + "9" * 5000, 206, "bytes 1-99/100"),  # past the end: to the end
+    ("bytes=" + "9" * 5000 + "-", 416, "bytes */100"),  # starts past the end
+    ("bytes=-" + "9" * 5000, 206, "bytes 0-99/100"),  # a suffix longer than the file
+    ("bytes=1-\xb2", 200, None),  # a digit to str.isdigit(), not to int(): ignored
+])
+async def test_a_range_of_huge_numbers_is_answered_not_a_500(tmp_path, client_for, header,
+                                                            status, content_range):
+    (tmp_path / "public").mkdir()
+    (tmp_path / "public" / "file.bin").write_bytes(bytes(range(100)))
+    app = App(write_app(tmp_path / "app", {"page.py": "def page():\n    return 'x'\n"}))
+    answer = await client_for(app).get("/file.bin", headers={"range": header.encode("latin-1")})
+    assert answer.status_code == status
+    assert answer.headers.get("content-range") == content_range
+
+
+@pytest.mark.anyio
+async def test_a_cookie_value_outside_latin_1_is_refused_at_set(tmp_path, client_for):
+    """The action sees the CookieError where it calls ``set()`` and answers the user; before,
+    the action ran and then the response failed (500)."""
+    app = App(write_app(tmp_path / "app", {"page.py": """
+from panes import CookieError
+
+def page(action_result=None):
+    return f'saved: {action_result}'
+
+def action(form, cookies):
+    try:
+        cookies.set('name', form['name'])
+    except CookieError as exc:
+        return f'refused: {exc}'
+    return 'ok'
+"""}), secret=SECRET)
+    client = client_for(app)
+    answer = await client.post("/", data={"name": "Zoë ✓"}, headers={"origin": "http://test"})
+    assert answer.status_code == 200 and "refused" in answer.text and "Latin-1" in answer.text
+    assert "set-cookie" not in answer.headers
+    answer = await client.post("/", data={"name": "Zoë"}, headers={"origin": "http://test"})
+    assert "saved: ok" in answer.text and answer.headers["set-cookie"].startswith("name=")
+
+
+@pytest.mark.anyio
+async def test_a_redirect_target_with_cr_lf_is_encoded(app, client_for):
+    client = client_for(app)
+    for target in ("/home\r\nSet-Cookie: session=evil", "/\\evil.example"):
+        answer = await client.get("/soft", params={"to": target})
+        assert answer.status_code == 307, answer.text
+        assert "set-cookie" not in answer.headers
+        location = answer.headers["location"]
+        assert location.startswith("/") and not location.startswith("//")
+        assert "\r" not in location and "\n" not in location and "\\" not in location
+    answer = await client.post("/form", data={"to": "/x\r\ny"}, headers={"origin": "http://test"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/x%0D%0Ay"

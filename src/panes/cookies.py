@@ -154,6 +154,16 @@ class Cookies(Mapping[str, str]):
             raise TypeError(f"the value of cookie {name!r} must be a str, not "
                             f"{type(value).__name__} (convert it, or serialise it as JSON)")
         self._check_name(name)
+        if not value.isascii():  # (a header is Latin-1: anything else fails the response)
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError as exc:
+                raise CookieError(
+                    f"cookie {name!r}: its value holds {value[exc.start]!r}, which a cookie "
+                    "cannot carry (Latin-1 only): encode the value first "
+                    "(urllib.parse.quote(value), or base64)") from None
+        if isinstance(expires, str) and not expires.isprintable():
+            raise CookieError(f"cookie {name!r}: expires={expires!r} holds control characters")
         if samesite is not None:
             samesite = samesite.lower()  # type: ignore[assignment]
             if samesite not in ("lax", "strict", "none"):
