@@ -155,10 +155,10 @@ class PublicFiles:
         asked = request_headers.get("range")
         given = _range(asked)
         if given != asked:  # ignored (RFC 9110 14.2: send the whole file), or its numbers bounded
-            headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"range"]
+            sent = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"range"]
             if given is not None:
-                headers.append((b"range", given.encode("latin-1")))
-            return _Scoped(response, {**scope, "headers": headers})
+                sent.append((b"range", given.encode("latin-1")))
+            return _Scoped(response, {**scope, "headers": sent})
         return response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
