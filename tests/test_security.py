@@ -380,3 +380,43 @@ async def test_a_redirect_target_with_cr_lf_is_encoded(app, client_for):
         assert "\r" not in location and "\n" not in location and "\\" not in location
     answer = await client.post("/form", data={"to": "/x\r\ny"}, headers={"origin": "http://test"})
     assert answer.status_code == 303 and answer.headers["location"] == "/x%0D%0Ay"
+
+
+# -- issue 21.9: documents are private unless cached --------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_page_rendered_per_request_is_private_and_never_stored(app, client_for):
+    """Without it, a shared proxy or CDN may keep one user's page and show it to the next."""
+    client = client_for(app)
+    home = await client.get("/", headers={"cookie": "session=alice"})
+    streamed = await client.get("/go", params={"to": "/"})  # a loading.py: it streams
+    soft = await client.get("/long", headers={"Panes-State": state_of(home.text)})
+    for answer in (home, streamed, soft):
+        assert answer.headers.get("cache-control") == "private, no-store", answer.request.url
+
+
+@pytest.mark.anyio
+async def test_a_page_whose_every_region_is_cached_may_be_shared(tmp_path, client_for):
+    app = App(write_app(tmp_path / "app", {
+        "layout.py": "from markupsafe import Markup\nrevalidate = 60\n\ndef layout(children):\n"
+                     "    return Markup('<html><body>') + children + Markup('</body></html>')\n",
+        "page.py": "revalidate = 60\n\ndef page():\n    return 'the same for everyone'\n",
+        "login/page.py": "def page():\n    return 'form'\n\ndef action(cookies):\n"
+                         "    cookies.set('session', 'alice')\n",
+        "api/route.py": "def post(cookies):\n    cookies.set('session', 'alice')\n",
+        "echo/page.py": "def page(action_result=None):\n    return str(action_result)\n\n"
+                        "def action(form):\n    return form['said']\n",
+    }), secret=SECRET)
+    client = client_for(app)
+    first = await client.get("/")  # rendered: its regions were not cached yet
+    assert first.headers["cache-control"] == "private, no-store"
+    for _ in range(2):  # rendered from the cache, then answered from the remembered bytes
+        assert "cache-control" not in (await client.get("/")).headers
+    # a response that sets a cookie is never kept by a shared cache
+    login = await client.post("/login", headers={"origin": "http://test"})
+    assert login.status_code == 303 and login.headers["cache-control"] == "private, no-store"
+    echo = await client.post("/echo", data={"said": "mine"}, headers={"origin": "http://test"})
+    assert "mine" in echo.text and echo.headers["cache-control"] == "private, no-store"
+    api = await client.post("/api")
+    assert api.status_code == 204 and api.headers["cache-control"] == "private, no-store"

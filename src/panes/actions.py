@@ -128,7 +128,7 @@ async def act(app: App, request: Request, src: Source,
             response.status_code = 500
         elif response.status_code == 200:
             response.status_code = status
-        response.headers["cache-control"] = "no-store"
+        response.headers["cache-control"] = protocol.PRIVATE
         return cookies.apply(response)
     resolution = resolve_refresh(app.model, shown.state, src.url)
     if resolution.hard:

@@ -72,6 +72,7 @@ logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
 VARY = "Panes-State"  # a document's URL answers soft navigations too
+_READS = ("GET", "HEAD")
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
@@ -237,7 +238,7 @@ class App:
             return await self.document(request, resolution, browser)
         if prefetch:
             if not self._prefetchable(resolution):
-                return Response(status_code=204, headers={"cache-control": "no-store"})
+                return Response(status_code=204, headers={"cache-control": protocol.PRIVATE})
             return await self.patch(request, resolution, shown, browser, prefetch=True)
         if resolution.renders and resolution.renders[0].parent is None:
             return await self.refresh(request, resolution, shown, browser)
@@ -354,6 +355,9 @@ class App:
             return streamed
         page = "".join((head, state(), client.runtime_tag(root_path), tail))
         response = HTMLResponse(page, status, headers={"vary": VARY})
+        ledger = renderer.ledger  # every region from the cache, nothing run: the same for all
+        if not (ledger.complete and ledger.epoch is not None and request.method in _READS):
+            response.headers["cache-control"] = protocol.PRIVATE  # made for this request
         if status == 200 and url == top.src.url:
             self.regions.documents.remember(request.scope, head, tail, url, renderer.shown,
                                             root, renderer.ledger)

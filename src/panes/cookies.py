@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from .errors import PanesError
+from .protocol import PRIVATE
 
 __all__ = ["CookieError", "Cookies", "cookies_for", "parse_cookie_header"]
 
@@ -199,9 +200,12 @@ class Cookies(Mapping[str, str]):
     def apply(self, response: Response) -> Response:
         """Append a ``Set-Cookie`` header to ``response`` for each cookie set or deleted since
         the last ``apply`` (so applying in the handler and again in middleware writes each
-        once). Returns the response."""
+        once). A response that sets or deletes one is ``Cache-Control: private, no-store``
+        unless it says otherwise. Returns the response."""
         jar = self._jar
         pending, jar.pending = jar.pending, {}
+        if pending and "cache-control" not in response.headers:
+            response.headers["cache-control"] = PRIVATE  # no shared cache hands it on
         for (name, _path, _domain), p in pending.items():
             if p.value is not None:  # later reads keep seeing what was set
                 jar.received[name] = p.value

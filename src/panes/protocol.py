@@ -61,6 +61,10 @@ TARGET_HEADER = "panes-target"  # a restore: the state whose regions to render a
 REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, URL-encoded)
 REFRESH_HEADER = "panes-refresh"  # render everything again (refresh(), after an action)
 PREFETCH_HEADER = "panes-prefetch"  # a prefetch: no effects, stop at loading boundaries
+#: The ``Cache-Control`` of what is made for one request (a page rendered per request, an
+#: answer to a navigation or a post, a response that sets a cookie): no cache keeps it, and a
+#: shared one (a proxy, a CDN) never shows it to another user.
+PRIVATE = "private, no-store"
 
 
 class StaleState(BadRequest):

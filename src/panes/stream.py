@@ -48,7 +48,7 @@ class _Streamed(Response):
         self.media_type = media_type
         self.background = None
         self.init_headers()  # no body yet: no content-length, the response is chunked
-        self.headers["cache-control"] = "no-store"
+        self.headers["cache-control"] = protocol.PRIVATE  # (what is left renders per request)
         self.renderer = renderer
 
     def chunks(self) -> AsyncIterator[str]:
