@@ -23,11 +23,12 @@ from conftest import free_port, write_app
 from panes.kept import Kept, size_of
 
 APP = {
-    # a head made of a metadata dict: kept per path
-    "layout.py": "from markupsafe import Markup\nmetadata = {'title': 'memory'}\n\n"
+    # cached, with a head made of a metadata dict (kept per path)
+    "layout.py": "from markupsafe import Markup\nrevalidate = 60\nmetadata = {'title': 'memory'}\n\n"
                  "def layout(children):\n    return Markup('<html><head></head><body>')"
                  " + children + Markup('</body></html>')\n",
-    # cached, the same for every query: each new query is a remembered document
+    # cached, the same for every query: each new query is a remembered document, and each
+    # new cookie a state kept for it
     "page.py": "revalidate = 60\n\ndef page():\n    return 'home'\n",
     # cached per URL: an entry indexed under its (long) path
     "s/[...slug]/page.py": "revalidate = 60\n\ndef page(params, search_params):\n"
@@ -37,8 +38,8 @@ APP = {
 }
 MiB = 1024 * 1024
 #: What 2,000 such requests may grow a worker by: each memo's bound (4 MiB of text), the
-#: remembered documents' (16 MiB), the cache's (1 MiB here), and the allocator's slack.
-#: Before the bounds counted bytes, the same requests grew it by 166 MiB.
+#: remembered documents' (16 MiB), the cache's (1 MiB here), and the allocator's slack. They
+#: grow it by about 20 MiB; before the bounds counted bytes, by 246 MiB.
 BOUND = 40 * MiB
 
 
