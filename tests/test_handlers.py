@@ -290,7 +290,7 @@ def test_cross_origin_of_the_wrong_kind_is_a_check_error(tmp_path):
         "api/route.py": "CROSS_ORIGIN = 'yes'\n\ndef post():\n    return None\n"}))
     [error] = analysis.errors
     assert error.path == "app/api/route.py" and "CROSS_ORIGIN = 'yes'" in error.message
-    assert "True or False" in error.message
+    assert "True or False" in error.message and "CROSS_ORIGIN = True" in error.fix
 
 
 async def test_an_exception_is_500_without_traceback(caplog):

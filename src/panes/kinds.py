@@ -84,7 +84,7 @@ class Switch(int):
 
     def __new__(cls, value: object = False) -> Switch:
         if not isinstance(value, bool | Switch):
-            raise TypeError(f"{value!r} is not True or False")
+            raise TypeError(f"it is True or False, not {type(value).__name__}")
         return super().__new__(cls, value)
 
 

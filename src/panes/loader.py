@@ -114,7 +114,8 @@ def load(app_dir: Path, root: Node) -> Loaded:
                 try:
                     cross_origin = bool(_constants(module, kind)["CROSS_ORIGIN"])
                 except (TypeError, ValueError) as exc:
-                    problems.append(Problem(rel, str(exc), "write CROSS_ORIGIN = True or False"))
+                    problems.append(Problem(rel, str(exc), "write CROSS_ORIGIN = True (other "
+                                            "sites may send writes with cookies) or False"))
                     continue
                 if found is not None:
                     handlers[rel] = replace(found, cross_origin=cross_origin)
