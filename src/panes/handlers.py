@@ -256,33 +256,33 @@ def _server_error(exc: Exception, handler: Handler, request: Request, dev: bool)
 
 def _bad_json_body(exc: BaseException, request: Request) -> bool:
     """Whether ``exc`` is the request body failing to parse as JSON: raised inside
-    ``Request.json``, or a ``JSONDecodeError`` of exactly the body the request read."""
+    ``Request.json``, or by ``json.loads`` of exactly the body the request read (invalid, too
+    deeply nested, a number of more digits than Python reads)."""
     if not isinstance(exc, ValueError | RecursionError):  # (JSONDecodeError is a ValueError)
         return False
-    decoding = False  # json.loads of something: JSON nested too deeply is a RecursionError
+    doc = exc.doc if isinstance(exc, json.JSONDecodeError) else None
     tb = exc.__traceback__
     while tb is not None:
         if tb.tb_frame.f_code in _REQUEST_JSON:
             return True
-        decoding = decoding or tb.tb_frame.f_code is _RAW_DECODE
+        if doc is None and tb.tb_frame.f_code is _LOADS:
+            doc = tb.tb_frame.f_locals.get("s")  # the text json.loads was given (decoded)
         tb = tb.tb_next
     body = getattr(request, "_body", None)  # set once the body was read
     if not isinstance(body, bytes):
         return False
-    if isinstance(exc, RecursionError):  # (the body read, and JSON too deep for the parser)
-        return decoding
     if isinstance(exc, UnicodeDecodeError):  # json.loads(body) of bytes in no UTF encoding
         return exc.object == body
-    if isinstance(exc, json.JSONDecodeError):
-        try:
-            return exc.doc == body.decode(json.detect_encoding(body), "surrogatepass")
-        except (UnicodeDecodeError, LookupError):
-            return False
-    return False
+    if not isinstance(doc, str):
+        return False
+    try:
+        return doc == body.decode(json.detect_encoding(body), "surrogatepass")
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
 _REQUEST_JSON = (Request.json.__code__, RouteRequest.json.__code__)
-_RAW_DECODE = json.JSONDecoder.raw_decode.__code__
+_LOADS = json.loads.__code__
 
 
 def load_route(module: ModuleType, file: str) -> tuple[RouteHandlers | None, list[Problem]]:
