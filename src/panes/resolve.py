@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import BadRequest
 from .match import Matcher, split_path
-from .plan import Branch, Leaf, Outcome
+from .plan import Branch, Leaf, Outcome, leaves
 from .state import (
     Entry,
     Source,
@@ -158,9 +158,10 @@ def not_found_document(model: RouteModel, src: Source) -> Resolution:
 def resolve_navigation(model: RouteModel, old: State, url: str) -> Resolution:
     """The regions a soft navigation from what the browser shows (``old``) to ``url`` renders.
 
-    A full load instead when no route serves the URL, when a ``children`` slot the browser
-    shows has nothing for it (the URL is served only by some slot: a hard load is the not-found
-    page, as Next.js does since its #79352), or when another layout renders the document.
+    A full load instead when no route serves the URL, when another layout renders the
+    document, or when a ``children`` slot the browser shows has nothing for a URL that only
+    some slot's catch-all serves (a hard load is the not-found page, as Next.js does since its
+    #79352). A URL that a real page in another slot serves keeps ``children`` as it is.
     """
     resolved = model.plan_for(url, via=old.background)
     if resolved is None:
@@ -185,7 +186,7 @@ class _Diff:
 
     def resolve(self, plan: Branch) -> Resolution:
         renders = self.walk(plan, "", None, ())
-        if self.missing:
+        if self.missing and only_catch_alls(plan):
             return HARD
         keep = {rid: _subtree(self.old.regions, rid) for rid in self.kept}
         return Resolution(self.src.url, tuple(renders), keep, base=self.src.via)
@@ -255,6 +256,13 @@ class _Diff:
             if isinstance(head, Leaf):
                 return
             outcome, rid = head.slots[CHILDREN], join(rid, CHILDREN)
+
+
+def only_catch_alls(plan: Branch) -> bool:
+    """Whether every page of the plan reaches its URL through a catch-all: nothing but a
+    slot's catch-all serves the URL (``@crumbs/[...path]`` at ``/does-not-exist``)."""
+    return all(any(catch_all for _, _, catch_all in leaf.params.entries)
+               for _, leaf in leaves(plan) if leaf.kind == "page")
 
 
 def _inside(rid: str, prefix: str) -> bool:
