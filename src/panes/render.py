@@ -31,7 +31,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -64,6 +64,8 @@ from .state import (
     segments_below,
 )
 from .tree import CHILDREN
+
+T = TypeVar("T")
 
 #: A render to run, and whether it may wait (see :func:`gather`).
 Job = tuple[Callable[[], Awaitable[str]], bool]
@@ -298,16 +300,34 @@ class Renderer:
             failed, self.failed = self.failed[1], None
             raise failed
         file = leaf.file
+        available = self.arguments.available(leaf.params, src)
+        head_src = src if leaf.kind == "page" else None
 
         def html_of() -> Awaitable[str]:  # the render the cache may skip
-            return self.html(file, self.arguments.available(leaf.params, src),
-                             src if leaf.kind == "page" else None)
+            return self.html(file, available, head_src)
 
         spec = self.regions.spec(file) if self.regions is not None else None
         if spec is None:
             return html_of()
         assert self.regions is not None
-        return self.regions.leaf(spec, leaf, src, html_of, self.ledger)
+        return self._cached(file, available, head_src,
+                            self.regions.leaf(spec, leaf, src, html_of, self.ledger))
+
+    async def _cached(self, file: str, available: Mapping[str, Any], src: Source | None,
+                      cached: Awaitable[T]) -> T:
+        """What the cache answers for ``file`` (a cached region). Its ``metadata()`` runs
+        either way: a cache hit gets the head a render gets, and a failure of it renders the
+        error boundary, as when the file renders."""
+        task = None if src is None else self.evaluations.start(file, available, src)
+        try:
+            value = await cached
+        except BaseException:
+            if task is not None:
+                task.cancel()
+            raise
+        if task is not None:
+            await task
+        return value
 
     async def html(self, file: str, available: Mapping[str, Any],
                    src: Source | None = None) -> str:
@@ -440,8 +460,10 @@ class Renderer:
             return await render()
         assert self.regions is not None
         tokens = {key: str(p) for key, p in placeholders.items()}
-        return await self.regions.layout(spec, branch, layout, at.src, render, context.lookup,
-                                         tokens, self.ledger)
+        return await self._cached(
+            layout, self.arguments.available(branch.params, at.src, layout=True), at.src,
+            self.regions.layout(spec, branch, layout, at.src, render, context.lookup, tokens,
+                                self.ledger))
 
     async def _peek(self, outcome: Outcome, src: Source) -> str | None:
         """A streamed slot's content if the cache holds it (a page or default, through the
@@ -452,9 +474,12 @@ class Renderer:
             return None
         assert self.regions is not None
         file = head.file
-        return await self.regions.peek(
-            spec, head, src, lambda: self.html(file, self.arguments.available(head.params, src)),
-            self.ledger)
+        available = self.arguments.available(head.params, src)
+        found = await self.regions.peek(spec, head, src, lambda: self.html(file, available),
+                                        self.ledger)
+        if found is None or head.kind != "page":
+            return found
+        return await self._cached(file, available, src, _ready(found))
 
     # -- helpers ----------------------------------------------------------------------------
 
