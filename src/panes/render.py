@@ -50,10 +50,10 @@ from .errors import (
 )
 from .heads import Evaluations
 from .html import builtin_not_found, to_html
-from .loader import slot_argument
+from .loader import UserFunction, slot_argument
 from .metadata import Head
 from .plan import Branch, Leaf, Outcome
-from .resolve import Render, Resolution
+from .resolve import Render, Resolution, template_entry, template_region
 from .site import Arguments, Site
 from .state import (
     Entry,
@@ -63,7 +63,7 @@ from .state import (
     join,
     segments_below,
 )
-from .tree import CHILDREN
+from .tree import CHILDREN, Node
 
 T = TypeVar("T")
 
@@ -161,6 +161,12 @@ class Renderer:
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
+        if item.template:
+            assert isinstance(item.outcome, Branch)  # the branch whose template it is
+            at = Place(item.region.rpartition("/")[0], item.trail, item.src)
+            jobs = self._slot_jobs(item.outcome, at)
+            context = LayoutContext(item.outcome, self._lookup(item.outcome, at))
+            return await self._template(item.outcome, at, context, item.wraps, *jobs)
         if item.parent is None:
             assert isinstance(item.outcome, Branch)  # the document is a whole plan
             html = await self.branch(item.outcome, Place("", (), item.src))
@@ -172,14 +178,55 @@ class Renderer:
     # -- the tree ---------------------------------------------------------------------------
 
     async def branch(self, branch: Branch, at: Place) -> str:
-        """A folder's layout around the slots it placed (``at`` is the branch's own place)."""
+        """A folder's layout around the slots it placed (``at`` is the branch's own place).
+        A ``template.py`` is a region of its own inside the layout, around the slots it
+        declares: the layout gets it as ``children``."""
+        renders, rids, placeholders = self._slot_jobs(branch, at)
+        context = LayoutContext(branch, self._lookup(branch, at))
+        template = branch.node.file("template")
+        if template is not None:
+            wraps = tuple(k for k in branch.slots if k in template_slots(
+                self.functions[template], branch.node))
+            inside = {i: renders.pop(i) for i in list(renders) if _key(rids[i]) in wraps}
+            slot_id = self._slot_id()
+            rids[slot_id] = template_region(at.region)
+            renders[slot_id] = (partial(self._template, branch, at, context, wraps, inside, rids,
+                                        placeholders),
+                                template in self.site.waiting or any(w for _, w in inside.values()))
+            placeholders = {k: SlotPlaceholder() if k in wraps else v  # a slot is placed once
+                            for k, v in placeholders.items()}
+            placeholders[CHILDREN] = self._placeholder(slot_id)
+        html: str = str(placeholders[CHILDREN])
+        layout = branch.node.file("layout")
+        if layout is not None:
+            html, reads = await self._layout(branch, at, layout, placeholders, context)
+            context.reads.update(reads)
+            if self.dev:
+                self._warn_unplaced(layout, branch, placeholders, html, at.src)
+        html, self.owns[at.region] = await self._fill_placeholders(html, renders, rids)
+        if context.reads:  # (the template's too, rendered with the slots)
+            entry = self.shown.get(at.region) or self.site.entry(branch, at.src, root=True)
+            self.shown[at.region] = entry.with_reads(context.reads)
+        return html
+
+    def _slot_id(self) -> int:
+        slot_id = self._next_id
+        self._next_id += 1
+        return slot_id
+
+    def _placeholder(self, slot_id: int) -> SlotPlaceholder:
+        return SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001")
+
+    def _slot_jobs(self, branch: Branch, at: Place
+                   ) -> tuple[dict[int, Job], dict[int, str], dict[str, SlotPlaceholder]]:
+        """The render of each of the branch's slots (the resolution's inner renders in place
+        of the plan's), the region of each, and the placeholder a layout places it with."""
         renders: dict[int, Job] = {}
         rids: dict[int, str] = {}
         placeholders: dict[str, SlotPlaceholder] = {}
         for key, outcome in branch.slots.items():
-            slot_id = self._next_id
-            self._next_id += 1
-            placeholders[key] = SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001")
+            slot_id = self._slot_id()
+            placeholders[key] = self._placeholder(slot_id)
             rid = join(at.region, key)
             src = at.src
             inner = self.resolution.inner.get(rid)
@@ -188,26 +235,24 @@ class Renderer:
             rids[slot_id] = rid
             renders[slot_id] = (partial(self.slot, branch, outcome, at.slot(branch, rid, src)),
                                 self.site.may_wait(outcome))
-        context = LayoutContext(branch, self._lookup(branch, at))
-        html: str = str(placeholders[CHILDREN])
-        template = branch.node.file("template")
-        if template is not None:  # inside the layout, around the slots it declares
-            html = await self._wrapper(template, branch, at, placeholders, context)
-            took = self.functions[template]
-            placeholders = {k: SlotPlaceholder()
-                            if took.takes_all or slot_argument(k) in took.wants else v
-                            for k, v in placeholders.items()}  # a slot is placed once
-            placeholders[CHILDREN] = Markup(html)  # type: ignore[assignment]
-        layout = branch.node.file("layout")
-        if layout is not None:
-            html, reads = await self._layout(branch, at, layout, placeholders, context)
-            context.reads.update(reads)
-            if self.dev:
-                self._warn_unplaced(layout, branch, placeholders, html, at.src)
-        if context.reads:
-            entry = self.shown.get(at.region) or self.site.entry(branch, at.src, root=True)
-            self.shown[at.region] = entry.with_reads(context.reads)
-        html, self.owns[at.region] = await self._fill_placeholders(html, renders, rids)
+        return renders, rids, placeholders
+
+    async def _template(self, branch: Branch, at: Place, context: LayoutContext,
+                        wraps: tuple[str, ...], renders: Mapping[int, Job],
+                        rids: Mapping[int, str],
+                        placeholders: Mapping[str, SlotPlaceholder]) -> str:
+        """The template's region: the template around the slots it ``wraps``, each rendered
+        (or kept: :meth:`slot` sees the resolution's keeps)."""
+        file = branch.node.file("template")
+        assert file is not None
+        rid = template_region(at.region)
+        self.shown[rid] = template_entry(file, at.src)
+        html = await self._wrapper(file, branch, at, {k: placeholders[k] for k in wraps},
+                                   context)
+        html, own = await self._fill_placeholders(
+            html, {i: job for i, job in renders.items() if _key(rids[i]) in wraps}, rids)
+        if at.flushed is None:  # (inside streamed content: its digest is unknown, as theirs)
+            self.digested(rid, own)
         return html
 
     async def _wrapper(self, file: str, branch: Branch, at: Place,
@@ -215,10 +260,8 @@ class Renderer:
                        context: LayoutContext) -> str:
         """A layout (or template) around its slots, with the layout context set."""
         available = self.arguments.available(branch.params, at.src, layout=True)
-        available[CHILDREN] = placeholders[CHILDREN]
         for key, placeholder in placeholders.items():
-            if key != CHILDREN:
-                available[slot_argument(key)] = placeholder
+            available[slot_argument(key)] = placeholder
         token = current_layout.set(context)
         try:
             return await self.html(file, available, at.src)
@@ -541,6 +584,18 @@ class Renderer:
 
 async def _ready(html: str) -> str:
     return html
+
+
+def _key(rid: str) -> str:
+    """The slot key a region id ends with."""
+    return rid.rpartition("/")[2]
+
+
+def template_slots(fn: UserFunction, node: Node) -> frozenset[str]:
+    """The slots of ``node`` that its ``template.py`` places: those its function declares
+    (the layout places the others)."""
+    return frozenset(key for key in (CHILDREN, *node.slots)
+                     if fn.takes_all or slot_argument(key) in fn.wants)
 
 
 def _page_of(outcome: Outcome) -> str | None:
