@@ -41,7 +41,15 @@ from .check import analyze
 from .compress import CompressMiddleware
 from .cookies import anonymous, cookie_values
 from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
-from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
+from .html import (
+    builtin_not_found,
+    document,
+    ensure_doctype,
+    error_document,
+    is_document,
+    late_head,
+    with_head,
+)
 from .lifespan import Lifespan
 from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
 from .match import Matcher, split_path
@@ -366,8 +374,7 @@ class App:
         with the head that ``metadata`` gives (only the viewport while it is still pending)."""
         head = head or self._no_head
         tags = head.tags
-        start = body.lstrip()[:9].lower()
-        if self.root.file("layout") or start.startswith(("<!doctype", "<html")):
+        if self.root.file("layout") or is_document(body):
             html, dropped = with_head(ensure_doctype(body), tags,
                                       replace_title=head.resolved.title is not None)
             if dropped and self.dev and not self._warned_title:

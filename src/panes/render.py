@@ -49,11 +49,17 @@ from .errors import (
     within_mount,
 )
 from .heads import Evaluations
-from .html import builtin_not_found, to_html
+from .html import builtin_not_found, is_document, to_html
 from .loader import UserFunction, slot_argument
 from .metadata import Head
 from .plan import Branch, Leaf, Outcome
-from .resolve import Render, Resolution, template_entry, template_region
+from .resolve import (
+    Render,
+    Resolution,
+    document_regions,
+    template_entry,
+    template_region,
+)
 from .site import Arguments, Site
 from .state import (
     Entry,
@@ -147,6 +153,8 @@ class Renderer:
         # a prefetch renders loading boundaries' UI and stops there: nothing below runs
         self.prefetch = prefetch
         self.streamed: set[str] = set()  # regions whose content comes later (or on click)
+        #: the regions that may hold the whole document (see :func:`document_regions`)
+        self.documents: frozenset[str] = frozenset()
         #: each region's own HTML (the regions inside it emptied), left by the branch that
         #: rendered it, taken by the slot that holds it (see :meth:`digested`)
         self.owns: dict[str, str] = {}
@@ -169,6 +177,7 @@ class Renderer:
             return await self._template(item.outcome, at, context, item.wraps, *jobs)
         if item.parent is None:
             assert isinstance(item.outcome, Branch)  # the document is a whole plan
+            self.documents = document_regions(item.outcome)
             html = await self.branch(item.outcome, Place("", (), item.src))
             self.shown.setdefault("", self.site.entry(item.outcome, item.src, root=True))
             return html
@@ -291,7 +300,11 @@ class Renderer:
         else:
             html = await self.caught(branch, outcome, at)
         if at.region not in self.streamed and at.flushed is None:  # sent in the first flush
-            self.digested(at.region, self.owns.pop(at.region, html))
+            own = self.owns.pop(at.region, html)
+            if at.region in self.documents and is_document(html):
+                self.owns[at.region] = own  # the document's own HTML: the fill above takes it
+            else:
+                self.digested(at.region, own)
         return html
 
     def digested(self, rid: str, own: str) -> None:
@@ -572,8 +585,13 @@ class Renderer:
         filled, own = [parts[0]], [parts[0]]
         for n, slot_id in enumerate(ids):
             content = contents.get(slot_id)
-            if content is not None:  # in its region's markers (the region's own HTML: none)
-                rid = rids[slot_id]
+            rid = rids.get(slot_id, "")
+            if content is not None and rid in self.documents and is_document(content):
+                # a root layout below the app's root (one per route group) wrote the
+                # document: no markers outside <html>, its own HTML is the document's
+                filled.append(content)
+                own.append(self.owns.pop(rid, content))
+            elif content is not None:  # in its region's markers (the region's own HTML: none)
                 opening, closing = f"<!--panes:{rid}-->", f"<!--/panes:{rid}-->"
                 filled += (opening, content, closing)
                 own += (opening, closing)

@@ -181,6 +181,22 @@ def document_layout(plan: Branch) -> str | None:
     return None
 
 
+def document_regions(plan: Branch) -> frozenset[str]:
+    """The regions that may hold the whole document: with no ``app/layout.py``, those down the
+    children chain to the first layout (a route group's root layout writes ``<html>``). Their
+    content is the document's: no markers around it, and a change renders the document."""
+    if plan.node.file("layout") is not None:
+        return frozenset()
+    rids: set[str] = set()
+    outcome: Outcome = plan
+    rid = ""
+    while isinstance(outcome, Branch) and (rid == "" or outcome.node.file("layout") is None):
+        outcome = collapse(outcome.slots[CHILDREN])[1]
+        rid = join(rid, CHILDREN)
+        rids.add(rid)
+    return frozenset(rids) if isinstance(outcome, Branch) else frozenset()
+
+
 def children_leaf(plan: Branch) -> Leaf:
     """The leaf at the end of the children chain: the page whose URL a form posts to."""
     outcome: Outcome = plan
@@ -235,11 +251,16 @@ class _Diff:
         self.sticky: set[str] = set()  # kept because the URL has nothing for them
         self.changed: set[str] = set()
         self.missing = False  # a children slot the browser shows has nothing for the URL
+        self.plan: Branch | None = None
+        self.documents: frozenset[str] = frozenset()
 
     def resolve(self, plan: Branch) -> Resolution:
+        self.plan = plan
+        self.documents = document_regions(plan)
         renders = self.walk(plan, "", None, ())
         if self.missing and only_catch_alls(plan):
             return HARD
+        renders = [r for r in renders if r.parent is None] or renders  # the document: all
         keep = {rid: _subtree(self.old.regions, rid) for rid in self.kept}
         return Resolution(self.src.url, tuple(renders), keep, base=self.src.via)
 
@@ -285,6 +306,9 @@ class _Diff:
                                      wraps=wraps))
         entry = self.old.regions.get(prefix)
         if entry is not None and entry.reads and self._reads_change(branch, prefix, entry):
+            if prefix in self.documents:  # a route group's root layout: the document again
+                assert self.plan is not None
+                return [Render("", None, self.plan, self.src, relayout=True)]
             outcome_trail = trail[:-1]
             relayout = Render(prefix, parent, branch, self.src, outcome_trail, relayout=True)
             return [relayout, *nested]
