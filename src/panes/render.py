@@ -369,12 +369,18 @@ class Renderer:
         return self._cached(file, available, head_src,
                             self.regions.leaf(spec, leaf, src, html_of, self.ledger))
 
-    async def _cached(self, file: str, available: Mapping[str, Any], src: Source | None,
-                      cached: Awaitable[T]) -> T:
+    def _cached(self, file: str, available: Mapping[str, Any], src: Source | None,
+                cached: Awaitable[T]) -> Awaitable[T]:
         """What the cache answers for ``file`` (a cached region). Its ``metadata()`` runs
         either way: a cache hit gets the head a render gets, and a failure of it renders the
         error boundary, as when the file renders."""
-        task = None if src is None else self.evaluations.start(file, available, src)
+        if src is None or file not in self.heads.evaluated:
+            return cached  # (no function to run: no frame more)
+        return self._with_head(file, available, src, cached)
+
+    async def _with_head(self, file: str, available: Mapping[str, Any], src: Source,
+                         cached: Awaitable[T]) -> T:
+        task = self.evaluations.start(file, available, src)
         try:
             value = await cached
         except BaseException:
@@ -533,9 +539,9 @@ class Renderer:
         available = self.arguments.available(head.params, src)
         found = await self.regions.peek(spec, head, src, lambda: self.html(file, available),
                                         self.ledger)
-        if found is None or head.kind != "page":
+        if found is None or head.kind != "page" or file not in self.heads.evaluated:
             return found
-        return await self._cached(file, available, src, _ready(found))
+        return await self._with_head(file, available, src, _ready(found))
 
     # -- helpers ----------------------------------------------------------------------------
 
