@@ -522,10 +522,12 @@ class Renderer:
             return await render()
         assert self.regions is not None
         tokens = {key: str(p) for key, p in placeholders.items()}
-        return await self._cached(
-            layout, self.arguments.available(branch.params, at.src, layout=True), at.src,
-            self.regions.layout(spec, branch, layout, at.src, render, context.lookup, tokens,
-                                self.ledger))
+        cached = self.regions.layout(spec, branch, layout, at.src, render, context.lookup,
+                                     tokens, self.ledger)
+        if layout not in self.heads.evaluated:
+            return await cached
+        available = self.arguments.available(branch.params, at.src, layout=True)
+        return await self._with_head(layout, available, at.src, cached)
 
     async def _peek(self, outcome: Outcome, src: Source) -> str | None:
         """A streamed slot's content if the cache holds it (a page or default, through the
