@@ -99,6 +99,11 @@ def test_check_accepts_multiple_root_layouts(app_dir):
     ({"layout.py": "from markupsafe import Markup\n\ndef layout(children):\n"
                    "    return Markup('<html><body>{}</body></html>').format(children)\n"},
      "app/(shop)/layout.py", ["writes <html>", "app/layout.py", "multiple root layouts"]),
+    # a root template.py or loading.py would wrap the documents from outside
+    ({"template.py": "def template(children):\n    return children\n"}, "app/template.py",
+     ["wrap the documents", "app/(shop)/layout.py", "move it into each route group"]),
+    ({"loading.py": "def loading():\n    return 'loading'\n"}, "app/loading.py",
+     ["wrap the documents", "beside its root layout"]),
 ])
 def test_check_rejects_ambiguous_root_layouts(tmp_path, extra, path, words):
     problems = analyze(write_app(tmp_path / "app", {**FILES, **extra})).errors

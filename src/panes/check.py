@@ -354,6 +354,15 @@ def _root_layout_problems(app_dir: Path, root: Node,
     documents = sorted({d for r in routes if (d := document_layout(r.plan)) and writes_html(d)})
     if not documents:
         return  # no layout writes the document: panes's own document holds every page
+    for kind in ("template", "loading"):
+        file = root.file(kind)
+        if file is not None:
+            yield Problem(
+                file,
+                f"it would wrap the documents that {' and '.join(map(ref, documents))} write, "
+                "from outside their <html>",
+                f"move it into each route group, beside its root layout "
+                f"(app/(group)/{kind}.py)")
     for route in routes:
         if document_layout(route.plan) is not None:
             continue
