@@ -32,15 +32,16 @@ DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 def create_cache(url: str | None = None, *, max_bytes: int | None = None,
                  clock: Callable[[], float] = time.time) -> RegionCache:
     """The app's cache: Redis at ``url`` (default ``PANES_CACHE_URL``) if given, else in
-    process, bounded by ``max_bytes`` (default ``PANES_CACHE_MAX_BYTES``, else 64 MiB)."""
+    process. ``max_bytes`` (default ``PANES_CACHE_MAX_BYTES``, else 64 MiB) bounds what a
+    worker holds: the cache itself, or its own copy of what it read from Redis."""
     url = url if url is not None else os.environ.get("PANES_CACHE_URL") or None
+    if max_bytes is None:
+        max_bytes = int(os.environ.get("PANES_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
     if url:
         from .redis_store import RedisStore
 
         prefix = os.environ.get("PANES_CACHE_PREFIX", "panes:")
-        return RegionCache(RedisStore(url, prefix=prefix), clock=clock)
-    if max_bytes is None:
-        max_bytes = int(os.environ.get("PANES_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
+        return RegionCache(RedisStore(url, prefix=prefix, local_bytes=max_bytes), clock=clock)
     return RegionCache(MemoryStore(max_bytes, clock=clock), clock=clock)
 
 
