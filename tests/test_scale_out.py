@@ -99,6 +99,7 @@ APP = {
     "photos/[id]/page.py": PHOTO,
     "@modal/default.py": "STICKY = False\n\ndef default():\n    return None\n",
     "@modal/(.)photos/[id]/page.py": MODAL,
+    "healthz/route.py": "def get():\n    return 'ok'\n",
 }
 
 HAPROXY = """
@@ -124,7 +125,7 @@ backend panes
     balance roundrobin
     # an action is never sent twice
     http-request disable-l7-retry if METH_POST
-    option httpchk GET /about
+    option httpchk GET /healthz
     http-response set-header X-Served-By %s
 {servers}
 """
@@ -159,7 +160,7 @@ class Server:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.get(self.url + "/about", timeout=1)
+                httpx.get(self.url + "/healthz", timeout=1)
                 return
             except httpx.TransportError:
                 assert self.proc is not None and self.proc.poll() is None, self.log.read_text()

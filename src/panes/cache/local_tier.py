@@ -19,6 +19,9 @@ from collections import OrderedDict
 #: What an entry costs beyond its bytes (the key, the bookkeeping): counted against the bound.
 OVERHEAD = 200
 
+#: Reads under way tracked at most (reads abandoned midway, a request cancelled, leave theirs).
+MAX_READS = 4096
+
 
 class Ticket:
     """The right to fill the tier with what one read returns, void once its keys change."""
@@ -61,6 +64,8 @@ class LocalTier:
             return None
         ticket = Ticket()
         if key is not None:
+            if len(self._reads) >= MAX_READS:
+                self._reads.clear()  # voids them: those reads are answered, not kept
             self._reads[key] = ticket
         self._epoch_read = ticket
         return ticket
