@@ -101,3 +101,35 @@ def test_workers_that_cannot_share_invalidations_say_so_at_start(project: Path) 
     warned = [line for line in log if "cannot tell each other of invalidations" in line]
     assert warned and all("PANES_CACHE_URL" in line for line in warned)
     assert os.listdir(tmp) == []
+
+
+def test_the_workers_channel_carries_an_invalidation_in_about_a_millisecond(
+        tmp_path: Path) -> None:
+    """Two workers' stores over one directory (in one process here): what one invalidates is
+    gone from the other's cache as soon as its event loop reads the socket."""
+    import asyncio
+
+    from panes.cache import MemoryStore
+    from panes.cache.peers import PeerStore
+
+    async def run() -> float:
+        where = tmp_path / "peers"
+        one, two = PeerStore(MemoryStore(), where), PeerStore(MemoryStore(), where)
+        await two.set("inbox", b"v1", ttl=None, tags=["messages"], paths=["/inbox"])
+        await two.set("other", b"x", ttl=None, tags=["else"])
+        assert (await two.get("inbox"))[0] == b"v1"
+        start = time.perf_counter()
+        await one.delete_tags(["messages"] * 5000)  # several datagrams' worth of names
+        while (await two.get("inbox"))[0] is not None:
+            assert time.perf_counter() - start < 0.1
+            await asyncio.sleep(0)
+        latency = time.perf_counter() - start
+        assert (await two.get("other"))[0] == b"x" and await two.epoch() >= 1
+        await one.delete_paths(["/nowhere"])
+        await one.close()
+        await two.close()
+        assert not where.exists()  # the last worker out removes the directory
+        return latency
+
+    latency = asyncio.run(run())
+    print(f"\nan invalidation reached the other worker in {latency * 1000:.2f} ms")

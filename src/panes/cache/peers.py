@@ -20,6 +20,7 @@ import os
 import socket
 import stat
 import tempfile
+import time
 import weakref
 from collections.abc import Collection
 from pathlib import Path
@@ -29,7 +30,11 @@ from .store import Store
 logger = logging.getLogger("panes.cache")
 
 #: Bytes of names per datagram: a longer invalidation goes in several.
-CHUNK = 16 * 1024
+CHUNK = 8 * 1024
+
+#: Seconds a worker keeps trying to reach another whose socket is full (it is busy): the
+#: datagrams wait in the sender until the other reads (ten fit in its queue at a time).
+RETRY_FOR = 10.0
 
 _count = itertools.count()
 
@@ -56,7 +61,7 @@ class PeerStore:
             raise
         self._in.setblocking(False)
         self._out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self._out.settimeout(0.1)  # a worker too busy to read for that long misses one
+        self._out.setblocking(False)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._applying: set[asyncio.Task[None]] = set()
         self._cleanup = weakref.finalize(self, _remove, self._in, self._out, self.path)
@@ -131,17 +136,31 @@ class PeerStore:
         except OSError:
             return
         for peer in peers:
-            if peer.path == str(self.path):
-                continue
+            if peer.path != str(self.path):
+                self._send(peer.path, messages, time.monotonic() + RETRY_FOR)
+
+    def _send(self, peer: str, messages: list[bytes], deadline: float) -> None:
+        """Send what the peer's queue takes now; the rest a moment later, in the loop."""
+        for i, message in enumerate(messages):
             try:
-                for message in messages:
-                    self._out.sendto(message, peer.path)
+                self._out.sendto(message, peer)
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    asyncio.get_running_loop().call_later(0.002, self._send, peer,
+                                                          messages[i:], deadline)
+                    return
+                error: OSError = TimeoutError(f"its socket stayed full for {RETRY_FOR:.0f} s")
             except (ConnectionRefusedError, FileNotFoundError):
                 with contextlib.suppress(OSError):  # a worker that is gone
-                    os.unlink(peer.path)
+                    os.unlink(peer)
+                return
             except OSError as exc:
-                logger.warning("cache: could not tell worker %s of an invalidation (%s); it "
-                               "serves the old regions until they expire", peer.name, exc)
+                error = exc
+            else:
+                continue
+            logger.warning("cache: could not tell worker %s of an invalidation (%s); it "
+                           "serves the old regions until they expire", Path(peer).name, error)
+            return
 
 
 def _chunks(names: list[str]) -> list[list[str]]:
