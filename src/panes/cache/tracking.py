@@ -150,7 +150,17 @@ class Tracking:
         secure = s.get("connection_class") is not None and "SSL" in s["connection_class"].__name__
         return await asyncio.open_connection(
             s.get("host", "localhost"), s.get("port", 6379),
-            ssl=ssl.create_default_context() if secure else None)
+            ssl=_tls(s) if secure else None)
+
+
+def _tls(settings: dict[str, Any]) -> ssl.SSLContext:
+    """TLS as the URL asks for the store's own connections (``?ssl_cert_reqs=none``,
+    ``?ssl_ca_certs=…``)."""
+    context = ssl.create_default_context(cafile=settings.get("ssl_ca_certs"))
+    if str(settings.get("ssl_cert_reqs", "")).lower() in ("none", "optional"):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 async def _command(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
