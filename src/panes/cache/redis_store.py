@@ -191,7 +191,7 @@ class RedisStore:
             self.tier.drop(name[cut:].decode())
 
     def _entry(self, key: str) -> str:
-        return self.prefix + "e:" + key
+        return self._entries + key
 
     async def _call(self, command: Callable[[], Awaitable[Any]], failed: T) -> Any | T:
         """Run one command; on any failure log (once), back off, and return ``failed``."""
