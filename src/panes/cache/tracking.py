@@ -82,8 +82,7 @@ class Tracking:
         while True:
             try:
                 await self._listen()
-            except (OSError, EOFError, asyncio.IncompleteReadError, TimeoutError,
-                    ReplyError, ValueError) as exc:
+            except Exception as exc:  # whatever it was, the tier is not used until it is back
                 if isinstance(exc, ReplyError) and not self._warned:
                     self._warned = True  # e.g. Redis < 6, or an ACL that forbids CLIENT
                     logger.warning("cache: Redis refused to track keys for this worker (%s); "
