@@ -16,17 +16,16 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import httpx
 import pytest
-from conftest import free_port, same_document, write_app
+from conftest import Production, free_port, same_document, write_app
 from test_cache_region import RedisServer
 
 pytestmark = pytest.mark.skipif(
@@ -132,58 +131,13 @@ backend panes
 
 
 @dataclass
-class Server:
-    """One ``panes start`` (one "machine")."""
-
-    name: str
-    cwd: Path
-    env: dict[str, str]
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log(self) -> Path:
-        return self.cwd / f"{self.name}.log"
-
-    def start(self) -> None:
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "panes", "start", "app", "--port", str(self.port)],
-                cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, env=self.env,
-                start_new_session=True)
-
-    def ready(self) -> None:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(self.url + "/healthz", timeout=1)
-                return
-            except httpx.TransportError:
-                assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
-                assert time.monotonic() < deadline, self.log.read_text()
-                time.sleep(0.05)
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.proc = None
-
-
-@dataclass
 class Cluster:
     url: str
-    servers: list[Server]
+    servers: list[Production]  # "machines": s1, s2, s3
     redis: RedisServer
-    project: Path
+
+    def name(self, server: Production) -> str:
+        return f"s{self.servers.index(server) + 1}"
 
 
 @pytest.fixture(scope="module")
@@ -193,20 +147,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     (project / "messages.txt").write_text("hello\n")
     redis = RedisServer()
     redis.start()
-    env = {**os.environ, "PANES_CACHE_URL": redis.url, "PANES_SECRET": "one secret for all",
-           "PANES_CACHE_PREFIX": "scale:"}
-    servers = [Server(f"s{i}", project, env) for i in (1, 2, 3)]
+    env = {"PANES_CACHE_URL": redis.url, "PANES_CACHE_PREFIX": "scale:"}
+    servers = [Production(project / "app", env=env) for _ in range(3)]  # one PANES_SECRET
     port = free_port()
     config = project / "haproxy.cfg"
     config.write_text(HAPROXY.replace("{port}", str(port)).replace("{servers}", "\n".join(
-        f"    server {s.name} 127.0.0.1:{s.port} check inter 200ms fall 1 rise 2"
-        for s in servers)))
+        f"    server s{i} 127.0.0.1:{s.port} check inter 200ms fall 1 rise 2"
+        for i, s in enumerate(servers, 1))))
     haproxy = None
     try:
-        for server in servers:
-            server.start()
-        for server in servers:
-            server.ready()
+        with ThreadPoolExecutor(3) as pool:  # started at once, as machines would be
+            list(pool.map(Production.__enter__, servers))
         haproxy = subprocess.Popen(["haproxy", "-f", str(config), "-db"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
@@ -214,7 +165,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         while len(served_by(url, 6)) < 3:  # every server passed its health check
             assert time.monotonic() < deadline, "HAProxy does not reach every server"
             time.sleep(0.1)
-        yield Cluster(url, servers, redis, project)
+        yield Cluster(url, servers, redis)
     finally:
         if haproxy is not None:
             haproxy.terminate()
@@ -284,15 +235,15 @@ def until(check: Callable[[], bool], within: float) -> None:
 
 def test_an_action_on_one_server_invalidates_the_region_on_all(cluster: Cluster) -> None:
     one, *others = cluster.servers
-    clients = {s.name: httpx.Client(base_url=s.url, timeout=5) for s in cluster.servers}
+    clients = {s.port: httpx.Client(base_url=s.url, timeout=5) for s in cluster.servers}
 
-    def shown(server: Server) -> list[str]:
-        return re.findall(r"<li>([^<]*)</li>", clients[server.name].get("/").text)
+    def shown(server: Production) -> list[str]:
+        return re.findall(r"<li>([^<]*)</li>", clients[server.port].get("/").text)
 
     for server in cluster.servers:  # every server has the home page cached
         assert shown(server) == shown(server)
     before = messages(cluster.url)
-    posted = clients[one.name].post("/", data={"text": "from s1"})
+    posted = clients[one.port].post("/", data={"text": "from s1"})
     assert posted.status_code == 303
     start = time.perf_counter()
     for server in others:  # the very first request after the answer shows it
@@ -319,26 +270,28 @@ def test_redis_restarted_under_load_fails_no_request(cluster: Cluster) -> None:
           f"({down} before the restart), {dict(load.statuses)}")
     assert set(load.statuses) == {200}
     for server in cluster.servers:  # caching resumes by itself: the same render twice
-        def cached(server: Server = server) -> bool:
+        def cached(server: Production = server) -> bool:
             first = httpx.get(server.url + "/about").text
             return first == httpx.get(server.url + "/about").text
         until(cached, within=5)
-        lines = server.log.read_text().splitlines()
-        assert sum("is unreachable" in line for line in lines) <= 1, lines
-    assert any("unreachable" in s.log.read_text() for s in cluster.servers)
+        assert server.log.count("is unreachable") <= 1, server.log
+    assert any("unreachable" in s.log for s in cluster.servers)
 
 
 def test_a_server_killed_under_load_fails_no_request(cluster: Cluster) -> None:
     victim = cluster.servers[-1]
+    name = cluster.name(victim)
+    assert victim.process is not None
     with Load(cluster.url) as load:
-        until(lambda: load.servers[victim.name] >= 10, within=5)
-        victim.stop(signal.SIGKILL)
+        until(lambda: load.servers[name] >= 10, within=5)
+        os.killpg(victim.process.pid, signal.SIGKILL)
+        victim.process.wait()
         killed_at = load.total
         time.sleep(0.6)
-    print(f"\n{victim.name} killed under load: {load.total} GET requests ({killed_at} before), "
+    print(f"\n{name} killed under load: {load.total} GET requests ({killed_at} before), "
           f"{dict(load.statuses)}, served by {dict(load.servers)}")
     assert set(load.statuses) == {200}
-    assert load.servers[victim.name] > 0 and set(load.servers) == {s.name for s in cluster.servers}
+    assert set(load.servers) == {"s1", "s2", "s3"}
 
 
 def test_the_browser_goes_through_the_balancer_without_sticky_sessions(
@@ -374,5 +327,5 @@ def test_the_browser_goes_through_the_balancer_without_sticky_sessions(
     assert page.url == cluster.url + "/"
     assert len(set(names) - {""}) >= 2, names  # the requests went to several servers
     for server in cluster.servers:
-        if server.proc is not None:
+        if server.process is not None and server.process.poll() is None:
             assert "from the browser" in messages(server.url)

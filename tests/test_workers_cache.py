@@ -15,8 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import write_app
-from test_serve import panes
+from conftest import Production, write_app
 
 PAGE = '''
 from pathlib import Path
@@ -72,8 +71,8 @@ def shown(client: httpx.Client) -> str:
 
 
 def test_an_invalidation_in_one_worker_reaches_the_other(project: Path) -> None:
-    with panes("start", "app", "--workers", "2", cwd=project) as (url, log):
-        clients = by_worker(url)
+    with Production(project / "app", "--workers", "2") as server:
+        clients = by_worker(server.url)
         one, two = clients.values()
         assert shown(one) == shown(two) == "v1"  # each worker has it cached
         (project / "data.txt").write_text("changed behind the cache's back")
@@ -87,7 +86,7 @@ def test_an_invalidation_in_one_worker_reaches_the_other(project: Path) -> None:
                 assert time.perf_counter() - start < 0.1, f"the other worker shows {seen}"
         for client in clients.values():
             client.close()
-    assert not any("cannot tell each other" in line for line in log)
+    assert "cannot tell each other" not in server.log
 
 
 def test_workers_that_cannot_share_invalidations_say_so_at_start(project: Path) -> None:
@@ -95,10 +94,10 @@ def test_workers_that_cannot_share_invalidations_say_so_at_start(project: Path) 
     unix socket), each says at start that invalidations stay in one worker, and the fix."""
     tmp = project / ("t" * 120)
     tmp.mkdir()
-    with panes("start", "app", "--workers", "2", cwd=project,
-               env={"TMPDIR": str(tmp)}) as (url, log):
-        assert "v1" in httpx.get(url + "/").text
-    warned = [line for line in log if "cannot tell each other of invalidations" in line]
+    with Production(project / "app", "--workers", "2", env={"TMPDIR": str(tmp)}) as server:
+        assert "v1" in httpx.get(server.url + "/").text
+    warned = [line for line in server.log.splitlines()
+              if "cannot tell each other of invalidations" in line]
     assert warned and all("PANES_CACHE_URL" in line for line in warned)
     assert os.listdir(tmp) == []
 
