@@ -55,10 +55,10 @@ async def tracked(*stores: RedisStore) -> None:
         await asyncio.sleep(0.01)
 
 
-def commands(server: RedisServer) -> int:
-    """How many commands the server has processed so far."""
-    info = redis.Redis.from_url(server.url).info("stats")
-    return int(info["total_commands_processed"])
+def counter(server: RedisServer) -> Callable[[], int]:
+    """How many commands the server has processed so far (over one connection of its own)."""
+    spy = redis.Redis.from_url(server.url)
+    return lambda: int(spy.info("stats")["total_commands_processed"])
 
 
 async def until(condition: Callable[[], object], within: float = 0.1) -> float:
@@ -77,21 +77,23 @@ async def test_a_hit_is_served_from_the_workers_memory(
     await store.set("region", b"html", ttl=None, tags=["t"])
     await asyncio.sleep(0.02)
     assert await store.get("region") == (b"html", 0)  # read once from Redis
-    before = commands(redis_server)
+    commands = counter(redis_server)
+    before = commands()
     for _ in range(1000):
         assert await store.get("region") == (b"html", 0)
         assert await store.epoch() == 0
-    assert commands(redis_server) - before <= 3  # the INFO itself, a PING or two: no GET
+    assert commands() - before <= 5  # the INFO itself, a PING or two: no GET
 
 
 async def test_without_a_local_tier_every_hit_is_a_round_trip(
         workers: Callable[..., RedisStore], redis_server: RedisServer) -> None:  # noqa: F811
     store = workers(local_bytes=0)
     await store.set("region", b"html", ttl=None)
-    before = commands(redis_server)
+    commands = counter(redis_server)
+    before = commands()
     for _ in range(100):
         assert await store.get("region") == (b"html", 0)
-    assert commands(redis_server) - before >= 100
+    assert commands() - before >= 100
 
 
 @pytest.mark.parametrize("how", ["tag", "path"])
