@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 
+from ..workers import several_workers
 from .active import (
     activate,
     active,
@@ -47,8 +48,6 @@ def create_cache(url: str | None = None, *, max_bytes: int | None = None,
         prefix = os.environ.get("PANES_CACHE_PREFIX", "panes:")
         return RegionCache(RedisStore(url, prefix=prefix, local_bytes=max_bytes), clock=clock)
     store: Store = MemoryStore(max_bytes, clock=clock)
-    from ..serve import several_workers
-
     if several_workers():
         try:
             from .peers import PeerStore
