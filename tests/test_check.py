@@ -55,7 +55,7 @@ SOURCE_CASES = [
      "add `def page(...)`"),
     # an argument name panes does not know
     ({"page.py": "def page(parms):\n    return 1\n"}, "app/page.py", "unknown argument 'parms'",
-     "use one of: action_result, cookies, params, request, search_params, state"),
+     "use one of: action_result, cookies, params, pathname, request, search_params, state"),
     # layouts do not get search_params, and the message says why
     ({"page.py": "", "layout.py": "def layout(children, search_params):\n    return children\n"},
      "app/layout.py", "unknown argument 'search_params'", "layouts do not get search_params"),

@@ -16,18 +16,21 @@ from .errors import (
     redirect,
 )
 from .middleware import rewrite
+from .mount import Mount, href
 
 __all__ = [
     "App",
     "AppDirError",
     "CookieError",
-    "Invalid",
     "Cookies",
+    "Invalid",
+    "Mount",
     "NotFound",
     "PanesError",
     "Problem",
     "Redirect",
     "ServerError",
+    "href",
     "invalid",
     "not_found",
     "redirect",

@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import client, diff, protocol
+from . import client, diff, mount, protocol
 from .actions import act
 from .cache import activate, build_id, create_cache, deactivate, install, uninstall
 from .cache.region import RegionCache
@@ -157,9 +157,11 @@ class App:
                 uninstall(self.cache)
             return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
+        mounted = mount.activate(scope)  # href() in this request knows the mount path
         try:
             await self._stack(scope, receive, settled(self.cache, send))
         finally:
+            mount.deactivate(mounted)
             deactivate(token)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:

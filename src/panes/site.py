@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -119,6 +120,7 @@ class Arguments:
         self.ledger = Ledger()
         self._query = request.scope.get("query_string", b"").decode("latin-1")
         self._query_params: QueryParams | None = None  # the request's, parsed when asked for
+        self._paths: dict[str, str] = {}  # each URL's ``pathname``, decoded once
 
     def invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
         """Call a user function of ``file`` with the arguments it declared."""
@@ -130,11 +132,19 @@ class Arguments:
                          "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
         return fn.func(**fn.kwargs(available))
 
+    def pathname(self, src: Source) -> str:
+        """The path inside the app of the URL ``src`` renders (``/login``, decoded)."""
+        found = self._paths.get(src.url)
+        if found is None:
+            found = self._paths[src.url] = unquote(src.url.partition("?")[0]) or "/"
+        return found
+
     def available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
         """The arguments a file's function may declare (a layout gets no ``search_params``)."""
         available: dict[str, Any] = {
             "params": params.bind(src.segments) if params.entries else {},
-            "request": self.request, "action_result": self.action_result}
+            "request": self.request, "action_result": self.action_result,
+            "pathname": self.pathname(src)}
         if not layout:
             if src.query != self._query:
                 available["search_params"] = QueryParams(src.query)
