@@ -48,6 +48,7 @@ from .errors import (
     UnrenderableValue,
     within_mount,
 )
+from .forms import mark
 from .heads import Evaluations
 from .html import builtin_not_found, to_html
 from .loader import slot_argument
@@ -331,6 +332,9 @@ class Renderer:
         except UnrenderableValue as exc:
             exc.args = (exc.describe(file, file.rsplit("/", 1)[-1].removesuffix(".py")),)
             raise
+        action = self.site.actions.get(file)
+        if action is not None:  # its forms name it: a post runs this page's action()
+            html = mark(html, action)
         if task is not None:
             await task
         return html

@@ -16,6 +16,7 @@ from . import diff
 from .cache.region import Ledger
 from .cache.regions import Regions
 from .cookies import cookies_for
+from .forms import action_id
 from .heads import Heads
 from .kept import Kept
 from .loader import UserFunction
@@ -38,6 +39,10 @@ class Site:
     heads: Heads = field(init=False)
     #: the files whose rendering may wait: an async function, or a cached region
     waiting: frozenset[str] = field(init=False)
+    #: the pages that define ``action()``, each with the id its forms carry (:mod:`panes.forms`)
+    actions: Mapping[str, str] = field(init=False)
+    #: the same, from the id to the page
+    action_pages: Mapping[str, str] = field(init=False)
     _entries: Kept[tuple[Outcome, str, str | None, bool, bool], Entry] = field(
         default_factory=Kept, init=False, repr=False)
     _waits: Kept[Outcome, bool] = field(default_factory=Kept, init=False, repr=False)
@@ -97,6 +102,9 @@ class Site:
         return found
 
     def __post_init__(self) -> None:
+        pages = [key.rpartition(":")[0] for key in self.functions if key.endswith(":action")]
+        object.__setattr__(self, "actions", {page: action_id(page) for page in pages})
+        object.__setattr__(self, "action_pages", {action_id(page): page for page in pages})
         heads = Heads(self.functions)
         object.__setattr__(self, "heads", heads)
         object.__setattr__(self, "waiting", frozenset(
