@@ -15,6 +15,7 @@ import inspect
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from .kept import Kept
@@ -126,6 +127,9 @@ class Evaluations:
             raw = [None if fn is None else self._invoke(fn, file, available) for fn in sources]
             if any(inspect.isawaitable(value) for value in raw):
                 future = asyncio.ensure_future(self._awaited(file, raw))
+                # cancelled (the file raised not_found(), say) before awaiting them all: close
+                # the rest, or each would warn that it was never awaited
+                future.add_done_callback(partial(_close_unawaited, raw))
             else:
                 future.set_result(self._checked(file, raw))
         except Exception as exc:  # noqa: BLE001 - raised where the file renders
@@ -197,6 +201,13 @@ class Evaluations:
             if not task.cancelled() and task.exception() is None:
                 values[file] = task.result()
         return Head(_merge([f for f in files.order if f in values], values, pathname))
+
+
+def _close_unawaited(raw: list[Any], future: asyncio.Future[Any]) -> None:
+    if future.cancelled():
+        for value in raw:
+            if inspect.iscoroutine(value):
+                value.close()
 
 
 def _merge(order: Sequence[str], values: Mapping[str, Values], pathname: str) -> Resolved:
