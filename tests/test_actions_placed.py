@@ -165,3 +165,38 @@ async def test_a_post_no_action_serves(site, client_for):
 ])
 def test_which_forms_are_marked(html, marked):
     assert (mark(html, "abc") != html) is marked
+
+
+def test_an_actions_answer_streams_ready_regions_before_a_slow_slot(tmp_path):
+    """Under ``panes start``: the field's result (and everything ready) is the first record,
+    long before the slow slot behind loading.py, which follows as a fill; the slow slot keeps
+    its DOM meanwhile (a keep marker, not its loading UI)."""
+    import time
+
+    import httpx
+    from test_serve import panes as serving_panes
+
+    app_dir, db = make(tmp_path, slow=1.5)
+    with serving_panes("start", "app", cwd=app_dir.parent) as (url, _):
+        with httpx.Client(base_url=url, headers={"accept-encoding": "identity"},
+                          timeout=10) as client:
+            page = client.get("/issues/A-1").text
+            assert "insights for A-1" in page
+            form = {"title": "tea", ACTION_FIELD: marker(page, "detail-form")}
+            arrivals: list[tuple[float, str]] = []
+            start = time.perf_counter()
+            with client.stream("POST", "/issues/A-1", data=form,
+                               headers={"Panes-State": protocol.dumps(state_of(page))}) as answer:
+                assert answer.headers["content-type"] == protocol.MEDIA_TYPE
+                for chunk in answer.iter_text():
+                    arrivals.append((time.perf_counter() - start, chunk))
+    text = "".join(chunk for _, chunk in arrivals)
+    first_at = next(at for at, chunk in arrivals if "renamed A-1 to tea" in chunk)
+    slow_at = next(at for at, chunk in arrivals if "insights for A-1" in chunk)
+    assert first_at < 0.9 and slow_at > 1.4, arrivals
+    records = protocol.parse(text)
+    assert [r["t"] for r in records] == ["patch", "fill", "state"]
+    patch, fill, _ = records
+    assert "insights loading" not in "".join(patch["html"])  # the browser keeps what it shows
+    assert fill["region"] == "insights/children" and "insights for A-1" in fill["html"][0]
+    assert counts(db) == {"detail:A-1": 1}
