@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from panes import App, protocol, redirect
+from panes import App, Redirect, protocol, redirect
 
 SECRET = b"security tests"
 PWNED = "javascript:void(document.title='PWNED')"
@@ -321,3 +321,15 @@ def test_the_state_in_the_page_is_safe_json_in_a_script(app):
             "/</script><script>alert(1)</script>", {}), SECRET, "b"), SECRET, "b"), SECRET, "b")
     assert "</script" not in wire and json.loads(wire)["url"].startswith("/</script>")
 
+
+
+def test_scheme_relative_redirects_are_refused_one_way():
+    """``//evil.example`` and ``/\\evil.example`` both name another site while looking like a
+    path: both are refused, with the fix (write the full URL when another site is meant)."""
+    for target in ("//evil.example", "/\\evil.example", "\\\\evil.example", " //evil.example",
+                   "/\t/evil.example"):
+        with pytest.raises(ValueError, match="names another site"):
+            redirect(target)
+    for target in ("/login", "/a//b", "https://elsewhere.example/", "?page=2", "next"):
+        with pytest.raises(Redirect):
+            redirect(target)

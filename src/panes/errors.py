@@ -107,24 +107,40 @@ def redirect(url: str, permanent: bool = False) -> NoReturn:
 
     ``url`` is a path on this site (``/login?next=/inbox``) or an ``http(s)`` URL: anything else
     (``javascript:``, ``data:`` …) would run or show what the site never meant to, so it is an
-    error naming the call.
+    error naming the call. So is a scheme-relative URL (``//evil.example``, and
+    ``/\\evil.example``, which browsers read the same way): it looks like a path but sends the
+    browser to another site (the classic open redirect past a ``startswith("/")`` check); write
+    ``https://other.example/`` when another site is meant.
     """
     if not safe_redirect(url):
         caller = sys._getframe(1)
+        why = "a redirect goes to a path on this site or to an http(s) URL"
+        if isinstance(url, str) and _scheme_relative(url):
+            why = ("it starts like a path but names another site (browsers read // and /\\ "
+                   "as the start of a host): write https://host/… if another site is meant")
         raise ValueError(
-            f"redirect({url!r}) at {caller.f_code.co_filename}:{caller.f_lineno}: a redirect "
-            "goes to a path on this site or to an http(s) URL; check user-supplied targets "
-            "against an allow-list")
+            f"redirect({url!r}) at {caller.f_code.co_filename}:{caller.f_lineno}: {why}; "
+            "check user-supplied targets against an allow-list")
     raise Redirect(url, 308 if permanent else 307)
 
 
 def safe_redirect(url: str) -> bool:
-    """A relative URL, or an absolute one whose scheme is http or https."""
-    if not isinstance(url, str) or any(ord(c) < 32 for c in url) or "\\" in url:
+    """A path or a relative URL on this site, or an absolute URL whose scheme is http or
+    https; never a scheme-relative one (``//host``, ``/\\host``: another site that looks like
+    a path)."""
+    if not isinstance(url, str) or any(ord(c) < 32 for c in url) or "\\" in url \
+            or _scheme_relative(url):
         return False
     scheme = urlsplit(url).scheme.lower()
     return scheme in ("", "http", "https") and not url.lstrip().lower().startswith(
         ("javascript:", "data:", "vbscript:"))
+
+
+def _scheme_relative(url: str) -> bool:
+    """``//host/…`` and the spellings browsers read the same way (``/\\host``, ``\\\\host``,
+    with tabs or newlines inside, which browsers drop)."""
+    squeezed = url.lstrip().replace("\t", "").replace("\n", "").replace("\r", "")
+    return squeezed.replace("\\", "/").startswith("//")
 
 
 class UnrenderableValue(PanesError, TypeError):
