@@ -103,11 +103,12 @@ class Evaluations:
     def __init__(self, heads: Heads,
                  invoke: Callable[[UserFunction, str, Mapping[str, Any]], Any],
                  available: Callable[[ParamSpec, Source, bool], dict[str, Any]],
-                 dev: bool = False) -> None:
+                 dev: bool = False, app_name: str = "app") -> None:
         self.heads = heads
         self._invoke = invoke
         self._available = available
         self._dev = dev
+        self._app_name = app_name  # files are named as panes check names them: app/page.py
         self._started: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
 
     def start(self, file: str, available: Mapping[str, Any],
@@ -150,7 +151,7 @@ class Evaluations:
                   ) -> Mapping[str, Any] | None:
             if fn is not None and fn.value:
                 return got if isinstance(got, Mapping) else None
-            return checked(file, got, name=name, warn=warn)
+            return checked(f"{self._app_name}/{file}", got, name=name, warn=warn)
 
         meta, viewport = self.heads.of(file)
         return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")

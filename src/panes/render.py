@@ -156,7 +156,7 @@ class Renderer:
         self._unsent = 0
         #: metadata()/viewport(), started with each file's render and awaited with it
         self.evaluations = Evaluations(site.heads, self.arguments.invoke,
-                                       self.arguments.available, site.dev)
+                                       self.arguments.available, site.dev, site.app_name)
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
