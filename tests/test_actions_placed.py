@@ -177,19 +177,19 @@ def test_an_actions_answer_streams_ready_regions_before_a_slow_slot(tmp_path):
     from test_serve import panes as serving_panes
 
     app_dir, db = make(tmp_path, slow=1.5)
-    with serving_panes("start", "app", cwd=app_dir.parent) as (url, _):
-        with httpx.Client(base_url=url, headers={"accept-encoding": "identity"},
-                          timeout=10) as client:
-            page = client.get("/issues/A-1").text
-            assert "insights for A-1" in page
-            form = {"title": "tea", ACTION_FIELD: marker(page, "detail-form")}
-            arrivals: list[tuple[float, str]] = []
-            start = time.perf_counter()
-            with client.stream("POST", "/issues/A-1", data=form,
-                               headers={"Panes-State": protocol.dumps(state_of(page))}) as answer:
-                assert answer.headers["content-type"] == protocol.MEDIA_TYPE
-                for chunk in answer.iter_text():
-                    arrivals.append((time.perf_counter() - start, chunk))
+    with serving_panes("start", "app", cwd=app_dir.parent) as (url, _), \
+            httpx.Client(base_url=url, headers={"accept-encoding": "identity"},
+                         timeout=10) as client:
+        page = client.get("/issues/A-1").text
+        assert "insights for A-1" in page
+        form = {"title": "tea", ACTION_FIELD: marker(page, "detail-form")}
+        arrivals: list[tuple[float, str]] = []
+        start = time.perf_counter()
+        with client.stream("POST", "/issues/A-1", data=form,
+                           headers={"Panes-State": protocol.dumps(state_of(page))}) as answer:
+            assert answer.headers["content-type"] == protocol.MEDIA_TYPE
+            for chunk in answer.iter_text():
+                arrivals.append((time.perf_counter() - start, chunk))
     text = "".join(chunk for _, chunk in arrivals)
     first_at = next(at for at, chunk in arrivals if "renamed A-1 to tea" in chunk)
     slow_at = next(at for at, chunk in arrivals if "insights for A-1" in chunk)

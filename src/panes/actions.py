@@ -9,10 +9,9 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from collections.abc import Awaitable, Mapping
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request

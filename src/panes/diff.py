@@ -107,7 +107,7 @@ def digests(html: str, rid: str = "") -> dict[str, str]:
     return out
 
 
-def changes(html: str, new: Mapping[str, str], old: Mapping[str, str | None],
+def changes(html: str, new: Mapping[str, str | None], old: Mapping[str, str | None],
             rid: str = "") -> tuple[list[str], list[str]]:
     """The regions to swap, outermost first, and the HTML of each: the regions whose own HTML
     changed, with the unchanged regions inside them as keep markers (the browser moves their
@@ -125,7 +125,8 @@ class _Changes:
     """The walk of :func:`changes` (methods rather than nested functions, which would refer to
     each other in a cycle that only the garbage collector frees)."""
 
-    def __init__(self, html: str, new: Mapping[str, str], old: Mapping[str, str | None]) -> None:
+    def __init__(self, html: str, new: Mapping[str, str | None],
+                 old: Mapping[str, str | None]) -> None:
         self.html, self.new, self.old = html, new, old
         self.regions: list[str] = []
         self.parts: list[str] = []
