@@ -66,7 +66,7 @@ from .routes import not_found_plan
 from .site import Site
 from .state import Source, State, replace_regions
 from .stream import NavigationStream, StreamedDocument, fill_record
-from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
+from .wrappers import ClientWatch, SoftRedirects, answer, not_allowed, settled, unless_gone
 
 logger = logging.getLogger("panes")
 
@@ -174,13 +174,17 @@ class App:
                 await remembered(scope, receive, send)
                 return
         request = Request(scope, receive)
-        if request.method == "POST":
+        if request.method not in ("GET", "HEAD"):
             # read first (bounded by max_body_size): then the request is watched for the
-            # client leaving, and actions parse a body that is all there
+            # client leaving, and actions and handlers parse a body that is all there
             await request.body()
-        response = await unless_gone(self.handle(request), receive)
-        if response is not None:
-            await response(scope, receive, send)
+        watch = ClientWatch(receive)  # one watcher for the work and the streamed answer
+        try:
+            response = await unless_gone(self.handle(request), watch.receive)
+            if response is not None:
+                await response(scope, watch.receive, send)
+        finally:
+            watch.close()
 
     def state_for(self, request: Request) -> Mapping[str, Any]:
         """The ``state`` argument: what ``app/lifespan.py`` yielded."""

@@ -96,6 +96,38 @@ class _Started(Generic[T]):
                     return result
 
 
+class ClientWatch:
+    """Whether the client has left, watched once for the whole request.
+
+    A server's ``receive()`` cancelled while it waits may never wait again: granian answers
+    the next call at once with ``http.disconnect``, so a watcher cancelled once the page was
+    rendered made the streamed response that followed stop after its first flush. One task
+    reads ``receive`` (started by the first to ask, cancelled by :meth:`close`), and every
+    watcher awaits :meth:`receive`, which returns ``http.disconnect`` once the client is gone
+    and may be cancelled freely. Read the request's body before anything watches."""
+
+    __slots__ = ("_gone", "_receive", "_task")
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._gone = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def receive(self) -> Message:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._watch())
+        await self._gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def _watch(self) -> None:
+        await disconnected(self._receive)
+        self._gone.set()
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
 def settled(cache: Any, send: Send) -> Send:
     """``send``, holding an answer back until the invalidations the request started are
     applied: after an action's ``revalidate_tag``, the page it redirects to is rendered fresh
