@@ -161,6 +161,8 @@ async def act(app: App, request: Request, src: Source,
         if soft:
             return answer(Hard())
         return await app.document(request, not_found_document(app.model, src), browser)
+    except BadRequest as exc:
+        return PlainTextResponse(f"Bad request: {exc}", 400)
     except Exception:  # noqa: BLE001 - a layout failed: the page it would show is not shown
         logger.exception("error rendering the layouts of %s for a post", src.url)
         return HTMLResponse(error_document(500, "Internal Server Error"), 500)
