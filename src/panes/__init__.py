@@ -34,9 +34,9 @@ __all__ = [
     "invalid",
     "not_found",
     "redirect",
-    "rewrite",
     "revalidate_path",
     "revalidate_tag",
+    "rewrite",
     "selected_layout_segment",
     "selected_layout_segments",
 ]

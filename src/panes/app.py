@@ -39,6 +39,7 @@ from .cache.region import RegionCache
 from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
+from .connection import SCOPE_KEY, Connection
 from .cookies import anonymous, cookie_values
 from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
 from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
@@ -66,7 +67,7 @@ from .routes import not_found_plan
 from .site import Site
 from .state import Source, State, replace_regions
 from .stream import NavigationStream, StreamedDocument, fill_record
-from .wrappers import ClientWatch, SoftRedirects, answer, not_allowed, settled, unless_gone
+from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
 
 logger = logging.getLogger("panes")
 
@@ -156,13 +157,18 @@ class App:
                 await self.cache.close()
                 uninstall(self.cache)
             return
+        if scope["type"] != "http":
+            await self._stack(scope, receive, send)
+            return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
         mounted = mount.activate(scope)  # href() in this request knows the mount path
+        connection = scope[SCOPE_KEY] = Connection(receive)  # the one reader of ``receive``
         try:
-            await self._stack(scope, receive, settled(self.cache, send))
+            await self._stack(scope, connection.receive, settled(self.cache, send))
         finally:
             mount.deactivate(mounted)
             deactivate(token)
+            await connection.close()
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The innermost app: what :meth:`handle` answers."""
@@ -174,17 +180,13 @@ class App:
                 await remembered(scope, receive, send)
                 return
         request = Request(scope, receive)
-        if request.method not in ("GET", "HEAD"):
+        if request.method == "POST":
             # read first (bounded by max_body_size): then the request is watched for the
-            # client leaving, and actions and handlers parse a body that is all there
+            # client leaving, and actions parse a body that is all there
             await request.body()
-        watch = ClientWatch(receive)  # one watcher for the work and the streamed answer
-        try:
-            response = await unless_gone(self.handle(request), watch.receive)
-            if response is not None:
-                await response(scope, watch.receive, send)
-        finally:
-            watch.close()
+        response = await unless_gone(self.handle(request), scope, receive)
+        if response is not None:
+            await response(scope, receive, send)
 
     def state_for(self, request: Request) -> Mapping[str, Any]:
         """The ``state`` argument: what ``app/lifespan.py`` yielded."""

@@ -11,8 +11,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import protocol
+from .connection import disconnected
 from .protocol import RedirectRecord
-from .stream import disconnected
 
 T = TypeVar("T")
 
@@ -27,7 +27,8 @@ def not_allowed() -> Response:
     return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
 
 
-async def unless_gone(work: Coroutine[Any, Any, Response], receive: Receive) -> Response | None:
+async def unless_gone(work: Coroutine[Any, Any, Response], scope: Scope,
+                      receive: Receive) -> Response | None:
     """The response ``work`` makes, unless the client leaves first: then the work is cancelled
     (whatever it was waiting for), and there is nothing to send. The work runs in this task,
     at once; only if it waits does a watcher start, to cancel it when the client goes (work
@@ -40,7 +41,7 @@ async def unless_gone(work: Coroutine[Any, Any, Response], receive: Receive) -> 
 
     async def watch() -> None:
         nonlocal gone
-        await disconnected(receive)
+        await disconnected(scope, receive)
         gone = True
         if here is not None:
             here.cancel()
@@ -94,38 +95,6 @@ class _Started(Generic[T]):
                 except StopIteration as stop:
                     result = stop.value
                     return result
-
-
-class ClientWatch:
-    """Whether the client has left, watched once for the whole request.
-
-    A server's ``receive()`` cancelled while it waits may never wait again: granian answers
-    the next call at once with ``http.disconnect``, so a watcher cancelled once the page was
-    rendered made the streamed response that followed stop after its first flush. One task
-    reads ``receive`` (started by the first to ask, cancelled by :meth:`close`), and every
-    watcher awaits :meth:`receive`, which returns ``http.disconnect`` once the client is gone
-    and may be cancelled freely. Read the request's body before anything watches."""
-
-    __slots__ = ("_gone", "_receive", "_task")
-
-    def __init__(self, receive: Receive) -> None:
-        self._receive = receive
-        self._gone = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def receive(self) -> Message:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._watch())
-        await self._gone.wait()
-        return {"type": "http.disconnect"}
-
-    async def _watch(self) -> None:
-        await disconnected(self._receive)
-        self._gone.set()
-
-    def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
 
 
 def settled(cache: Any, send: Send) -> Send:
