@@ -230,7 +230,8 @@ async def _unserved(app: App, request: Request, src: Source, browser: str | None
     if found is None:
         return await app.document(request, not_found_document(app.model, src), browser)
     leaf = children_leaf(found.plan)
-    file = f"{app.app_dir.name}/{leaf.file}" if leaf.file else "its page"
+    # the file is named under panes dev only: a production answer does not map the app
+    file = f"{app.app_dir.name}/{leaf.file}" if leaf.file and app.dev else "its page"
     error = NoAction(
         f"a form was posted to {src.url.partition('?')[0]}, and no action() serves it: "
         f"{file} defines no action() (a page's action() serves the forms it renders; "
