@@ -207,3 +207,19 @@ def test_an_actions_answer_streams_ready_regions_before_a_slow_slot(tmp_path):
     assert "insights loading" not in "".join(patch["html"])  # the browser keeps what it shows
     assert fill["region"] == "insights/children" and "insights for A-1" in fill["html"][0]
     assert counts(db) == {"detail:A-1": 1}
+
+
+def test_panes_testing_posts_a_slots_form(site):
+    """panes.testing sends the hidden field of the form it is told (or of the only one)."""
+    from panes.testing import Client
+
+    app, db = site
+    with Client(app) as client:
+        page = client.get("/issues/A-1")
+        done = page.submit({"title": "tea"}, form="detail-form")
+        assert "renamed A-1 to tea" in done.region("detail")
+        soft = page.submit({"title": "cake"}, soft=True)  # the only marked form on the page
+        assert "renamed A-1 to cake" in soft.region("detail")
+        with pytest.raises(LookupError):
+            page.submit({"title": "x"}, form="nope")
+    assert counts(db) == {"detail:A-1": 2}
