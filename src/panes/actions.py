@@ -1,7 +1,10 @@
 """A form posted to a page: its ``action()`` runs once, then the page shows the result.
 
-What an action may return besides ``None`` (:func:`invalid`), how a post is checked before it
-runs (same origin, a readable form within its limits), and what answers it.
+Any page on the screen may have an action (a slot's page, a modal): the post names it by the
+hidden field its forms carry (:mod:`panes.forms`), else it is the page of the posted URL. What
+an action may return besides ``None`` (:func:`invalid`), how a post is checked before it runs
+(same origin, a readable form within its limits, and the layouts: they are rendered first, and
+the action runs only if they place its page for this request), and what answers it.
 """
 
 from __future__ import annotations
