@@ -119,6 +119,12 @@ async def test_a_layout_that_redirects_refuses_the_action(site, client_for):
     answer = await client.post("/guarded", data={"title": "x"})
     assert answer.status_code == 303 and answer.headers["location"] == "/login"
     assert counts(db) == {}
+    # from the runtime: the redirect is a record, the action does not run
+    wire = protocol.dumps(state_of((await client.get("/")).text))
+    answer = await client.post("/guarded", data={"title": "x"}, headers={"Panes-State": wire})
+    (record,) = protocol.parse(answer.text)
+    assert record["t"] == "redirect" and record["url"] == "/login"
+    assert counts(db) == {}
     client.cookies.set("role", "user")
     answer = await client.post("/guarded", data={"title": "x"})
     assert answer.status_code == 303 and answer.headers["location"] == "/guarded"
