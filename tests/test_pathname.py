@@ -131,3 +131,23 @@ def test_unknown_argument_lists_pathname(tmp_path):
 
     problems = analyze(write_app(tmp_path / "app", {"page.py": "def page(path):\n    return ''\n"}))
     assert any("pathname" in p.fix for p in problems.errors)
+
+
+async def test_a_cached_layout_that_reads_pathname_is_cached_per_path(tmp_path):
+    """``revalidate`` in a layout that declares ``pathname``: the path is part of its key (a
+    layout's params do not give it), so /a never shows the path of /b."""
+    app = App(write_app(tmp_path / "app", {
+        "layout.py": '''
+from markupsafe import Markup
+revalidate = 60
+def layout(children, pathname):
+    return Markup('<html><body><nav>at {}</nav>').format(pathname) + children + \\
+        Markup('</body></html>')
+''',
+        "a/page.py": "def page():\n    return 'page a'\n",
+        "b/page.py": "def page():\n    return 'page b'\n",
+    }), secret=b"pathname")
+    async with client(app) as c:
+        assert "at /a" in (await c.get("/a")).text
+        assert "at /b" in (await c.get("/b")).text
+        assert "at /a" in (await c.get("/a")).text
