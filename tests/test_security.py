@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from panes import App, protocol, redirect
+from panes import App, Redirect, protocol, redirect
 
 SECRET = b"security tests"
 PWNED = "javascript:void(document.title='PWNED')"
@@ -371,7 +371,7 @@ def action(form, cookies):
 @pytest.mark.anyio
 async def test_a_redirect_target_with_cr_lf_is_encoded(app, client_for):
     client = client_for(app)
-    for target in ("/home\r\nSet-Cookie: session=evil", "/\\evil.example"):
+    for target in ("/home\r\nSet-Cookie: session=evil", "/a\\b"):
         answer = await client.get("/soft", params={"to": target})
         assert answer.status_code == 307, answer.text
         assert "set-cookie" not in answer.headers
@@ -420,3 +420,15 @@ async def test_a_page_whose_every_region_is_cached_may_be_shared(tmp_path, clien
     assert "mine" in echo.text and echo.headers["cache-control"] == "private, no-store"
     api = await client.post("/api")
     assert api.status_code == 204 and api.headers["cache-control"] == "private, no-store"
+
+
+def test_scheme_relative_redirects_are_refused_one_way():
+    """``//evil.example`` and ``/\\evil.example`` both name another site while looking like a
+    path: both are refused, with the fix (write the full URL when another site is meant)."""
+    for target in ("//evil.example", "/\\evil.example", "\\\\evil.example", " //evil.example",
+                   "/\t/evil.example"):
+        with pytest.raises(ValueError, match="names another site"):
+            redirect(target)
+    for target in ("/login", "/a//b", "https://elsewhere.example/", "?page=2", "next"):
+        with pytest.raises(Redirect):
+            redirect(target)

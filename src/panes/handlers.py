@@ -43,6 +43,7 @@ from starlette.types import Message, Receive, Scope, Send
 from .cookies import cookies_for
 from .errors import NotFound, Problem, Redirect, within_mount
 from .kinds import FILE_KINDS, METHODS
+from .mount import pathname_of
 from .origin import forged
 from .signatures import declared, names
 
@@ -137,7 +138,8 @@ class RouteHandlers:
         cookies = cookies_for(request)
         available = {"request": request, "params": dict(params or {}),
                      "search_params": request.query_params, "cookies": cookies,
-                     "state": state if state is not None else {}}
+                     "state": state if state is not None else {},
+                     "pathname": pathname_of(request.scope)}
         kwargs = available if handler.takes_all else {
             name: available[name] for name in handler.wants}
         try:

@@ -15,8 +15,9 @@ from typing import Any
 CHILDREN = "children"
 
 #: What every function that runs for a URL may declare: ``cookies`` reads the request's cookies
-#: (and sets them where the response has not started), ``state`` is what ``lifespan.py`` yielded.
-_COMMON = frozenset({"params", "search_params", "request", "cookies", "state"})
+#: (and sets them where the response has not started), ``state`` is what ``lifespan.py`` yielded,
+#: ``pathname`` the path inside the app (below the mount or root path: see :mod:`panes.mount`).
+_COMMON = frozenset({"params", "search_params", "request", "cookies", "state", "pathname"})
 #: What the functions that render a page may declare beside: ``action_result`` is what the
 #: page's ``action()`` returned on this request (``None`` when no action ran).
 _RENDERED = _COMMON | {"action_result"}
@@ -102,12 +103,12 @@ FILE_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("page", _RENDERED, extra=("action",),
              constants=MappingProxyType({"PREFETCH": True, **_CACHED})),
     FileKind("layout", frozenset({CHILDREN, "params", "request", "cookies", "state",
-                                  "action_result"}),
+                                  "action_result", "pathname"}),
              boundary=True, slots=True, constants=MappingProxyType(_CACHED)),
     # Inside the layout of its folder, around the slots it declares; new DOM on every
     # navigation below it (resolve.py re-renders its region).
     FileKind("template", frozenset({CHILDREN, "params", "request", "cookies", "state",
-                                    "action_result"}), boundary=True, slots=True),
+                                    "action_result", "pathname"}), boundary=True, slots=True),
     FileKind("default", _RENDERED,
              constants=MappingProxyType({"STICKY": True, "RESTORE": False, **_CACHED})),
     FileKind("loading", _RENDERED, boundary=True),
@@ -117,7 +118,7 @@ FILE_KINDS: Mapping[str, FileKind] = _kinds(
     # that carry cookies (an API for other origins, behind CORS or tokens); refused by default
     FileKind("route", _COMMON, extra=METHODS, function=False,
              constants=MappingProxyType({"CROSS_ORIGIN": Switch(False)})),
-    FileKind("middleware", frozenset({"request", "call_next", "cookies", "state"}),
+    FileKind("middleware", frozenset({"request", "call_next", "cookies", "state", "pathname"}),
              root_only=True),
     FileKind("lifespan", frozenset({"app"}), root_only=True),
 )

@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -51,6 +52,9 @@ class Spec:
     revalidate: float
     tags: tuple[str, ...]
     search_params: bool
+    #: it declares ``pathname``: the path is part of its key (a layout's or a default's path
+    #: is not given by its params)
+    pathname: bool = False
 
 
 def spec_for(fn: UserFunction) -> Spec | None:
@@ -58,7 +62,8 @@ def spec_for(fn: UserFunction) -> Spec | None:
     revalidate = float(fn.constants.get("revalidate", 0) or 0)
     if not revalidate > 0 or fn.takes_all or fn.wants & PER_REQUEST:
         return None
-    return Spec(revalidate, tuple(fn.constants.get("TAGS", ())), "search_params" in fn.wants)
+    return Spec(revalidate, tuple(fn.constants.get("TAGS", ())), "search_params" in fn.wants,
+                "pathname" in fn.wants)
 
 
 class Regions:
@@ -110,7 +115,8 @@ class Regions:
                 html = html.replace(token, _marker(nonce, name))
             return nonce + html, reads
 
-        key = cache_key(file, branch.params.bind(src.segments), None, version=self.version)
+        key = cache_key(file, branch.params.bind(src.segments), None, _path(spec, src),
+                        version=self.version)
         paths = [below(folder_url(branch.node, src.segments))]
         html, reads = await self.cache.get_or_render_varying(
             key, stored, lookup, spec.revalidate, spec.tags, paths, ledger)
@@ -122,10 +128,16 @@ class Regions:
     def _leaf_key(self, spec: Spec, leaf: Leaf, src: Source) -> tuple[str, list[str]]:
         assert leaf.file is not None
         query = QueryParams(src.query).multi_items() if spec.search_params else None
-        key = cache_key(leaf.file, leaf.params.bind(src.segments), query, version=self.version)
+        key = cache_key(leaf.file, leaf.params.bind(src.segments), query, _path(spec, src),
+                        version=self.version)
         if leaf.kind == "page":
             return key, [src.url.partition("?")[0]]
         return key, [below(folder_url(leaf.node, src.segments))]
+
+
+def _path(spec: Spec, src: Source) -> dict[str, list[str]] | None:
+    """The ``pathname`` part of a key, for a function that declares it."""
+    return {"pathname": [unquote(src.url.partition("?")[0])]} if spec.pathname else None
 
 
 def _marker(nonce: str, name: str) -> str:
