@@ -20,7 +20,7 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -39,9 +39,9 @@ from .cache.region import RegionCache
 from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
-from .connection import SCOPE_KEY, Connection
+from .connection import SCOPE_KEY, WORK_KEY, Connection, Work
 from .cookies import anonymous, cookie_values
-from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
+from .errors import AppDirError, BadRequest, Redirect, within_mount
 from .html import (
     builtin_not_found,
     document,
@@ -59,7 +59,16 @@ from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_q
 from .plan import Branch
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
-from .render import Fill, Renderer, gather, template_slots
+from .render import (
+    Failed,
+    Fill,
+    Missing,
+    Redirected,
+    Rendered,
+    Renderer,
+    gather,
+    template_slots,
+)
 from .resolve import (
     Render,
     Resolution,
@@ -75,7 +84,7 @@ from .routes import not_found_plan
 from .site import Site
 from .state import Source, State, replace_regions
 from .stream import NavigationStream, StreamedDocument, fill_record
-from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
+from .wrappers import SoftRedirects, answer, not_allowed, settled
 
 logger = logging.getLogger("panes")
 
@@ -195,8 +204,11 @@ class App:
             # read first (bounded by max_body_size): then the request is watched for the
             # client leaving, and actions parse a body that is all there
             await request.body()
-        response = await unless_gone(self.handle(request), scope, receive)
-        if response is not None:
+        async with Work(scope, receive) as work:  # all the response starts, ends with it
+            scope[WORK_KEY] = work
+            if request.method == "POST":
+                work.watch()  # an action may wait: the client leaving cancels it
+            response = await self.handle(request)
             await response(scope, receive, send)
 
     def state_for(self, request: Request) -> Mapping[str, Any]:
@@ -231,6 +243,7 @@ class App:
             segments, raw = segments[:-1], raw[:-1]
         handler = self.model.matcher.handler(segments)
         if handler is not None:
+            scope[WORK_KEY].watch()  # a handler may wait: the client leaving cancels it
             return await self.handlers[handler.route.file].respond(
                 request, handler.params, state=self.state_for(request), dev=self.dev)
         if request.method not in ("GET", "HEAD", "POST"):
@@ -293,7 +306,7 @@ class App:
 
     def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
         return Renderer(self._site, request, resolution, state=self.state_for(request),
-                        **options)
+                        work=request.scope.get(WORK_KEY), **options)
 
     def _prefetchable(self, resolution: Resolution) -> bool:
         """No page of what a prefetch would render says ``PREFETCH = False``."""
@@ -316,33 +329,34 @@ class App:
         ``browser``: the URL the browser shows, when a middleware rewrote it to the one the
         resolution renders (the state says both: the browser's URL, and the app's as base).
         ``options`` go to the renderer (an action's result)."""
-        renderer = self._renderer(request, resolution, **options)
         top = resolution.renders[0]
-        try:
-            body = await renderer.render(top)
-        except asyncio.CancelledError:
-            renderer.close()  # the client left: the streamed slots stop too
-            raise
-        except Redirect as exc:
-            renderer.close()
-            return RedirectResponse(within_mount(exc.url, request.scope), exc.status)
-        except NotFound:
-            renderer.close()
-            if resolution.status == 404:
+        async with self._renderer(request, resolution, **options) as renderer:
+            result = await renderer.result(top)
+            if isinstance(result, Rendered):
+                return self._page(request, resolution, renderer, result.html, browser)
+        match result:  # (the renderer is closed: what it started has stopped)
+            case Redirected(url, status):
+                return RedirectResponse(url, status)
+            case Missing() if resolution.status == 404:
                 return HTMLResponse(self._document(builtin_not_found()), 404)
-            return await self.document(request, not_found_document(self.model, top.src),
-                                       browser, **options)
-        except Exception as exc:
-            renderer.close()
-            if self.dev:  # short: the browser shows the whole of it
-                from .dev import terminal
+            case Missing():
+                return await self.document(request, not_found_document(self.model, top.src),
+                                           browser, **options)
+            case Failed(exc):
+                if self.dev:  # short: the browser shows the whole of it
+                    from .dev import terminal
 
-                terminal(exc, f"error rendering {request.scope.get('path')}")
-            else:
-                logger.exception("error rendering %s", request.scope.get("path"))
-            return HTMLResponse(
-                error_document(500, "Internal Server Error", exc if self.dev else None), 500
-            )
+                    terminal(exc, f"error rendering {request.scope.get('path')}")
+                else:
+                    logger.error("error rendering %s", request.scope.get("path"), exc_info=exc)
+                return HTMLResponse(
+                    error_document(500, "Internal Server Error", exc if self.dev else None), 500)
+        raise AssertionError(result)
+
+    def _page(self, request: Request, resolution: Resolution, renderer: Renderer, body: str,
+              browser: str | None) -> Response:
+        """The document rendered: whole, or its first part with the fills to stream."""
+        top = resolution.renders[0]
         status = resolution.status if renderer.status == 200 else renderer.status
         plan = top.outcome
         assert isinstance(plan, Branch)
@@ -482,29 +496,30 @@ class App:
         keeps what the browser shows of it until its content follows as a fill (so a field
         error after an action never waits for an unrelated slow slot). ``options`` go to the
         renderer (an action's result, or its failure)."""
-        renderer = self._renderer(request, resolution, **options)
+        async with self._renderer(request, resolution, **options) as renderer:
+            result = await renderer.result(resolution.renders[0], head=True)
+            if isinstance(result, Rendered):
+                return self._refreshed(request, resolution, shown, browser, renderer, result)
+        match result:  # (the renderer is closed: what it started has stopped)
+            case Redirected(url):
+                return answer(RedirectRecord(url))
+            case Missing():
+                return answer(Hard())
+            case Failed(exc) if self.dev:
+                return self._overlay(exc, f"error rendering {resolution.url} again")
+            case Failed(exc):
+                logger.error("error rendering %s again", resolution.url, exc_info=exc)
+                return HTMLResponse(error_document(500, "Internal Server Error"), 500)
+        raise AssertionError(result)
+
+    def _refreshed(self, request: Request, resolution: Resolution, shown: _Shown,
+                   browser: str | None, renderer: Renderer, rendered: Rendered) -> Response:
+        """The regions of a refresh whose HTML changed, then the fills (see :meth:`refresh`)."""
         top = resolution.renders[0]
         plan = top.outcome
         assert isinstance(plan, Branch)  # a refresh renders the document
-        try:
-            body = await renderer.render(top)
-            head = await renderer.head(plan, top.src, renderer.shown)
-            html = self._document(body, head)
-        except asyncio.CancelledError:
-            renderer.close()
-            raise
-        except Redirect as exc:
-            renderer.close()
-            return answer(RedirectRecord(within_mount(exc.url, request.scope)))
-        except NotFound:
-            renderer.close()
-            return answer(Hard())
-        except Exception as exc:
-            renderer.close()
-            if self.dev:
-                return self._overlay(exc, f"error rendering {resolution.url} again")
-            logger.exception("error rendering %s again", resolution.url)
-            return HTMLResponse(error_document(500, "Internal Server Error"), 500)
+        body, head = rendered.html, rendered.head
+        html = self._document(body, head)
         if renderer.failed is not None and not renderer.streaming:
             raised = renderer.failed[1]  # the failed page is not on this page: no boundary
             logger.error("error in an action, not shown on the page", exc_info=raised)
@@ -532,23 +547,7 @@ class App:
                       resolution.push, changed_head)
         if not renderer.streaming:
             return answer(first)
-        keeping = set(kept)  # streamed regions whose DOM the browser keeps until their fill
-
-        def each(fill: Fill) -> str:
-            if fill.redirect is not None or fill.target not in keeping:
-                for rid, digest in diff.digests(fill.html, fill.target).items():
-                    if rid in renderer.shown and (rid == fill.target
-                                                  or rid not in renderer.streamed):
-                        renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
-                return fill_record(fill)
-            swaps, html, digests, inside = diff.fill_changes(
-                fill.html, fill.target, renderer.streamed, before, renderer.shown)
-            keeping.update(inside)
-            for rid, digest in digests.items():
-                if rid in renderer.shown:
-                    renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
-            return "".join(protocol.frame(protocol.Fill(rid, part))
-                           for rid, part in zip(swaps, html, strict=True))
+        each = _refill(renderer, before, set(kept))
 
         def finish() -> str:
             if renderer.failed is not None:
@@ -566,6 +565,30 @@ class App:
 
 def _digest(head: Head | None) -> str | None:
     return None if head is None else head.digest
+
+
+def _refill(renderer: Renderer, before: Mapping[str, Any], keeping: set[str]
+            ) -> Callable[[Fill], str]:
+    """A refresh's records for each fill: a region the browser keeps until its fill (in
+    ``keeping``) gets only what changed in it; the others are replaced as they come."""
+
+    def each(fill: Fill) -> str:
+        if fill.redirect is not None or fill.target not in keeping:
+            for rid, digest in diff.digests(fill.html, fill.target).items():
+                if rid in renderer.shown and (rid == fill.target
+                                              or rid not in renderer.streamed):
+                    renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
+            return fill_record(fill)
+        swaps, html, digests, inside = diff.fill_changes(
+            fill.html, fill.target, renderer.streamed, before, renderer.shown)
+        keeping.update(inside)
+        for rid, digest in digests.items():
+            if rid in renderer.shown:
+                renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
+        return "".join(protocol.frame(protocol.Fill(rid, part))
+                       for rid, part in zip(swaps, html, strict=True))
+
+    return each
 
 
 def _state_key(secret: str | bytes | None, root: Any) -> bytes:

@@ -13,11 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Coroutine
+from types import TracebackType
+from typing import Any, TypeVar
 
 from starlette.types import Message, Receive, Scope
 
 DISCONNECT: Message = {"type": "http.disconnect"}
 SCOPE_KEY = "panes.connection"
+WORK_KEY = "panes.work"  # the response's :class:`Work`
+T = TypeVar("T")
 
 
 class Connection:
@@ -88,18 +93,75 @@ class Connection:
                 await reader
 
 
-async def disconnected(scope: Scope, receive: Receive) -> None:
-    """Returns once the client has gone, without taking the body from its reader (under
-    :class:`Connection`; ASGI apps outside it read ``receive`` until it says so)."""
-    connection = scope.get(SCOPE_KEY)
-    if isinstance(connection, Connection):
-        await connection.left()
-        return
-    ended = False
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        if ended:
-            await asyncio.Future()  # nothing to watch: wait until cancelled
-        ended = message["type"] == "http.request" and not message.get("more_body", False)
+class Gone(Exception):
+    """The client left: raised by the watcher, it cancels everything its response started."""
+
+
+class Work:
+    """Everything one response starts, in one :class:`asyncio.TaskGroup`: the slots that render
+    side by side, the fills that stream, and the one watcher that cancels all of it (and the
+    request's own task) when the client leaves. Entered around the whole response, from the
+    render to the stream's last byte: nothing a request started outlives it.
+
+    Work that never waits starts nothing: no task, no watcher (most pages never wait). The
+    group's first task starts the watcher; work about to wait in the request's own task calls
+    :meth:`watch`. What is still running when the response is complete (the watcher, the fills
+    of a render that failed) is cancelled as the group closes.
+    """
+
+    __slots__ = ("_connection", "_group", "_tasks", "_watcher")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        connection = scope.get(SCOPE_KEY)
+        self._connection = connection if isinstance(connection, Connection) \
+            else Connection(receive)
+        self._group = asyncio.TaskGroup()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._watcher: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Work:
+        await self._group.__aenter__()
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> bool:
+        if self._watcher is None:  # nothing started: the fast path
+            return False
+        if kind is not asyncio.CancelledError:
+            for task in self._tasks:  # the response is complete (or failed): the rest stops
+                task.cancel()
+            kind = exc = tb = None  # (an exception of the request's own goes on unwrapped)
+        try:
+            await self._group.__aexit__(kind, exc, tb)
+        except BaseExceptionGroup as failed:
+            rest = failed.split(Gone)[1]
+            if rest is not None:
+                raise
+            return True  # the client left: nothing to answer, nothing to report
+        return False
+
+    def start(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        """Run ``work`` as a task of this response's group (watched, as the group's first)."""
+        self.watch()
+        return self._start(work)
+
+    def watch(self) -> None:
+        """Make sure the client leaving cancels this response (from now on)."""
+        if self._watcher is None:
+            self._watcher = self._start(self._watch())
+
+    def _start(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        task = self._group.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():  # taken, so that the task no longer holds it: its traceback
+            with contextlib.suppress(asyncio.CancelledError):  # holds the task's frame
+                task.result()
+
+    async def _watch(self) -> None:
+        await self._connection.left()
+        raise Gone

@@ -28,15 +28,17 @@ import logging
 import re
 import secrets
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
+from types import TracebackType
 from typing import Any, TypeVar
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
 
 from .cache.region import Reads
+from .connection import Work
 from .context import LayoutContext, current_layout
 from .context import segments_below as plan_segments_below
 from .errors import (
@@ -82,6 +84,38 @@ logger = logging.getLogger("panes")
 #: Slot placeholders carry a per-request nonce, so no text a user wrote can forge one.
 _PLACEHOLDER = re.compile("\ue000([0-9a-f]{12}):(\\d+)\ue001")
 KEEP = "<!--panes:keep-->"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The document's HTML (and its head, when asked for)."""
+
+    html: str
+    head: Head | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Redirected:
+    """A ``redirect()`` before the first byte: where to (within the mount path)."""
+
+    url: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A ``not_found()`` that no ``not_found.py`` caught (or a placed slot with nothing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An error that no ``error.py`` caught before the first byte."""
+
+    error: Exception
+
+
+#: What a render before the first byte comes to (see :meth:`Renderer.result`).
+Result = Rendered | Redirected | Missing | Failed
 
 
 @dataclass(slots=True)  # (not frozen: made for every slot of every request, and never changed)
@@ -133,7 +167,7 @@ class Renderer:
     def __init__(self, site: Site, request: Request, resolution: Resolution, *,
                  stream: bool = True, state: Mapping[str, Any] | None = None,
                  action_result: Any = None, failed: tuple[str, Exception] | None = None,
-                 prefetch: bool = False) -> None:
+                 prefetch: bool = False, work: Work | None = None) -> None:
         self.site = site
         self.functions = site.functions
         self.heads = site.heads
@@ -159,14 +193,44 @@ class Renderer:
         #: each region's own HTML (the regions inside it emptied), left by the branch that
         #: rendered it, taken by the slot that holds it (see :meth:`digested`)
         self.owns: dict[str, str] = {}
+        self.handed = False  # whether a stream sends the fills (see :meth:`result`)
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
         self._fills: asyncio.Queue[Fill] | None = None  # made when a slot streams
+        self.work = work  # the response's tasks: where the fills run
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsent = 0
         #: metadata()/viewport(), started with each file's render and awaited with it
         self.evaluations = Evaluations(site.heads, self.arguments.invoke,
                                        self.arguments.available, site.dev, site.app_name)
+
+    async def __aenter__(self) -> Renderer:
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        """Leaving the renderer stops its fills, unless a stream sends them (they end with the
+        response then, in its :class:`~panes.connection.Work`)."""
+        if kind is not None or not self.handed:
+            self.close()
+
+    async def result(self, item: Render, head: bool = False) -> Result:
+        """The document (with its head, if asked for), or what stopped it, as a value: a
+        redirect, not found, or the failure no boundary caught."""
+        try:
+            html = await self.render(item)
+            found = None
+            if head:
+                assert isinstance(item.outcome, Branch)
+                found = await self.head(item.outcome, item.src, self.shown)
+        except Redirect as exc:
+            return Redirected(within_mount(exc.url, self.request.scope), exc.status)
+        except NotFound:
+            return Missing()
+        except Exception as exc:  # noqa: BLE001 - the caller shows it (a 500, an overlay)
+            return Failed(exc)
+        self.handed = self.streaming  # the fills go on, in the stream that sends them
+        return Rendered(html, found)
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
@@ -402,6 +466,8 @@ class Renderer:
         try:
             result = self.arguments.invoke(self.functions[file], file, available)
             if inspect.isawaitable(result):
+                if self.work is not None:
+                    self.work.watch()  # it waits: the client leaving cancels it
                 result = await result
         except BaseException:
             if task is not None:
@@ -450,15 +516,16 @@ class Renderer:
             yield fill
 
     def close(self) -> None:
-        """Cancel what is still running (the client went away, or the response failed)."""
+        """Cancel the fills still running (no stream will send them)."""
         for task in self._tasks:
             task.cancel()
 
-    def _spawn(self, work: Awaitable[None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         if self._fills is None:
             self._fills = asyncio.Queue()
         self._unsent += 1
-        task = asyncio.ensure_future(work)
+        assert self.work is not None  # (a renderer that streams has the response's)
+        task = self.work.start(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -644,25 +711,32 @@ def _describe(outcome: Outcome) -> str:
 
 
 async def gather(*jobs: Job) -> list[str]:
-    """Run the jobs: those that may wait concurrently, a task each, the others in turn in this
-    task (a task costs more than most pages; a function that never waits gains nothing from
-    one). On the first failure cancel the rest and raise it."""
-    waiting = [i for i, (_, may_wait) in enumerate(jobs) if may_wait]
-    if not waiting:
+    """Run the jobs: those that may wait concurrently, a task each in one task group, the
+    others in turn in this task (a task costs more than most pages; a function that never
+    waits gains nothing from one: then no group is made at all). The first failure cancels
+    the rest, and is raised as it was (not in an exception group)."""
+    if len(jobs) < 2 or not any(may_wait for _, may_wait in jobs):
         return [await job() for job, _ in jobs]
-    tasks: dict[int, asyncio.Future[str]] = {}
-    if len(jobs) > 1 and waiting:
-        tasks = {i: asyncio.ensure_future(jobs[i][0]()) for i in waiting}
     results: list[str] = [""] * len(jobs)
+
+    async def into(i: int, job: Callable[[], Awaitable[str]]) -> None:
+        results[i] = await job()
+
+    failure: BaseException | None = None
     try:
-        for i, (job, _) in enumerate(jobs):
-            if i not in tasks:
-                results[i] = await job()
-        if tasks:
-            for i, value in zip(tasks, await asyncio.gather(*tasks.values()), strict=True):
-                results[i] = value
-    except BaseException:
-        for task in tasks.values():
-            task.cancel()
-        raise
+        async with asyncio.TaskGroup() as group:
+            for i, (job, may_wait) in enumerate(jobs):
+                if may_wait:
+                    group.create_task(into(i, job))
+            for i, (job, may_wait) in enumerate(jobs):
+                if not may_wait:
+                    results[i] = await job()
+    except BaseExceptionGroup as failed:
+        failed.__traceback__ = None  # (its frame holds it: no cycle left behind)
+        failure = failed.exceptions[0]
+    if failure is not None:
+        try:
+            raise failure
+        finally:
+            failure = None
     return results

@@ -4,13 +4,12 @@ A document goes out up to ``</body>`` in the first flush (with the runtime, whos
 fills use); each fill follows as it finishes, as visible HTML plus an inline script that moves
 it into its region (so without JavaScript the content still ends up readable, at the end of the
 page); the closing part goes last. A soft navigation streams the same way, as records
-(:mod:`panes.protocol`). While a response streams, it watches for the
-client leaving and then cancels the work still running.
+(:mod:`panes.protocol`). The response's :class:`~panes.connection.Work` owns the fills: the
+client leaving cancels them, and the stream.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
@@ -19,7 +18,6 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from . import protocol
-from .connection import disconnected
 from .protocol import MEDIA_TYPE, Fill, RedirectRecord
 from .render import Fill as Rendered
 from .render import Renderer
@@ -56,26 +54,16 @@ class _Streamed(Response):
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Sent in the request's own task, inside its :class:`~panes.connection.Work`: the
+        client leaving cancels it there, with the fills (a send to a closed connection may
+        fail first: nothing is left to say)."""
         await send({"type": "http.response.start", "status": self.status_code,
                     "headers": self.raw_headers})
-        pump = asyncio.ensure_future(self._pump(send))
-        watch = asyncio.ensure_future(disconnected(scope, receive))
-        try:
-            await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (pump, watch):
-                task.cancel()
-            self.renderer.close()
-            for task in (pump, watch):
-                with contextlib.suppress(asyncio.CancelledError, OSError):
-                    await task
-        if pump.done() and not pump.cancelled() and pump.exception() is not None:
-            raise pump.exception()  # type: ignore[misc]
-
-    async def _pump(self, send: Send) -> None:
-        async for text in self.chunks():
-            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        with contextlib.suppress(OSError):
+            async for text in self.chunks():
+                await send({"type": "http.response.body", "body": text.encode(),
+                            "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class StreamedDocument(_Streamed):
