@@ -175,3 +175,60 @@ async def page():
         while not marker.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
         assert marker.read_text() == "cancelled"
+
+
+CANCELLABLE = """
+import asyncio
+
+async def {kind}():
+    try:
+        await asyncio.sleep(5)
+        open({marker!r}, "w").write("finished")
+    except asyncio.CancelledError:
+        open({marker!r}, "w").write("cancelled")
+        raise
+"""
+
+
+def outcome_of(*markers, within=3.0):
+    deadline = time.monotonic() + within
+    while not all(m.exists() for m in markers) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return [m.read_text() if m.exists() else "still running" for m in markers]
+
+
+def test_disconnect_before_the_first_byte_cancels_every_slot(tmp_path):
+    """Two slots that wait side by side, no loading UI: the client leaving before the first
+    byte stops both (each in a task of the response's group)."""
+    main, side = tmp_path / "main", tmp_path / "side"
+    app_dir = write_app(tmp_path / "app", {
+        "layout.py": "def layout(children, side):\n    return f'<main>{children}</main>{side}'\n",
+        "page.py": CANCELLABLE.format(kind="page", marker=str(main)),
+        "@side/page.py": CANCELLABLE.format(kind="page", marker=str(side)),
+        "@side/default.py": "def default():\n    return ''\n",
+    })
+    with serving(app_dir) as live:
+        with socket.create_connection(("127.0.0.1", live.port)) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.5)  # both slots are waiting
+        assert outcome_of(main, side) == ["cancelled", "cancelled"]
+
+
+def test_a_redirect_before_the_first_byte_stops_the_streamed_slots(tmp_path):
+    """A redirect answers the request: the slot that was streaming behind its loading UI
+    stops with it, rather than running on for nobody."""
+    side = tmp_path / "side"
+    app_dir = write_app(tmp_path / "app", {
+        "layout.py": "def layout(children, side):\n    return f'<main>{children}</main>{side}'\n",
+        "page.py": "import asyncio\nfrom panes import redirect\n\n"
+                   "async def page():\n    await asyncio.sleep(0.3)\n    redirect('/elsewhere')\n",
+        "elsewhere/page.py": "def page():\n    return 'elsewhere'\n",
+        "@side/loading.py": "def loading():\n    return 'loading side'\n",
+        "@side/page.py": CANCELLABLE.format(kind="page", marker=str(side)),
+        "@side/default.py": "def default():\n    return ''\n",
+    })
+    with serving(app_dir) as live:
+        response = httpx.get(live.url + "/", follow_redirects=False)
+        assert response.status_code == 307
+        assert response.headers["location"] == "/elsewhere"
+        assert outcome_of(side) == ["cancelled"]

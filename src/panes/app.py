@@ -200,13 +200,14 @@ class App:
                 await remembered(scope, receive, send)
                 return
         request = Request(scope, receive)
-        if request.method == "POST":
+        post = request.method == "POST"
+        if post:
             # read first (bounded by max_body_size): then the request is watched for the
             # client leaving, and actions parse a body that is all there
             await request.body()
         async with Work(scope, receive) as work:  # all the response starts, ends with it
             scope[WORK_KEY] = work
-            if request.method == "POST":
+            if post:
                 work.watch()  # an action may wait: the client leaving cancels it
             response = await self.handle(request)
             await response(scope, receive, send)
@@ -333,7 +334,7 @@ class App:
         async with self._renderer(request, resolution, **options) as renderer:
             result = await renderer.result(top)
             if isinstance(result, Rendered):
-                return self._page(request, resolution, renderer, result.html, browser)
+                return self._page(request, resolution, renderer, result, browser)
         match result:  # (the renderer is closed: what it started has stopped)
             case Redirected(url, status):
                 return RedirectResponse(url, status)
@@ -353,14 +354,14 @@ class App:
                     error_document(500, "Internal Server Error", exc if self.dev else None), 500)
         raise AssertionError(result)
 
-    def _page(self, request: Request, resolution: Resolution, renderer: Renderer, body: str,
-              browser: str | None) -> Response:
+    def _page(self, request: Request, resolution: Resolution, renderer: Renderer,
+              rendered: Rendered, browser: str | None) -> Response:
         """The document rendered: whole, or its first part with the fills to stream."""
         top = resolution.renders[0]
+        body, first_head = rendered.html, rendered.head
         status = resolution.status if renderer.status == 200 else renderer.status
         plan = top.outcome
         assert isinstance(plan, Branch)
-        first_head = renderer.head_ready(plan, top.src, renderer.shown)
         html = self._document(body, first_head)
         # the document's own digest is of the root layout's own HTML, without the head's tags:
         # those follow navigation on their own (a refresh sends the head when it changed)
@@ -497,7 +498,7 @@ class App:
         error after an action never waits for an unrelated slow slot). ``options`` go to the
         renderer (an action's result, or its failure)."""
         async with self._renderer(request, resolution, **options) as renderer:
-            result = await renderer.result(resolution.renders[0], head=True)
+            result = await renderer.result(resolution.renders[0], wait=True)
             if isinstance(result, Rendered):
                 return self._refreshed(request, resolution, shown, browser, renderer, result)
         match result:  # (the renderer is closed: what it started has stopped)

@@ -97,11 +97,11 @@ class Gone(Exception):
     """The client left: raised by the watcher, it cancels everything its response started."""
 
 
-class Work:
-    """Everything one response starts, in one :class:`asyncio.TaskGroup`: the slots that render
-    side by side, the fills that stream, and the one watcher that cancels all of it (and the
-    request's own task) when the client leaves. Entered around the whole response, from the
-    render to the stream's last byte: nothing a request started outlives it.
+class Work(asyncio.TaskGroup):
+    """Everything one response starts, in one task group: the slots that render side by
+    side, the fills that stream, and the one watcher that cancels all of it (and the request's
+    own task) when the client leaves. Entered around the whole response, from the render to
+    the stream's last byte: nothing a request started outlives it.
 
     Work that never waits starts nothing: no task, no watcher (most pages never wait). The
     group's first task starts the watcher; work about to wait in the request's own task calls
@@ -109,33 +109,27 @@ class Work:
     of a render that failed) is cancelled as the group closes.
     """
 
-    __slots__ = ("_connection", "_group", "_tasks", "_watcher")
-
     def __init__(self, scope: Scope, receive: Receive) -> None:
+        super().__init__()
         connection = scope.get(SCOPE_KEY)
         self._connection = connection if isinstance(connection, Connection) \
             else Connection(receive)
-        self._group = asyncio.TaskGroup()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._started: set[asyncio.Task[Any]] = set()
         self._watcher: asyncio.Task[None] | None = None
 
-    async def __aenter__(self) -> Work:
-        await self._group.__aenter__()
-        return self
-
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> bool:
+    async def __aexit__(  # type: ignore[override]  # (True: the client left, nothing to raise)
+            self, kind: type[BaseException] | None, exc: BaseException | None,
+            tb: TracebackType | None) -> bool:
         if self._watcher is None:  # nothing started: the fast path
             return False
         if kind is not asyncio.CancelledError:
-            for task in self._tasks:  # the response is complete (or failed): the rest stops
+            for task in self._started:  # the response is complete (or failed): the rest stops
                 task.cancel()
             kind = exc = tb = None  # (an exception of the request's own goes on unwrapped)
         try:
-            await self._group.__aexit__(kind, exc, tb)
+            await super().__aexit__(kind, exc, tb)
         except BaseExceptionGroup as failed:
-            rest = failed.split(Gone)[1]
-            if rest is not None:
+            if failed.split(Gone)[1] is not None:
                 raise
             return True  # the client left: nothing to answer, nothing to report
         return False
@@ -151,13 +145,13 @@ class Work:
             self._watcher = self._start(self._watch())
 
     def _start(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        task = self._group.create_task(work)
-        self._tasks.add(task)
+        task = self.create_task(work)
+        self._started.add(task)
         task.add_done_callback(self._done)
         return task
 
     def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+        self._started.discard(task)
         if task.cancelled():  # taken, so that the task no longer holds it: its traceback
             with contextlib.suppress(asyncio.CancelledError):  # holds the task's frame
                 task.result()

@@ -88,7 +88,7 @@ KEEP = "<!--panes:keep-->"
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """The document's HTML (and its head, when asked for)."""
+    """The document's HTML, and its head (``None`` while it is pending)."""
 
     html: str
     head: Head | None = None
@@ -211,25 +211,28 @@ class Renderer:
                         tb: TracebackType | None) -> None:
         """Leaving the renderer stops its fills, unless a stream sends them (they end with the
         response then, in its :class:`~panes.connection.Work`)."""
-        if kind is not None or not self.handed:
+        if self._tasks and (kind is not None or not self.handed):
             self.close()
 
-    async def result(self, item: Render, head: bool = False) -> Result:
-        """The document (with its head, if asked for), or what stopped it, as a value: a
-        redirect, not found, or the failure no boundary caught."""
+    async def result(self, item: Render, wait: bool = False) -> Result:
+        """The document and its head (once every file it needs has been evaluated, or, to
+        ``wait``, the head it comes to), or what stopped it, as a value: a redirect, not
+        found, or the failure no boundary caught."""
+        plan = item.outcome
+        assert isinstance(plan, Branch)  # the document is a whole plan
         try:
             html = await self.render(item)
-            found = None
-            if head:
-                assert isinstance(item.outcome, Branch)
-                found = await self.head(item.outcome, item.src, self.shown)
+            if wait:
+                found = await self.head(plan, item.src, self.shown)
+            else:
+                found = self.head_ready(plan, item.src, self.shown)
         except Redirect as exc:
             return Redirected(within_mount(exc.url, self.request.scope), exc.status)
         except NotFound:
             return Missing()
         except Exception as exc:  # noqa: BLE001 - the caller shows it (a 500, an overlay)
             return Failed(exc)
-        self.handed = self.streaming  # the fills go on, in the stream that sends them
+        self.handed = self._unsent > 0  # the fills go on, in the stream that sends them
         return Rendered(html, found)
 
     async def render(self, item: Render) -> str:
@@ -715,7 +718,8 @@ async def gather(*jobs: Job) -> list[str]:
     others in turn in this task (a task costs more than most pages; a function that never
     waits gains nothing from one: then no group is made at all). The first failure cancels
     the rest, and is raised as it was (not in an exception group)."""
-    if len(jobs) < 2 or not any(may_wait for _, may_wait in jobs):
+    waits = [may_wait for _, may_wait in jobs]
+    if len(jobs) < 2 or not any(waits):
         return [await job() for job, _ in jobs]
     results: list[str] = [""] * len(jobs)
 
@@ -729,7 +733,7 @@ async def gather(*jobs: Job) -> list[str]:
                 if may_wait:
                     group.create_task(into(i, job))
             for i, (job, may_wait) in enumerate(jobs):
-                if not may_wait:
+                if not may_wait:  # (in this task, meanwhile)
                     results[i] = await job()
     except BaseExceptionGroup as failed:
         failed.__traceback__ = None  # (its frame holds it: no cycle left behind)
