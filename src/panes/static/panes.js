@@ -7,6 +7,7 @@
 // other part of the page keeps its DOM.
 (function () {
   "use strict";
+  if (window.panes) return; // a second copy, loaded after a cut stream (client.runtime_tag)
   var ANSWER = "application/x-panes-navigation";
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
@@ -15,6 +16,8 @@
   var prefetched = {}; // url -> feed, made for the current state only
   var current = null; // the navigation under way: a newer one aborts it
   var index = {}; // region id -> { start, end } comment nodes
+  var filled = {}; // region id -> 1: the streamed document's fills that arrived
+  var watch; // a streamed document silent for 4 s is taken for cut (the server beats every second)
 
   function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
   function url(id) { return state.urls[id]; }
@@ -102,10 +105,15 @@
     return first;
   }
 
-  function fill(tag) { // a streamed document's fill: its content moves into its region
+  function fill(tag) { // a streamed document's fill (none: a beat): its content moves into its region
+    clearTimeout(watch);
+    watch = setTimeout(recover, 4e3, 1e3);
+    if (!tag) return;
     var box = tag.previousSibling, content = document.createDocumentFragment();
+    var id = box.getAttribute("data-panes-fill");
     while (box.firstChild) content.appendChild(box.firstChild);
-    swap(box.getAttribute("data-panes-fill"), content);
+    swap(id, content);
+    filled[id] = 1;
     box.remove();
     tag.remove();
   }
@@ -226,7 +234,9 @@
     return next;
   }
 
-  function hard(href, mode) { mode === "replace" ? location.replace(href) : location.assign(href); }
+  function hard(href, mode) { // a full page load (of the URL shown: a reload, even with a #fragment)
+    href === location.href ? location.reload() : mode === "replace" ? location.replace(href) : location.assign(href);
+  }
 
   function start(f) { // one navigation at a time: a newer one aborts what is under way (not a post)
     if (current && current !== f && !current.post) current.abort();
@@ -241,12 +251,12 @@
     // again: after an action, everything is rendered again (a redirect too), caches dropped.
     var first = null;
     return each(f, {
-      hard: function () { mode ? hard(href, mode) : location.reload(); return false; },
+      hard: function () { hard(href, mode); return false; },
       redirect: function (r) { f.next = navigate(r.url, mode || "push", again); return false; },
       patch: function (r) {
         if (current !== f) return false;
         if (r.partial) { // a prefetch's loading UI: shown while the navigation itself is fetched
-          var g = start(feed(href, {}));
+          var g = f.inner = start(feed(href, {}));
           g.held = {};
           r.swap.forEach(function (id, i) { swap(id, parse(r.html[i]), entry.id); g.held[id] = 1; });
           f.next = run(g, href, mode, leftId);
@@ -289,13 +299,18 @@
     var to = new URL(href, location.href);
     if (!/^https?:$/.test(to.protocol)) return Promise.reject(new Error("not a web URL: " + href));
     href = to.href;
-    // Another site gets a plain page load: nothing of the state goes there.
-    if (to.origin !== location.origin) return Promise.resolve(hard(href, mode));
+    // Another site gets a plain page load: nothing of the state goes there. So does a page
+    // whose stream was cut before its state arrived.
+    if (to.origin !== location.origin || !state) return Promise.resolve(hard(href, mode));
+    if (!navigator.onLine) return Promise.reject(Error("offline")); // the page stays as it is
     var p = !again && fresh(href), f;
     delete prefetched[href];
     f = start(p || feed(href, again ? { "Panes-Refresh": "1" } : {}));
-    return run(f, href, mode, null, again).catch(function () { // a refused prefetch: fetch it now
-      if (current === f) return p ? navigate(href, mode) : hard(href, mode);
+    return run(f, href, mode, null, again).catch(function () {
+      var g = f.inner || f; // after a prefetch's loading UI: the answer itself
+      // Unless a newer navigation took over: a refused prefetch is fetched now, any other
+      // failure is a full page load of the target.
+      if (current === g) return p && g === f ? navigate(href, mode) : hard(href, mode);
     });
   }
 
@@ -304,7 +319,9 @@
     var f = start(feed(location.href, {
       "Panes-Target": header(target), "Panes-Regions": ids.map(encodeURIComponent).join(",")
     }));
-    return run(f, location.href, null, leftId);
+    return run(f, location.href, null, leftId).catch(function () { // what the entry shows, in full
+      if (current === f) hard(location.href);
+    });
   }
 
   function same(a, b) { // the same content, rendered by a layout that read the same segments
@@ -377,7 +394,7 @@
   // -- links ---------------------------------------------------------------------------------
 
   function soft(a) { // the URL of a link panes navigates softly, or null
-    if (!a || !a.href || a.hasAttribute("download") || a.hasAttribute("data-panes-reload")) return null;
+    if (!state || !a || !a.href || a.hasAttribute("download") || a.hasAttribute("data-panes-reload")) return null;
     if (a.target && a.target !== "_self") return null;
     var u = new URL(a.href, location.href);
     if (u.origin !== location.origin || !/^https?:$/.test(u.protocol)) return null;
@@ -387,19 +404,23 @@
 
   document.addEventListener("click", function (event) {
     var again = event.target.closest && event.target.closest("[data-panes-retry]");
-    if (again) return event.preventDefault(), window.panes.refresh(); // what failed renders again
+    if (again) return event.preventDefault(), window.panes.refresh().catch(failed(again)); // what failed renders again
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     var a = event.target.closest && event.target.closest("a[href]");
     var href = soft(a);
     if (!href) return;
     event.preventDefault();
-    navigate(href, "push");
+    navigate(href, "push").catch(failed(a));
   });
+
+  function failed(element) { // offline: the element the user acted on is told (and the page stays)
+    return function () { element.dispatchEvent(new CustomEvent("panes:error", { bubbles: true })); };
+  }
 
   document.addEventListener("submit", function (event) { // a form post runs the page's action()
     var form = event.target, to = new URL(form.action, location.href);
-    if (event.defaultPrevented || form.method !== "post" || to.origin !== location.origin) return;
+    if (!state || event.defaultPrevented || form.method !== "post" || to.origin !== location.origin) return;
     if (form.hasAttribute("data-panes-reload")) return;
     event.preventDefault();
     if (form.panesBusy) return; // a second click while the first post is under way: one post
@@ -408,7 +429,7 @@
     var f = start(feed(to.href, {}, new FormData(form, event.submitter)));
     // Never posted again: a server failure shows its page, a network failure is the page's to handle.
     return run(f, to.href, "push", null, 1).catch(function () {
-      if (!f.res) return form.dispatchEvent(new CustomEvent("panes:error", { bubbles: true }));
+      if (!f.res) return failed(form)();
       return f.res.text().then(function (html) { document.open(); document.write(html); document.close(); });
     }).then(function () { form.panesBusy = 0; });
   });
@@ -419,7 +440,7 @@
   }
   function prefetch(href) { // at most 3 at once, each URL once, for 30 s
     var busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
-    if (fresh(href) || busy.length > 2) return;
+    if (!state || fresh(href) || busy.length > 2) return;
     prefetched[href] = feed(href, { "Panes-Prefetch": "1" });
   }
   function intent(event) { // the pointer or the focus on a link: its page will likely be wanted
@@ -454,8 +475,30 @@
 
   // -- start -------------------------------------------------------------------------------
 
+  function recover(wait) {
+    // The document's stream was cut before its state: the page is read again, the fills that did
+    // not arrive are put in, and the state is taken. Tried again a few times; links are full page
+    // loads meanwhile.
+    [].forEach.call(document.querySelectorAll("[data-panes-fill]"), function (box) { box.remove(); });
+    fetch(location.href).then(function (res) { return res.text(); }).then(function (html) {
+      var page = new DOMParser().parseFromString(html, "text/html"), el = page.getElementById("panes-state");
+      var late = el.previousElementSibling.text; // metadata that finished late: panes.head({...})
+      [].forEach.call(page.querySelectorAll("[data-panes-fill]"), function (box) {
+        var id = box.getAttribute("data-panes-fill");
+        filled[id] || swap(id, parse(box.innerHTML));
+      });
+      late.indexOf("panes.head(") || applyHead(JSON.parse(late.slice(11, -1)));
+      document.body.appendChild(el);
+      init();
+    }).catch(function () { if (wait < 6e4) setTimeout(recover, wait, wait * 2); });
+  }
+
   function init() {
-    state = JSON.parse(document.getElementById("panes-state").textContent);
+    var el = document.getElementById("panes-state");
+    clearTimeout(watch);
+    if (state) return; // the document was read again, and its own stream ended after all
+    if (!el) return recover(1e3);
+    state = JSON.parse(el.textContent);
     entry = { id: newId(), state: state, scroll: 0, head: readHead() };
     history.scrollRestoration = "manual";
     var saved = history.state && history.state.panes;
@@ -475,12 +518,12 @@
     push: function (href) { return navigate(href, "push"); },
     replace: function (href) { return navigate(href, "replace"); },
     refresh: function () { // everything again; only what changed is swapped
-      return run(start(feed(location.href, { "Panes-Refresh": "1" })), location.href, null, null, 1);
+      return navigate(location.href, null, 1);
     },
     prefetch: prefetch,
     fill: fill,
     head: applyHead // a streamed document's metadata, once it finished
   };
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init), fill(); // streaming: the watch starts
   else init();
 })();
