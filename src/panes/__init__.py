@@ -16,24 +16,27 @@ from .errors import (
     redirect,
 )
 from .middleware import rewrite
+from .mount import Mount, href
 
 __all__ = [
     "App",
     "AppDirError",
     "CookieError",
-    "Invalid",
     "Cookies",
+    "Invalid",
+    "Mount",
     "NotFound",
     "PanesError",
     "Problem",
     "Redirect",
     "ServerError",
+    "href",
     "invalid",
     "not_found",
     "redirect",
-    "rewrite",
     "revalidate_path",
     "revalidate_tag",
+    "rewrite",
     "selected_layout_segment",
     "selected_layout_segments",
 ]
