@@ -268,15 +268,12 @@ def test_a_document_cut_inside_a_fill_gets_it_whole(page, net, errors):
     assert errors == []
 
 
-def test_a_document_cut_before_its_state_keeps_what_it_shows(page, net, errors):
+def test_a_document_cut_before_its_state_gets_it(page, net, errors):
     net.arm(BEFORE_THE_STATE, path="/streamy")
     start_cut(page, net, "/streamy")
     streamy_in_full(page)
-    shown = page.text_content("#main"), page.text_content("#side")
-    page.fill("#side-input", "typed")
     has_state(page)
-    assert (page.text_content("#main"), page.text_content("#side")) == shown
-    assert page.input_value("#side-input") == "typed"
+    page.wait_for_function("document.title === 'Streamy'")
     page.click("#to-plain")
     page.wait_for_selector("#plain")
     assert same_document(page)

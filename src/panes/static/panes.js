@@ -16,7 +16,6 @@
   var prefetched = {}; // url -> feed, made for the current state only
   var current = null; // the navigation under way: a newer one aborts it
   var index = {}; // region id -> { start, end } comment nodes
-  var filled = {}; // region id -> 1: the streamed document's fills that arrived
   var watch; // a streamed document silent for 4 s is taken for cut (the server beats every second)
 
   function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
@@ -110,10 +109,8 @@
     watch = setTimeout(recover, 4e3, 1e3);
     if (!tag) return;
     var box = tag.previousSibling, content = document.createDocumentFragment();
-    var id = box.getAttribute("data-panes-fill");
     while (box.firstChild) content.appendChild(box.firstChild);
-    swap(id, content);
-    filled[id] = 1;
+    swap(box.getAttribute("data-panes-fill"), content);
     box.remove();
     tag.remove();
   }
@@ -414,6 +411,13 @@
     navigate(href, "push").catch(failed(a));
   });
 
+  function write(html) { // a whole page instead of this one (its own runtime starts)
+    window.panes = null;
+    document.open();
+    document.write(html);
+    document.close();
+  }
+
   function failed(element) { // offline: the element the user acted on is told (and the page stays)
     return function () { element.dispatchEvent(new CustomEvent("panes:error", { bubbles: true })); };
   }
@@ -430,7 +434,7 @@
     // Never posted again: a server failure shows its page, a network failure is the page's to handle.
     return run(f, to.href, "push", null, 1).catch(function () {
       if (!f.res) return failed(form)();
-      return f.res.text().then(function (html) { document.open(); document.write(html); document.close(); });
+      return f.res.text().then(write);
     }).then(function () { form.panesBusy = 0; });
   });
 
@@ -476,27 +480,20 @@
   // -- start -------------------------------------------------------------------------------
 
   function recover(wait) {
-    // The document's stream was cut before its state: the page is read again, the fills that did
-    // not arrive are put in, and the state is taken. Tried again a few times; links are full page
+    // The document's stream was cut before its state: the page is read again and written in
+    // full (unless its own stream ended after all). Tried again for a minute; links are full page
     // loads meanwhile.
-    [].forEach.call(document.querySelectorAll("[data-panes-fill]"), function (box) { box.remove(); });
-    fetch(location.href).then(function (res) { return res.text(); }).then(function (html) {
-      var page = new DOMParser().parseFromString(html, "text/html"), el = page.getElementById("panes-state");
-      var late = el.previousElementSibling.text; // metadata that finished late: panes.head({...})
-      [].forEach.call(page.querySelectorAll("[data-panes-fill]"), function (box) {
-        var id = box.getAttribute("data-panes-fill");
-        filled[id] || swap(id, parse(box.innerHTML));
-      });
-      late.indexOf("panes.head(") || applyHead(JSON.parse(late.slice(11, -1)));
-      document.body.appendChild(el);
-      init();
-    }).catch(function () { if (wait < 6e4) setTimeout(recover, wait, wait * 2); });
+    fetch(location.href).then(function (res) {
+      if (!res.ok) throw res;
+      return res.text();
+    }).then(function (html) { state || write(html); }).catch(function () {
+      if (wait < 6e4) setTimeout(recover, wait, wait * 2);
+    });
   }
 
   function init() {
     var el = document.getElementById("panes-state");
     clearTimeout(watch);
-    if (state) return; // the document was read again, and its own stream ended after all
     if (!el) return recover(1e3);
     state = JSON.parse(el.textContent);
     entry = { id: newId(), state: state, scroll: 0, head: readHead() };
