@@ -42,7 +42,7 @@ def runtime_tag(root_path: str = "", defer: bool = True) -> str:
 
     A streamed document's stream may be cut while the runtime loads: Chromium then never runs
     a script that held the parser, so a second copy is added after 3 s if none ran (the runtime
-    starts once), which reads the page again for what the cut left out."""
+    starts once), which reads the page again."""
     tag = (f'<script src="{escape(root_path)}{path()}" data-root="{escape(root_path)}"'
            f'{" defer" if defer else ""}></script>')
     if defer:

@@ -9,7 +9,7 @@ client leaving and then cancels the work still running.
 
 A document also sends a beat (:data:`BEAT`) each second no fill came: a browser gives a page no
 sign that its stream was cut (Chromium leaves it loading for ever), so the runtime takes a
-document silent for longer for cut, and reads the page again for what it missed.
+document silent for longer for cut, and reads the page again.
 """
 
 from __future__ import annotations
