@@ -87,6 +87,7 @@ class Proxy:
     seen: list[Seen] = field(default_factory=list)
     _armed: list[_Armed] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def arm(self, fault: Fault, *, method: str | None = "GET", path: str | None = None,
             header: str | None = None, times: int = 1) -> None:
@@ -132,7 +133,7 @@ class Proxy:
         started = threading.Event()
 
         async def main() -> None:
-            self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+            self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
             port = self._server.sockets[0].getsockname()[1]
             self.url = f"http://127.0.0.1:{port}"
             started.set()
@@ -152,6 +153,12 @@ class Proxy:
     def __exit__(self, *exc: object) -> None:
         self._loop.call_soon_threadsafe(self._server.close)
         self._thread.join(5)
+
+    def _accept(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
+        """Each connection's task is kept until it ends (asyncio keeps only a weak reference)."""
+        task = asyncio.ensure_future(self._serve(client, to_client))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, client: asyncio.StreamReader, to_client: asyncio.StreamWriter) -> None:
         try:
