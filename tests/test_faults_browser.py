@@ -22,16 +22,17 @@ FILES = {
 
         metadata = {"title": "Faults"}
 
-        def layout(children, side):
+        def layout(children, side, note):
             return Markup(
                 '<!doctype html><html><head></head><body><nav>'
                 '<a id="to-home" href="/" data-panes-prefetch="false">home</a> '
                 '<a id="to-streamy" href="/streamy" data-panes-prefetch="false">streamy</a> '
                 '<a id="pre-streamy" href="/streamy">streamy, prefetched</a> '
                 '<a id="to-plain" href="/plain" data-panes-prefetch="false">plain</a> '
-                '<a id="to-form" href="/form" data-panes-prefetch="false">form</a>'
+                '<a id="to-form" href="/form" data-panes-prefetch="false">form</a> '
+                '<a id="to-pinned" href="/pinned" data-panes-prefetch="false">pinned</a>'
                 '</nav><main>') + children + Markup('</main><aside>') + side + Markup(
-                '</aside></body></html>')
+                '</aside><footer>') + note + Markup('</footer></body></html>')
     """,
     "page.py": "from htpy import h1, input\n\ndef page():\n    return [h1('#home')['Home'], input('#home-input')]\n",
     "@side/default.py": "from htpy import p\n\ndef default():\n    return p('#side-default')['side default']\n",
@@ -60,6 +61,8 @@ async def page():
     "glacial/loading.py": "def loading():\n    return 'loading glacial'\n",
     "glacial/page.py": "import asyncio\nfrom htpy import p\n\nasync def page():\n"
                        "    await asyncio.sleep(5)\n    return p('#glacial')['glacial']\n",
+    "@note/default.py": "RESTORE = True\n\ndef default():\n    return 'note default'\n",
+    "@note/pinned/page.py": "def page():\n    return 'pinned note'\n",
     "plain/page.py": COUNTER + "from htpy import p\n\ndef page():\n    return p('#plain')[f'plain {next(_count)}']\n",
     "form/page.py": COUNTER + """
 from htpy import button, form, input, p
@@ -173,6 +176,20 @@ def test_a_failed_restore_loads_the_entry_in_full(page, net, errors, cut):
     page.go_forward()
     page.wait_for_selector("#plain")
     assert page.url == net.url + "/plain"
+    assert errors == []
+
+
+def test_a_failed_restore_after_a_reload_is_one_full_page_load_not_a_loop(page, net, errors):
+    start(page, net)
+    page.click("#to-pinned")
+    page.wait_for_selector("footer:has-text('pinned note')")
+    # after a reload, @note's RESTORE = True brings it back: its answer fails each time
+    net.arm(Status(502), header="panes-target", times=5)
+    page.reload()
+    page.wait_for_selector("footer:has-text('note default')")
+    page.wait_for_timeout(1500)
+    assert len(net.requests(header="panes-target")) == 1
+    assert page.url == net.url + "/pinned" and page.text_content("footer") == "note default"
     assert errors == []
 
 
