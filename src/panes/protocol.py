@@ -8,6 +8,8 @@
                                         "reads": {"children": ["a"]}, "restore": 1,
                                         "via": "Xq3f"}}}
 
+(``"d": 1`` marks a region that shows its slot's default.)
+
 Each region names its URL by an id in ``urls``, so a long URL is written once however many
 regions it activated. ``sig`` signs the canonical form of every other field (the server
 re-serialises what it parses, so the browser may hold the object and send back
@@ -129,6 +131,8 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
         item["via"] = url_id(entry.via)
     if entry.digest is not None:
         item["h"] = entry.digest
+    if entry.default:
+        item["d"] = 1
     return item
 
 
@@ -223,7 +227,7 @@ def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
     digest = item.get("h")
     return Entry(str(item["k"]), urls[item["u"]], tuple(map(str, item.get("seg", ()))),
                  reads, bool(item.get("restore")), None if via is None else urls[via],
-                 None if digest is None else str(digest))
+                 None if digest is None else str(digest), bool(item.get("d")))
 
 
 #: The state's own fields, which an update carries beside the record's fields.
