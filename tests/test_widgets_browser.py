@@ -356,3 +356,39 @@ def test_the_root_layouts_html_and_body_attributes_follow_actions_and_refresh(pa
         page.wait_for_function("document.documentElement.className === 'light'")
         assert page.evaluate(root) == ["light", "en", "on-light"]
         assert same_document(page)
+
+
+DEV_FILES = {
+    "layout.py": """
+from markupsafe import Markup
+
+def layout(children, team):
+    return Markup('''<html><head><script>{widgets}</script></head><body><main>''') + children \\
+        + Markup('</main><aside>') + team + Markup('</aside></body></html>')
+""".replace("{widgets}", WIDGETS),
+    "page.py": "from markupsafe import Markup\n\ndef page():\n"
+               "    return Markup('<p data-widget=\"page-1\">v1</p>')\n",
+    "@team/page.py": "from markupsafe import Markup\n\ndef page():\n"
+                     "    return Markup('<p data-widget=\"team\">team</p>')\n",
+}
+
+
+def test_a_live_reload_unloads_what_it_replaces_and_loads_what_it_brings(browser, tmp_path):
+    from test_serve import panes
+
+    write_app(tmp_path / "app", DEV_FILES)
+    with panes("dev", "app", cwd=tmp_path) as (url, _):
+        page = browser.new_page()
+        try:
+            page.goto(url + "/")
+            page.wait_for_function("window.panes !== undefined && window.panesDev !== undefined")
+            page.evaluate("window.team = document.querySelector('[data-widget=team]')")
+            page.wait_for_timeout(500)  # the dev script's stream is open
+            (tmp_path / "app" / "page.py").write_text(
+                DEV_FILES["page.py"].replace("page-1", "page-2").replace("v1", "v2"))
+            page.wait_for_selector("[data-widget='page-2']", timeout=5000)
+            one_live_instance_each(page)
+            assert page.evaluate("window.loads") == ["body", "p"]
+            assert page.evaluate("window.team === document.querySelector('[data-widget=team]')")
+        finally:
+            page.close()

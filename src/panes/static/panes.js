@@ -552,8 +552,8 @@
   }
 
   window.panes = {
-    push: function (href) { return navigate(href, "push"); },
-    replace: function (href) { return navigate(href, "replace"); },
+    push: function (href) { return navigate(href, "push", 0, document.activeElement); },
+    replace: function (href) { return navigate(href, "replace", 0, document.activeElement); },
     refresh: function () { // everything again; only what changed is swapped
       return run(start(feed(location.href, { "Panes-Refresh": "1" })), location.href, null, null, 1);
     },
