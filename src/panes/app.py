@@ -39,6 +39,7 @@ from .cache.region import RegionCache
 from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
+from .connection import SCOPE_KEY, Connection
 from .cookies import anonymous, cookie_values
 from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
 from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
@@ -156,11 +157,16 @@ class App:
                 await self.cache.close()
                 uninstall(self.cache)
             return
+        if scope["type"] != "http":
+            await self._stack(scope, receive, send)
+            return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
+        connection = scope[SCOPE_KEY] = Connection(receive)  # the one reader of ``receive``
         try:
-            await self._stack(scope, receive, settled(self.cache, send))
+            await self._stack(scope, connection.receive, settled(self.cache, send))
         finally:
             deactivate(token)
+            await connection.close()
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The innermost app: what :meth:`handle` answers."""
@@ -176,7 +182,7 @@ class App:
             # read first (bounded by max_body_size): then the request is watched for the
             # client leaving, and actions parse a body that is all there
             await request.body()
-        response = await unless_gone(self.handle(request), receive)
+        response = await unless_gone(self.handle(request), scope, receive)
         if response is not None:
             await response(scope, receive, send)
 
