@@ -5,6 +5,11 @@
 // navigation sends the state back; the answer is a list of records, each a JSON line naming its
 // kind ("t"), then the raw HTML it announces. Only the regions that change are swapped; every
 // other part of the page keeps its DOM.
+//
+// Widgets live on the lifecycle it dispatches (README, "Interactive widgets"): panes:load on
+// each top-level element of content once it is in the document (document.body on a hard load),
+// panes:unload on each just before it leaves, panes:before-navigate and panes:navigate on
+// document.
 (function () {
   "use strict";
   var script = document.currentScript;
