@@ -322,9 +322,12 @@ from markupsafe import Markup
 def layout(children):
     theme = (Path(__file__).parent / "theme.txt").read_text().strip()
     lang = "fr" if theme == "dark" else "en"
-    return Markup(f'<html lang="{lang}" class="{theme}"><body class="on-{theme}">') \\
+    return Markup(f'<html lang="{lang}" class="{theme}"><head><script>') + WIDGETS \\
+        + Markup(f'</script></head><body class="on-{theme}"><p data-widget="root">{theme}</p>') \\
         + children + Markup('</body></html>')
-""",
+
+WIDGETS = Markup(\'\'\'{widgets}\'\'\')
+""".replace("{widgets}", WIDGETS),
     "page.py": """
 from pathlib import Path
 from markupsafe import Markup
@@ -332,7 +335,8 @@ from markupsafe import Markup
 THEME = Path(__file__).parent / "theme.txt"
 
 def page():
-    return Markup('<form method="post"><button id="toggle">toggle</button></form><input id="kept">')
+    return Markup('<form method="post"><button id="toggle">toggle</button></form>'
+                  '<input id="kept" data-widget="kept">')
 
 def action():
     THEME.write_text("dark" if THEME.read_text().strip() == "light" else "light")
@@ -351,6 +355,8 @@ def test_the_root_layouts_html_and_body_attributes_follow_actions_and_refresh(pa
         page.click("#toggle")
         page.wait_for_function("document.documentElement.className === 'dark'")
         assert page.evaluate(root) == ["dark", "fr", "on-dark"]
+        assert page.input_value("#kept") == "typed"  # the page's region kept its DOM
+        one_live_instance_each(page)  # the document's swap, with a kept region inside
         (app_dir / "theme.txt").write_text("light")  # changed on the server: refresh() shows it
         page.evaluate("window.panes.refresh()")
         page.wait_for_function("document.documentElement.className === 'light'")
