@@ -115,6 +115,11 @@ def test_the_new_issue_modal_opens_with_c_and_closes_with_escape(page, tracker, 
     page.keyboard.press("Enter")
     page.wait_for_selector("dialog#modal")
     page.fill("#title", "Widgets survive navigation")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click(".issues a[href='/issues/2']")  # unsaved: the page asks, and stays
+    page.wait_for_timeout(300)
+    assert asked == ["Discard the new issue?"] and page.url == tracker.url + "/new"
     page.click("#new-issue button")
     page.wait_for_selector(".issue h1:has-text('Widgets survive navigation')")
     page.wait_for_selector(".issue .chart .uplot")

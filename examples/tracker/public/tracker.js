@@ -43,6 +43,12 @@
     each(e.target, "[data-dropdown]", function (el) { menus.get(el).abort(); menus.delete(el); });
   });
 
+  // Unsaved changes: a soft navigation away from a typed new issue asks first.
+  document.addEventListener("panes:before-navigate", function (e) {
+    var title = document.querySelector("#new-issue [name=title]");
+    if (title && title.value && !confirm("Discard the new issue?")) e.preventDefault();
+  });
+
   // Keyboard shortcuts: one listener for the document, bound once (it outlives every swap).
   document.addEventListener("keydown", function (e) {
     var t = e.target;
