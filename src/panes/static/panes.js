@@ -117,7 +117,7 @@
       typed[i] = to; // the form, and the fields, as they are now
     });
     id ? here.end.parentNode.insertBefore(content, here.end) : document.body.insertBefore(content, document.body.firstChild);
-    if (focused.isConnected) focused.focus();
+    if (focused && focused.isConnected) focused.focus(); // moved (kept DOM) or replaced (typed)
     lifecycle(id ? nodes : [document.body], "load");
     if (leftId) (cache[leftId] = cache[leftId] || {})[id] = previous;
     return first;
