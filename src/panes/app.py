@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import client, diff, protocol
+from . import client, diff, mount, protocol
 from .actions import act
 from .cache import activate, build_id, create_cache, deactivate, install, uninstall
 from .cache.region import RegionCache
@@ -42,7 +42,15 @@ from .compress import CompressMiddleware
 from .connection import SCOPE_KEY, Connection
 from .cookies import anonymous, cookie_values
 from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
-from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
+from .html import (
+    builtin_not_found,
+    document,
+    ensure_doctype,
+    error_document,
+    is_document,
+    late_head,
+    with_head,
+)
 from .lifespan import Lifespan
 from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
 from .match import Matcher, split_path
@@ -51,7 +59,7 @@ from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_q
 from .plan import Branch
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
-from .render import Renderer, gather
+from .render import Fill, Renderer, gather, template_slots
 from .resolve import (
     Render,
     Resolution,
@@ -66,13 +74,14 @@ from .resolve import (
 from .routes import not_found_plan
 from .site import Site
 from .state import Source, State, replace_regions
-from .stream import NavigationStream, StreamedDocument
+from .stream import NavigationStream, StreamedDocument, fill_record
 from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
 
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
 VARY = "Panes-State"  # a document's URL answers soft navigations too
+_READS = ("GET", "HEAD")
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
@@ -120,7 +129,9 @@ class App:
         settings = {file: fn.constants for file, fn in self.functions.items() if fn.constants}
         self.handlers = analysis.loaded.handlers
         matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
-        self.model = RouteModel(matcher, not_found_plan(self.root), settings)
+        templates = {file: template_slots(self.functions[file], node)
+                     for node in self.root.walk() if (file := node.file("template"))}
+        self.model = RouteModel(matcher, not_found_plan(self.root), settings, templates)
         self.key = _state_key(secret, self.root)
         self._anonymous = protocol.binding({}, "", self.key)  # no cookie, no Authorization
         self._signer = protocol.Signer(self.key)  # a document's state, signed once per page
@@ -161,10 +172,12 @@ class App:
             await self._stack(scope, receive, send)
             return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
+        mounted = mount.activate(scope)  # href() in this request knows the mount path
         connection = scope[SCOPE_KEY] = Connection(receive)  # the one reader of ``receive``
         try:
             await self._stack(scope, connection.receive, settled(self.cache, send))
         finally:
+            mount.deactivate(mounted)
             deactivate(token)
             await connection.close()
 
@@ -243,7 +256,7 @@ class App:
             return await self.document(request, resolution, browser)
         if prefetch:
             if not self._prefetchable(resolution):
-                return Response(status_code=204, headers={"cache-control": "no-store"})
+                return Response(status_code=204, headers={"cache-control": protocol.PRIVATE})
             return await self.patch(request, resolution, shown, browser, prefetch=True)
         if resolution.renders and resolution.renders[0].parent is None:
             return await self.refresh(request, resolution, shown, browser)
@@ -360,6 +373,9 @@ class App:
             return streamed
         page = "".join((head, state(), client.runtime_tag(root_path), tail))
         response = HTMLResponse(page, status, headers={"vary": VARY})
+        ledger = renderer.ledger  # every region from the cache, nothing run: the same for all
+        if not (ledger.complete and ledger.epoch is not None and request.method in _READS):
+            response.headers["cache-control"] = protocol.PRIVATE  # made for this request
         if status == 200 and url == top.src.url:
             self.regions.documents.remember(request.scope, head, tail, url, renderer.shown,
                                             root, renderer.ledger)
@@ -370,8 +386,7 @@ class App:
         with the head that ``metadata`` gives (only the viewport while it is still pending)."""
         head = head or self._no_head
         tags = head.tags
-        start = body.lstrip()[:9].lower()
-        if self.root.file("layout") or start.startswith(("<!doctype", "<html")):
+        if self.root.file("layout") or is_document(body):
             html, dropped = with_head(ensure_doctype(body), tags,
                                       replace_title=head.resolved.title is not None)
             if dropped and self.dev and not self._warned_title:
@@ -415,10 +430,11 @@ class App:
             renderer.digested("", renderer.owns.pop("", ""))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
+        replaced = resolution.replaced()
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
 
         def new_state() -> State:
-            return replace_regions(shown.state, url, regions, renderer.shown, base)
+            return replace_regions(shown.state, url, replaced, renderer.shown, base)
 
         def wire(digest: str | None) -> dict[str, Any]:
             return protocol.to_json(new_state(), self.key, binding, digest)
@@ -460,47 +476,91 @@ class App:
 
     async def refresh(self, request: Request, resolution: Resolution, shown: _Shown,
                       browser: str | None = None, **options: Any) -> Response:
-        """Render everything the browser shows again (see :func:`resolve_refresh`), in full
-        (no streaming: the digests must be of the final HTML), and send only the regions whose
-        HTML changed (:mod:`panes.diff`). ``options`` go to the renderer (an action's result,
-        or its failure)."""
-        renderer = self._renderer(request, resolution, stream=False, **options)
+        """Render everything the browser shows again (see :func:`resolve_refresh`), and send
+        only the regions whose HTML changed (:mod:`panes.diff`). It streams like a
+        navigation: what is ready goes in the first record; a slot behind ``loading.py``
+        keeps what the browser shows of it until its content follows as a fill (so a field
+        error after an action never waits for an unrelated slow slot). ``options`` go to the
+        renderer (an action's result, or its failure)."""
+        renderer = self._renderer(request, resolution, **options)
         top = resolution.renders[0]
         plan = top.outcome
         assert isinstance(plan, Branch)  # a refresh renders the document
         try:
             body = await renderer.render(top)
-            head = await renderer.head(plan, top.src, renderer.shown, wait=True)
+            head = await renderer.head(plan, top.src, renderer.shown)
             html = self._document(body, head)
         except asyncio.CancelledError:
+            renderer.close()
             raise
         except Redirect as exc:
+            renderer.close()
             return answer(RedirectRecord(within_mount(exc.url, request.scope)))
         except NotFound:
+            renderer.close()
             return answer(Hard())
         except Exception as exc:
+            renderer.close()
             if self.dev:
                 return self._overlay(exc, f"error rendering {resolution.url} again")
             logger.exception("error rendering %s again", resolution.url)
             return HTMLResponse(error_document(500, "Internal Server Error"), 500)
-        if renderer.failed is not None:  # the failed page is not on this page: no boundary
-            raised = renderer.failed[1]
+        if renderer.failed is not None and not renderer.streaming:
+            raised = renderer.failed[1]  # the failed page is not on this page: no boundary
             logger.error("error in an action, not shown on the page", exc_info=raised)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", raised if self.dev else None), 500)
         renderer.digested("", renderer.owns.pop("", body))  # as document() does
-        new = {rid: entry.digest for rid, entry in renderer.shown.items() if entry.digest}
-        old = {rid: entry.digest for rid, entry in shown.state.regions.items()}
-        regions, parts = diff.changes(html, new, old)
+        before = shown.state.regions
+        new: dict[str, str | None] = {rid: entry.digest for rid, entry in renderer.shown.items()
+                                      if entry.digest}
+        kept = diff.waiting(renderer.streamed, before, renderer.shown)
+        new.update(kept)
+        regions, parts = diff.changes(html, new, {rid: e.digest for rid, e in before.items()})
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
-        state = replace_regions(shown.state, url, [""], renderer.shown, base)
-        digest = _digest(head)
-        wire = protocol.to_json(state, self.key, self._binding(request), digest)
-        changed_head = head.json if head is not None and digest != shown.wire.get("h") \
+        binding = self._binding(request)
+
+        def wire(head: Head | None) -> dict[str, Any]:
+            state = replace_regions(shown.state, url, [""], renderer.shown, base)
+            digest = _digest(head) if head is not None else shown.wire.get("h")
+            return protocol.to_json(state, self.key, binding, digest)
+
+        provisional = wire(head)
+        changed_head = head.json if head is not None and _digest(head) != shown.wire.get("h") \
             else None
-        return answer(Patch(tuple(regions), tuple(parts),
-                             protocol.state_update(shown.wire, wire), resolution.push,
-                             changed_head))
+        first = Patch(tuple(regions), tuple(parts), protocol.state_update(shown.wire, provisional),
+                      resolution.push, changed_head)
+        if not renderer.streaming:
+            return answer(first)
+        keeping = set(kept)  # streamed regions whose DOM the browser keeps until their fill
+
+        def each(fill: Fill) -> str:
+            if fill.redirect is not None or fill.target not in keeping:
+                for rid, digest in diff.digests(fill.html, fill.target).items():
+                    if rid in renderer.shown and (rid == fill.target
+                                                  or rid not in renderer.streamed):
+                        renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
+                return fill_record(fill)
+            swaps, html, digests, inside = diff.fill_changes(
+                fill.html, fill.target, renderer.streamed, before, renderer.shown)
+            keeping.update(inside)
+            for rid, digest in digests.items():
+                if rid in renderer.shown:
+                    renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
+            return "".join(protocol.frame(protocol.Fill(rid, part))
+                           for rid, part in zip(swaps, html, strict=True))
+
+        def finish() -> str:
+            if renderer.failed is not None:
+                logger.error("error in an action, not shown on the page",
+                             exc_info=renderer.failed[1])
+            late = head or renderer.head_ready(plan, top.src, renderer.shown)
+            final = wire(late)
+            news = late.json if head is None and late is not None \
+                and final.get("h") != shown.wire.get("h") else None
+            return protocol.frame(StateRecord(protocol.state_update(provisional, final), news))
+
+        return NavigationStream(renderer, protocol.frame(first), finish, each)
 
     # -- form posts -------------------------------------------------------------------------
 
