@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/panes dev examples/dashboard/app --host 127.0.0.1 --port 8000
 
-test: $(STAMP) /usr/bin/chromium /usr/bin/redis-server
+test: $(STAMP) /usr/bin/chromium /usr/bin/redis-server /usr/sbin/haproxy
 	$(PY) -m pytest
 
 # Browser tests drive Debian's Chromium (never a downloaded browser).
@@ -26,8 +26,16 @@ test: $(STAMP) /usr/bin/chromium /usr/bin/redis-server
 /usr/bin/redis-server:
 	apt-get update -qq && apt-get install -y -qq redis-server
 
-bench: $(STAMP)
+# The scale-out test puts three servers behind Debian's HAProxy (started on a free loopback port).
+/usr/sbin/haproxy:
+	apt-get update -qq && apt-get install -y -qq haproxy
+
+bench: $(STAMP) /usr/bin/wrk /usr/bin/redis-server
 	$(PY) bench/run.py
+
+# The benchmarks load servers with Debian's wrk.
+/usr/bin/wrk:
+	apt-get update -qq && apt-get install -y -qq wrk
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet ruff mypy

@@ -6,7 +6,8 @@ Starlette endpoint, is ``bench_serve``'s ratio):
   (a) the dashboard ``/`` with every region cached, against a bare ASGI app sending the same
       bytes: target ≥ 0.5;
   (c) the cached dashboard with its cache in Redis (``PANES_CACHE_URL``, a throwaway
-      ``redis-server``) against the same with the cache in process (no target);
+      ``redis-server``) against the same with the cache in process: target ≥ 0.8 (a hit is
+      served from the worker's own copy, kept honest by Redis's invalidation messages);
   (d) panes's own µs per request, in process (no server, no network): the time of a request
       minus the time spent in the user's functions (including rendering what they return),
       for a document, a soft navigation and a streamed document, cached and uncached.
@@ -54,6 +55,7 @@ HOST = "127.0.0.1"
 DURATION_S = 4
 ROUNDS = 5
 MIN_CACHED = 0.5
+MIN_REDIS = 0.8
 
 
 def prepare(base: Path, cached: bool) -> Path:
@@ -234,10 +236,11 @@ def main(argv: list[str]) -> bool:
         print(f"{name:<16}{statistics.median(values):>12,.0f}")
     print(f"\n(a) cached / bare ASGI, same bytes:         {a:.2f}  (target ≥ {MIN_CACHED})")
     print("(b) uncached / hand-written Starlette:       see bench_serve")
-    print(f"(c) cache in Redis / cache in process:       {c:.2f}")
-    ok_a = a >= MIN_CACHED
+    print(f"(c) cache in Redis / cache in process:       {c:.2f}  (target ≥ {MIN_REDIS})")
+    ok_a, ok_c = a >= MIN_CACHED, c >= MIN_REDIS
     print(f"{'PASS' if ok_a else 'FAIL'}: (a) {a:.2f}")
-    return ok_a
+    print(f"{'PASS' if ok_c else 'FAIL'}: (c) {c:.2f}")
+    return ok_a and ok_c
 
 
 if __name__ == "__main__":

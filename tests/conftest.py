@@ -1,9 +1,15 @@
-"""Shared fixtures: app directories written from dicts, served in-process or by a real uvicorn."""
+"""Shared fixtures: app directories written from dicts, served in process (unit tests), by a
+real uvicorn in a thread (ASGI pieces alone), or by ``panes start`` (everything a browser or a
+streaming client sees: the production server, as users run it)."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -156,9 +162,78 @@ def same_document(page) -> bool:
     return page.evaluate("window.marker") == "same document"
 
 
+PANES = Path(sys.executable).with_name("panes")  # the venv's own command, as users run it
+TEST_SECRET = "panes-test-secret-0123456789abcdef0123456789abcdef"
+
+
+class Production:
+    """``panes start TARGET`` in its own process on a free loopback port: granian with the
+    production defaults (compression on, the default limits, no tracebacks), as users run it.
+
+    ``args`` are more command-line flags; ``env`` more environment; ``cwd`` where it runs
+    (for ``module:attribute`` targets). The server's output is kept in ``log``.
+    """
+
+    def __init__(self, target: Path | str, *args: str, env: Mapping[str, str] | None = None,
+                 cwd: Path | None = None, command: str = "start",
+                 port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.argv = [str(PANES), command, str(target), "--host", "127.0.0.1",
+                     "--port", str(self.port), *args]
+        self.env = {**os.environ, "PANES_SECRET": TEST_SECRET, **(env or {})}
+        self.cwd = cwd
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = b""
+
+    def __enter__(self) -> Production:
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, cwd=self.cwd, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"panes {self.argv[1]} exited:\n{self.log}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"panes {self.argv[1]} did not listen:\n{self.log}") from None
+                time.sleep(0.05)
+        return self
+
+    def _drain(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self._log += line
+
+    @property
+    def log(self) -> str:
+        return self._log.decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self._reader.join(2)
+
+
 @contextmanager
-def serving(app_dir: Path) -> Iterator[LiveServer]:
-    with LiveServer(App(app_dir)) as live:
+def serving(app_dir: Path | str, *args: str, **options: object) -> Iterator[Production]:
+    """The app served by ``panes start`` (see :class:`Production`)."""
+    with Production(app_dir, *args, **options) as live:  # type: ignore[arg-type]
         yield live
 
 

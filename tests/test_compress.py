@@ -10,7 +10,7 @@ import zlib
 import brotli
 import httpx
 import pytest
-from conftest import LiveServer, write_app
+from conftest import serving, write_app
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -116,7 +116,7 @@ def raw_chunks(port: int, accept: str) -> list[tuple[float, bytes]]:
 
 @pytest.mark.parametrize("accept", ["gzip", "br"])
 def test_a_streamed_page_still_streams_compressed(app_dir, accept):
-    with LiveServer(CompressMiddleware(App(app_dir))) as live:
+    with serving(app_dir) as live:  # panes start compresses by default
         got = raw_chunks(live.port, accept)
     first_at, first = got[0]
     assert first_at < 0.05
@@ -139,7 +139,38 @@ def test_a_streamed_page_still_streams_compressed(app_dir, accept):
 
 
 def test_httpx_reads_the_streamed_page(app_dir):
-    with LiveServer(CompressMiddleware(App(app_dir))) as live:
+    with serving(app_dir) as live:
         response = httpx.get(live.url + "/", headers={"accept-encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert "A ready" in response.text and "loading A" in response.text
+
+
+SECRET_PAGE = """
+from markupsafe import Markup
+
+def page(search_params):
+    return Markup("<p>csrf=7f3a9c21e5</p><p>you searched for {}</p>").format(
+        search_params.get("q", "")) + Markup("<p>" + "padding text of the page " * 40 + "</p>")
+"""
+
+
+@pytest.mark.parametrize("accept, decompress", [("gzip", gzip.decompress),
+                                                 ("br", brotli.decompress)])
+async def test_compressed_sizes_do_not_tell_a_right_guess_from_a_wrong_one(
+        tmp_path, client_for, accept, decompress):
+    """BREACH: a secret shown beside reflected input. Unpadded, the right guess compressed to
+    the same smaller size every time; padded, each answer's size varies by up to 100 bytes,
+    so the guesses' sizes overlap, and the content is the same."""
+    client = client_for(App(write_app(tmp_path / "app", {"page.py": SECRET_PAGE})))
+    sizes: dict[str, list[int]] = {}
+    for guess in ("csrf=7f3a9c21e5", "csrf=0000000000"):
+        for _ in range(30):
+            request = client.build_request("GET", "/", params={"q": guess},
+                                           headers={"accept-encoding": accept})
+            response = await client.send(request, stream=True)
+            body = b"".join([chunk async for chunk in response.aiter_raw()])
+            assert guess in decompress(body).decode()
+            sizes.setdefault(guess, []).append(len(body))
+    right, wrong = sizes["csrf=7f3a9c21e5"], sizes["csrf=0000000000"]
+    assert len(set(right)) > 10 and len(set(wrong)) > 10
+    assert min(wrong) < max(right) and min(right) < max(wrong)  # the ranges overlap

@@ -6,9 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, serving, start, write_app
-
-from panes import App
+from conftest import serving, start, write_app
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "examples" / "dashboard" / "app"
 
@@ -122,7 +120,7 @@ def error(error):
 
 def test_retry_renders_only_the_failed_slot_again(page, tmp_path):
     app_dir = write_app(tmp_path / "app", RETRY)
-    with LiveServer(App(app_dir)) as live:
+    with serving(app_dir) as live:
         start(page, live)
         page.fill("#typed", "still here")
         assert page.text_content("#failed") == "failed"

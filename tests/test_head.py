@@ -9,9 +9,9 @@ from html import unescape
 
 import httpx
 import pytest
-from conftest import LiveServer, write_app
+from conftest import serving, write_app
 
-from panes import App, protocol
+from panes import protocol
 from panes.check import analyze
 
 pytestmark = pytest.mark.anyio
@@ -350,7 +350,7 @@ def chunks(url: str) -> list[tuple[float, str]]:
 
 def test_waiting_metadata_behind_a_loading_boundary_streams_after_the_loading_ui(tmp_path):
     app_dir = write_app(tmp_path / "app", STREAM)
-    with LiveServer(App(app_dir)) as live:
+    with serving(app_dir) as live:
         got = chunks(live.url + "/slow")
         quick = "".join(c for _, c in chunks(live.url + "/quick"))
     first_at, first = got[0]

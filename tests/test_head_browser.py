@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, same_document, serving, start, write_app
+from conftest import same_document, serving, start, write_app
 from test_head import STREAM
-
-from panes import App
 
 GALLERY = Path(__file__).resolve().parent.parent / "examples" / "gallery" / "app"
 SITE = "Photos that open in a modal with a URL of their own."
@@ -89,7 +87,7 @@ def test_without_javascript_every_hard_load_has_the_head(browser, gallery, tmp_p
         page.wait_for_url("**/photos/6")
         assert head(page)[0] == "Lavender field · Gallery"
         # a metadata() that finishes after the loading UI: its title still arrives
-        with LiveServer(App(write_app(tmp_path / "app", STREAM))) as live:
+        with serving(write_app(tmp_path / "app", STREAM)) as live:
             page.goto(live.url + "/slow")
             assert page.title() == "Slow | S"
     finally:

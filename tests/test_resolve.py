@@ -71,6 +71,22 @@ FILES = {
     "only-slot/layout.py": "",
     "(shop)/cart/page.py": "",
     "(shop)/cart/layout.py": "",
+    # Next.js's e2e parallel-layout and parallel-prefetch-false: children has a page only at
+    # the folder itself, a slot has pages below it
+    "parallel-layout/layout.py": "",
+    "parallel-layout/page.py": "",
+    "parallel-layout/@slot/page.py": "",
+    "parallel-layout/@slot/subroute/layout.py": "",
+    "parallel-layout/@slot/subroute/page.py": "",
+    "prefetch-false/layout.py": "",
+    "prefetch-false/page.py": "",
+    "prefetch-false/@parallel/default.py": "",
+    "prefetch-false/@parallel/foo/page.py": "",
+    # a slot's catch-all below a folder whose children has no default
+    "blog/layout.py": "",
+    "blog/page.py": "",
+    "blog/@crumbs/[...path]/page.py": "",
+    "blog/@crumbs/page.py": "",
 }
 
 SWAP_ROOT = {
@@ -162,6 +178,17 @@ NAVIGATIONS = [
     ("/", "/area/nowhere", "hard"),
     # a URL no page of the children chain serves: the hard load is a 404, so is this
     ("/area", "/area/nothing-here", "hard"),
+    # a real page in another slot serves the URL, children has nothing for it: children keeps
+    # what it shows and the slot shows its page (Next.js's e2e parallel-layout and
+    # parallel-prefetch-false; a hard load of the URL is a 404)
+    ("/parallel-layout", "/parallel-layout/subroute",
+     "render children/slot=parallel-layout/@slot/subroute/layout.py; keep analytics; "
+     "keep children/children; keep modal; keep notes; keep team"),
+    ("/prefetch-false", "/prefetch-false/foo",
+     "render children/parallel=prefetch-false/@parallel/foo/page.py; keep analytics; "
+     "keep children/children; keep modal; keep notes; keep team"),
+    # nothing but a slot's catch-all serves it: the not-found page, as a hard load (#79352)
+    ("/blog", "/blog/nowhere", "hard"),
     # the state never names a slot the layout did not place: @admin is not in it
     ("/area", "/area?tab=1", "render children/user=area/@user/page.py; keep analytics; keep modal; keep notes; "
      "keep team"),

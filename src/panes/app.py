@@ -39,9 +39,18 @@ from .cache.region import RegionCache
 from .cache.regions import Regions
 from .check import analyze
 from .compress import CompressMiddleware
+from .connection import SCOPE_KEY, Connection
 from .cookies import anonymous, cookie_values
 from .errors import AppDirError, BadRequest, NotFound, Redirect, within_mount
-from .html import builtin_not_found, document, ensure_doctype, error_document, late_head, with_head
+from .html import (
+    builtin_not_found,
+    document,
+    ensure_doctype,
+    error_document,
+    is_document,
+    late_head,
+    with_head,
+)
 from .lifespan import Lifespan
 from .limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
 from .match import Matcher, split_path
@@ -50,7 +59,7 @@ from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_q
 from .plan import Branch
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
-from .render import Renderer, gather
+from .render import Renderer, gather, template_slots
 from .resolve import (
     Render,
     Resolution,
@@ -119,7 +128,9 @@ class App:
         settings = {file: fn.constants for file, fn in self.functions.items() if fn.constants}
         self.handlers = analysis.loaded.handlers
         matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
-        self.model = RouteModel(matcher, not_found_plan(self.root), settings)
+        templates = {file: template_slots(self.functions[file], node)
+                     for node in self.root.walk() if (file := node.file("template"))}
+        self.model = RouteModel(matcher, not_found_plan(self.root), settings, templates)
         build = build_id(self.app_dir)
         # a state made by another deploy (other code, another runtime) is stale: a full load
         self.key = _state_key(secret, self.root, "" if self.dev else f"{build} {client.path()}")
@@ -158,11 +169,16 @@ class App:
                 await self.cache.close()
                 uninstall(self.cache)
             return
+        if scope["type"] != "http":
+            await self._stack(scope, receive, send)
+            return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
+        connection = scope[SCOPE_KEY] = Connection(receive)  # the one reader of ``receive``
         try:
-            await self._stack(scope, receive, settled(self.cache, send))
+            await self._stack(scope, connection.receive, settled(self.cache, send))
         finally:
             deactivate(token)
+            await connection.close()
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The innermost app: what :meth:`handle` answers."""
@@ -178,7 +194,7 @@ class App:
             # read first (bounded by max_body_size): then the request is watched for the
             # client leaving, and actions parse a body that is all there
             await request.body()
-        response = await unless_gone(self.handle(request), receive)
+        response = await unless_gone(self.handle(request), scope, receive)
         if response is not None:
             await response(scope, receive, send)
 
@@ -366,8 +382,7 @@ class App:
         with the head that ``metadata`` gives (only the viewport while it is still pending)."""
         head = head or self._no_head
         tags = head.tags
-        start = body.lstrip()[:9].lower()
-        if self.root.file("layout") or start.startswith(("<!doctype", "<html")):
+        if self.root.file("layout") or is_document(body):
             html, dropped = with_head(ensure_doctype(body), tags,
                                       replace_title=head.resolved.title is not None)
             if dropped and self.dev and not self._warned_title:
@@ -411,10 +426,11 @@ class App:
             renderer.digested("", renderer.owns.pop("", ""))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
+        replaced = resolution.replaced()
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
 
         def new_state() -> State:
-            return replace_regions(shown.state, url, regions, renderer.shown, base)
+            return replace_regions(shown.state, url, replaced, renderer.shown, base)
 
         def wire(digest: str | None) -> dict[str, Any]:
             return protocol.to_json(new_state(), self.key, binding, digest)

@@ -18,6 +18,7 @@ from .kinds import ROUTABLE
 from .loader import Loaded, load
 from .plan import Leaf, Outcome, leaves
 from .public import public_paths
+from .resolve import document_layout
 from .routes import HandlerRoute, Route, build_routes, handler_routes
 from .scan import scan
 from .segments import Kind
@@ -63,6 +64,7 @@ def analyze(app_dir: str | Path) -> Analysis:
         *_slot_warnings(root, loaded),
         *_missing_default_warnings(routes, loaded),
         *_title_warnings(base, root),
+        *_root_layout_problems(base, root, routes),
         *_cache_problems(loaded),
     ]
     shown = tuple(_as_typed(p, base.name) for p in problems)
@@ -310,3 +312,66 @@ def _title_warnings(app_dir: Path, root: Node) -> Iterator[Problem]:
                 'remove it; set `viewport = {"initialScale": 1, ...}` in the layout to change it',
                 "warning",
             )
+
+
+#: ``<html`` in a string, or htpy's ``html[...]`` / ``html(lang=...)``: a layout that writes the
+#: document.
+_WRITES_HTML = re.compile(r"<html[\s>]|\bhtml\s*[\[(]", re.IGNORECASE)
+
+
+def _root_layout_problems(app_dir: Path, root: Node,
+                          routes: Sequence[Route]) -> Iterator[Problem]:
+    """Root layouts, one or several (one per route group, with no ``app/layout.py``): a layout
+    that writes ``<html>`` inside another's document, and, once some layout writes the
+    document, a page with no root layout above it, are errors."""
+    writes: dict[str, bool] = {}
+
+    def writes_html(file: str) -> bool:
+        if file not in writes:
+            try:
+                source = (app_dir / file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                source = ""
+            writes[file] = bool(_WRITES_HTML.search(source))
+        return writes[file]
+
+    def walk(node: Node, above: str | None) -> Iterator[Problem]:
+        layout = node.file("layout")
+        if layout is not None and above is not None and writes_html(layout):
+            yield Problem(
+                layout,
+                f"it writes <html>, but {ref(above)} above it renders the document of its "
+                "pages already: they would hold a second <html> inside <body>",
+                f"return the content without <html> and <body>, or, for a document of its "
+                f"own, remove {ref(above)} and give each route group its own root layout "
+                "(multiple root layouts)")
+        for child in (*node.children, *node.slots.values()):
+            yield from walk(child, layout or above)
+
+    yield from walk(root, None)
+    if root.file("layout") is not None:
+        return
+    documents = sorted({d for r in routes if (d := document_layout(r.plan)) and writes_html(d)})
+    if not documents:
+        return  # no layout writes the document: panes's own document holds every page
+    for kind in ("template", "loading"):
+        file = root.file(kind)
+        if file is not None:
+            yield Problem(
+                file,
+                f"it would wrap the documents that {' and '.join(map(ref, documents))} write, "
+                "from outside their <html>",
+                f"move it into each route group, beside its root layout "
+                f"(app/(group)/{kind}.py)")
+    for route in routes:
+        if document_layout(route.plan) is not None:
+            continue
+        page = next((leaf.file for _, leaf in leaves(route.plan)
+                     if leaf.kind == "page" and leaf.file), None)
+        yield Problem(
+            page or route.path,
+            f"no root layout is above it, while {' and '.join(map(ref, documents))} "
+            f"write the document of the other pages: {route.path} would be shown in "
+            "panes's minimal document instead, without their head and <html>",
+            "move it into a route group that has a root layout (app/(site)/...), or add a "
+            "layout.py that writes <html> in a folder above it")

@@ -8,6 +8,8 @@ Brotli is used when the ``brotli`` package is installed and the client prefers i
 
 from __future__ import annotations
 
+import secrets
+import struct
 import zlib
 from collections.abc import Sequence
 from functools import partial
@@ -50,7 +52,7 @@ class CompressMiddleware:
             await self.app(scope, receive, partial(self._vary, send))
             return
         responder = _Responder(self, send, encoding)
-        await self.app(scope, receive, responder.send)
+        await self.app(_without_file_sending(scope), receive, responder.send)
 
     async def _vary(self, send: Send, message: Message) -> None:
         """A response sent as it is, with ``Vary: Accept-Encoding`` when it could have been
@@ -105,6 +107,19 @@ def choose_encoding(accept: str) -> str | None:
     return best if weights.get(best, star) > 0 else None
 
 
+# ASGI extensions by which the server sends a body itself (a file, by its path or descriptor):
+# a response that may be compressed must send its bytes through here instead.
+FILE_SENDING = ("http.response.pathsend", "http.response.zerocopysend")
+
+
+def _without_file_sending(scope: Scope) -> Scope:
+    extensions = scope.get("extensions")
+    if not extensions or not any(name in extensions for name in FILE_SENDING):
+        return scope
+    kept = {k: v for k, v in extensions.items() if k not in FILE_SENDING}
+    return {**scope, "extensions": kept}
+
+
 def with_vary(raw: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """The headers with ``Accept-Encoding`` added to their ``Vary``."""
     headers = list(raw)
@@ -117,6 +132,11 @@ def with_vary(raw: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
 
 
 class _Compressor:
+    """A compressed stream that pads its length with a random number of bytes outside the
+    content (BREACH: a page that shows a secret beside reflected input otherwise leaks the
+    secret, guess by guess, through the compressed size; Django's GZipMiddleware pads the
+    same way since 4.2, "Heal The Breach")."""
+
     def compress(self, data: bytes) -> bytes:
         raise NotImplementedError
 
@@ -128,21 +148,45 @@ class _Compressor:
         raise NotImplementedError
 
 
+MAX_PADDING = 100  # random bytes added to each compressed answer: 1 to this many
+
+
+def _padding() -> bytes:
+    return secrets.token_bytes(1 + secrets.randbelow(MAX_PADDING))
+
+
 class _Gzip(_Compressor):
+    """gzip whose header carries a file name of random length (letters, as RFC 1952 wants)."""
+
     def __init__(self, level: int) -> None:
-        self._z = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        self._z = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw deflate
+        self._crc = 0
+        self._size = 0
+        name = bytes(97 + b % 26 for b in _padding())
+        # magic, deflate, FNAME flag, no mtime, no extra flags, unknown OS; the name, NUL
+        self._header: bytes | None = b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff" + name + b"\x00"
+
+    def _head(self) -> bytes:
+        header, self._header = self._header, None
+        return header or b""
 
     def compress(self, data: bytes) -> bytes:
-        return self._z.compress(data)
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        return self._head() + self._z.compress(data)
 
     def flush(self) -> bytes:
-        return self._z.flush(zlib.Z_SYNC_FLUSH)
+        return self._head() + self._z.flush(zlib.Z_SYNC_FLUSH)
 
     def finish(self) -> bytes:
-        return self._z.flush(zlib.Z_FINISH)
+        trailer = struct.pack("<II", self._crc, self._size & 0xFFFFFFFF)
+        return self._head() + self._z.flush(zlib.Z_FINISH) + trailer
 
 
 class _Brotli(_Compressor):
+    """brotli with a metadata meta-block of random length (RFC 7932, 9.2: skipped by every
+    decoder) before the stream's end."""
+
     def __init__(self, quality: int) -> None:
         assert brotli is not None
         self._b: Any = brotli.Compressor(quality=quality)
@@ -156,8 +200,12 @@ class _Brotli(_Compressor):
         return out
 
     def finish(self) -> bytes:
+        aligned: bytes = self._b.flush()  # a byte boundary, where a meta-block may begin
+        skipped = _padding()
+        # ISLAST=0, MNIBBLES=0 (code 3), reserved 0, MSKIPBYTES=1, MSKIPLEN-1 in 8 bits
+        header = (3 << 1) | (1 << 4) | ((len(skipped) - 1) << 6)
         out: bytes = self._b.finish()
-        return out
+        return aligned + header.to_bytes(2, "little") + skipped + out
 
 
 class _Responder:
@@ -174,7 +222,6 @@ class _Responder:
     async def send(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.start":
-            self.start = message
             headers = message.get("headers", [])
             if self.owner.eligible(message["status"], headers):
                 self.start = {**message, "headers": with_vary(headers)}
@@ -183,6 +230,9 @@ class _Responder:
                 await self._send(message)
             return
         if kind != "http.response.body" or self.passthrough:
+            if self.start is not None:  # another kind of body (an extension): sent as it is
+                start, self.start, self.passthrough = self.start, None, True
+                await self._send(start)
             await self._send(message)
             return
         if self.start is not None:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from .errors import UnrenderableValue
 
 __all__ = ["Markup", "escape", "to_html", "document", "ensure_doctype", "error_document",
-           "builtin_not_found", "with_head"]
+           "builtin_not_found", "is_document", "with_head"]
 
 
 def to_html(value: Any) -> str:
@@ -128,6 +128,11 @@ def with_head(html: str, tags: str, *, replace_title: bool) -> tuple[str, bool]:
     start = _HTML_START.search(html) or _DOCTYPE.match(html)
     cut = start.end() if start is not None else 0
     return html[:cut] + f"<head>{tags}</head>" + html[cut:], False
+
+
+def is_document(html: str) -> bool:
+    """Whether a layout's HTML is a whole document (it wrote ``<html>``)."""
+    return html.lstrip()[:9].lower().startswith(("<!doctype", "<html"))
 
 
 def ensure_doctype(html: str) -> str:

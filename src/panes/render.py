@@ -31,7 +31,7 @@ import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -49,11 +49,17 @@ from .errors import (
     within_mount,
 )
 from .heads import Evaluations
-from .html import builtin_not_found, to_html
-from .loader import slot_argument
+from .html import builtin_not_found, is_document, to_html
+from .loader import UserFunction, slot_argument
 from .metadata import Head
 from .plan import Branch, Leaf, Outcome
-from .resolve import Render, Resolution
+from .resolve import (
+    Render,
+    Resolution,
+    document_regions,
+    template_entry,
+    template_region,
+)
 from .site import Arguments, Site
 from .state import (
     Entry,
@@ -63,7 +69,9 @@ from .state import (
     join,
     segments_below,
 )
-from .tree import CHILDREN
+from .tree import CHILDREN, Node
+
+T = TypeVar("T")
 
 #: A render to run, and whether it may wait (see :func:`gather`).
 Job = tuple[Callable[[], Awaitable[str]], bool]
@@ -145,6 +153,8 @@ class Renderer:
         # a prefetch renders loading boundaries' UI and stops there: nothing below runs
         self.prefetch = prefetch
         self.streamed: set[str] = set()  # regions whose content comes later (or on click)
+        #: the regions that may hold the whole document (see :func:`document_regions`)
+        self.documents: frozenset[str] = frozenset()
         #: each region's own HTML (the regions inside it emptied), left by the branch that
         #: rendered it, taken by the slot that holds it (see :meth:`digested`)
         self.owns: dict[str, str] = {}
@@ -159,8 +169,15 @@ class Renderer:
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
+        if item.template:
+            assert isinstance(item.outcome, Branch)  # the branch whose template it is
+            at = Place(item.region.rpartition("/")[0], item.trail, item.src)
+            jobs = self._slot_jobs(item.outcome, at)
+            context = LayoutContext(item.outcome, self._lookup(item.outcome, at))
+            return await self._template(item.outcome, at, context, item.wraps, *jobs)
         if item.parent is None:
             assert isinstance(item.outcome, Branch)  # the document is a whole plan
+            self.documents = document_regions(item.outcome)
             html = await self.branch(item.outcome, Place("", (), item.src))
             self.shown.setdefault("", self.site.entry(item.outcome, item.src, root=True))
             return html
@@ -170,14 +187,55 @@ class Renderer:
     # -- the tree ---------------------------------------------------------------------------
 
     async def branch(self, branch: Branch, at: Place) -> str:
-        """A folder's layout around the slots it placed (``at`` is the branch's own place)."""
+        """A folder's layout around the slots it placed (``at`` is the branch's own place).
+        A ``template.py`` is a region of its own inside the layout, around the slots it
+        declares: the layout gets it as ``children``."""
+        renders, rids, placeholders = self._slot_jobs(branch, at)
+        context = LayoutContext(branch, self._lookup(branch, at))
+        template = branch.node.file("template")
+        if template is not None:
+            wraps = tuple(k for k in branch.slots if k in template_slots(
+                self.functions[template], branch.node))
+            inside = {i: renders.pop(i) for i in list(renders) if _key(rids[i]) in wraps}
+            slot_id = self._slot_id()
+            rids[slot_id] = template_region(at.region)
+            renders[slot_id] = (partial(self._template, branch, at, context, wraps, inside, rids,
+                                        placeholders),
+                                template in self.site.waiting or any(w for _, w in inside.values()))
+            placeholders = {k: SlotPlaceholder() if k in wraps else v  # a slot is placed once
+                            for k, v in placeholders.items()}
+            placeholders[CHILDREN] = self._placeholder(slot_id)
+        html: str = str(placeholders[CHILDREN])
+        layout = branch.node.file("layout")
+        if layout is not None:
+            html, reads = await self._layout(branch, at, layout, placeholders, context)
+            context.reads.update(reads)
+            if self.dev:
+                self._warn_unplaced(layout, branch, placeholders, html, at.src)
+        html, self.owns[at.region] = await self._fill_placeholders(html, renders, rids)
+        if context.reads:  # (the template's too, rendered with the slots)
+            entry = self.shown.get(at.region) or self.site.entry(branch, at.src, root=True)
+            self.shown[at.region] = entry.with_reads(context.reads)
+        return html
+
+    def _slot_id(self) -> int:
+        slot_id = self._next_id
+        self._next_id += 1
+        return slot_id
+
+    def _placeholder(self, slot_id: int) -> SlotPlaceholder:
+        return SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001")
+
+    def _slot_jobs(self, branch: Branch, at: Place
+                   ) -> tuple[dict[int, Job], dict[int, str], dict[str, SlotPlaceholder]]:
+        """The render of each of the branch's slots (the resolution's inner renders in place
+        of the plan's), the region of each, and the placeholder a layout places it with."""
         renders: dict[int, Job] = {}
         rids: dict[int, str] = {}
         placeholders: dict[str, SlotPlaceholder] = {}
         for key, outcome in branch.slots.items():
-            slot_id = self._next_id
-            self._next_id += 1
-            placeholders[key] = SlotPlaceholder(f"\ue000{self._nonce}:{slot_id}\ue001")
+            slot_id = self._slot_id()
+            placeholders[key] = self._placeholder(slot_id)
             rid = join(at.region, key)
             src = at.src
             inner = self.resolution.inner.get(rid)
@@ -186,26 +244,24 @@ class Renderer:
             rids[slot_id] = rid
             renders[slot_id] = (partial(self.slot, branch, outcome, at.slot(branch, rid, src)),
                                 self.site.may_wait(outcome))
-        context = LayoutContext(branch, self._lookup(branch, at))
-        html: str = str(placeholders[CHILDREN])
-        template = branch.node.file("template")
-        if template is not None:  # inside the layout, around the slots it declares
-            html = await self._wrapper(template, branch, at, placeholders, context)
-            took = self.functions[template]
-            placeholders = {k: SlotPlaceholder()
-                            if took.takes_all or slot_argument(k) in took.wants else v
-                            for k, v in placeholders.items()}  # a slot is placed once
-            placeholders[CHILDREN] = Markup(html)  # type: ignore[assignment]
-        layout = branch.node.file("layout")
-        if layout is not None:
-            html, reads = await self._layout(branch, at, layout, placeholders, context)
-            context.reads.update(reads)
-            if self.dev:
-                self._warn_unplaced(layout, branch, placeholders, html, at.src)
-        if context.reads:
-            entry = self.shown.get(at.region) or self.site.entry(branch, at.src, root=True)
-            self.shown[at.region] = entry.with_reads(context.reads)
-        html, self.owns[at.region] = await self._fill_placeholders(html, renders, rids)
+        return renders, rids, placeholders
+
+    async def _template(self, branch: Branch, at: Place, context: LayoutContext,
+                        wraps: tuple[str, ...], renders: Mapping[int, Job],
+                        rids: Mapping[int, str],
+                        placeholders: Mapping[str, SlotPlaceholder]) -> str:
+        """The template's region: the template around the slots it ``wraps``, each rendered
+        (or kept: :meth:`slot` sees the resolution's keeps)."""
+        file = branch.node.file("template")
+        assert file is not None
+        rid = template_region(at.region)
+        self.shown[rid] = template_entry(file, at.src)
+        html = await self._wrapper(file, branch, at, {k: placeholders[k] for k in wraps},
+                                   context)
+        html, own = await self._fill_placeholders(
+            html, {i: job for i, job in renders.items() if _key(rids[i]) in wraps}, rids)
+        if at.flushed is None:  # (inside streamed content: its digest is unknown, as theirs)
+            self.digested(rid, own)
         return html
 
     async def _wrapper(self, file: str, branch: Branch, at: Place,
@@ -213,10 +269,8 @@ class Renderer:
                        context: LayoutContext) -> str:
         """A layout (or template) around its slots, with the layout context set."""
         available = self.arguments.available(branch.params, at.src, layout=True)
-        available[CHILDREN] = placeholders[CHILDREN]
         for key, placeholder in placeholders.items():
-            if key != CHILDREN:
-                available[slot_argument(key)] = placeholder
+            available[slot_argument(key)] = placeholder
         token = current_layout.set(context)
         try:
             return await self.html(file, available, at.src)
@@ -246,7 +300,11 @@ class Renderer:
         else:
             html = await self.caught(branch, outcome, at)
         if at.region not in self.streamed and at.flushed is None:  # sent in the first flush
-            self.digested(at.region, self.owns.pop(at.region, html))
+            own = self.owns.pop(at.region, html)
+            if at.region in self.documents and is_document(html):
+                self.owns[at.region] = own  # the document's own HTML: the fill above takes it
+            else:
+                self.digested(at.region, own)
         return html
 
     def digested(self, rid: str, own: str) -> None:
@@ -298,16 +356,40 @@ class Renderer:
             failed, self.failed = self.failed[1], None
             raise failed
         file = leaf.file
+        available = self.arguments.available(leaf.params, src)
+        head_src = src if leaf.kind == "page" else None
 
         def html_of() -> Awaitable[str]:  # the render the cache may skip
-            return self.html(file, self.arguments.available(leaf.params, src),
-                             src if leaf.kind == "page" else None)
+            return self.html(file, available, head_src)
 
         spec = self.regions.spec(file) if self.regions is not None else None
         if spec is None:
             return html_of()
         assert self.regions is not None
-        return self.regions.leaf(spec, leaf, src, html_of, self.ledger)
+        return self._cached(file, available, head_src,
+                            self.regions.leaf(spec, leaf, src, html_of, self.ledger))
+
+    def _cached(self, file: str, available: Mapping[str, Any], src: Source | None,
+                cached: Awaitable[T]) -> Awaitable[T]:
+        """What the cache answers for ``file`` (a cached region). Its ``metadata()`` runs
+        either way: a cache hit gets the head a render gets, and a failure of it renders the
+        error boundary, as when the file renders."""
+        if src is None or file not in self.heads.evaluated:
+            return cached  # (no function to run: no frame more)
+        return self._with_head(file, available, src, cached)
+
+    async def _with_head(self, file: str, available: Mapping[str, Any], src: Source,
+                         cached: Awaitable[T]) -> T:
+        task = self.evaluations.start(file, available, src)
+        try:
+            value = await cached
+        except BaseException:
+            if task is not None:
+                task.cancel()
+            raise
+        if task is not None:
+            await task
+        return value
 
     async def html(self, file: str, available: Mapping[str, Any],
                    src: Source | None = None) -> str:
@@ -440,8 +522,12 @@ class Renderer:
             return await render()
         assert self.regions is not None
         tokens = {key: str(p) for key, p in placeholders.items()}
-        return await self.regions.layout(spec, branch, layout, at.src, render, context.lookup,
-                                         tokens, self.ledger)
+        cached = self.regions.layout(spec, branch, layout, at.src, render, context.lookup,
+                                     tokens, self.ledger)
+        if layout not in self.heads.evaluated:
+            return await cached
+        available = self.arguments.available(branch.params, at.src, layout=True)
+        return await self._with_head(layout, available, at.src, cached)
 
     async def _peek(self, outcome: Outcome, src: Source) -> str | None:
         """A streamed slot's content if the cache holds it (a page or default, through the
@@ -452,9 +538,12 @@ class Renderer:
             return None
         assert self.regions is not None
         file = head.file
-        return await self.regions.peek(
-            spec, head, src, lambda: self.html(file, self.arguments.available(head.params, src)),
-            self.ledger)
+        available = self.arguments.available(head.params, src)
+        found = await self.regions.peek(spec, head, src, lambda: self.html(file, available),
+                                        self.ledger)
+        if found is None or head.kind != "page" or file not in self.heads.evaluated:
+            return found
+        return await self._with_head(file, available, src, _ready(found))
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -504,8 +593,13 @@ class Renderer:
         filled, own = [parts[0]], [parts[0]]
         for n, slot_id in enumerate(ids):
             content = contents.get(slot_id)
-            if content is not None:  # in its region's markers (the region's own HTML: none)
-                rid = rids[slot_id]
+            rid = rids.get(slot_id, "")
+            if content is not None and rid in self.documents and is_document(content):
+                # a root layout below the app's root (one per route group) wrote the
+                # document: no markers outside <html>, its own HTML is the document's
+                filled.append(content)
+                own.append(self.owns.pop(rid, content))
+            elif content is not None:  # in its region's markers (the region's own HTML: none)
                 opening, closing = f"<!--panes:{rid}-->", f"<!--/panes:{rid}-->"
                 filled += (opening, content, closing)
                 own += (opening, closing)
@@ -516,6 +610,18 @@ class Renderer:
 
 async def _ready(html: str) -> str:
     return html
+
+
+def _key(rid: str) -> str:
+    """The slot key a region id ends with."""
+    return rid.rpartition("/")[2]
+
+
+def template_slots(fn: UserFunction, node: Node) -> frozenset[str]:
+    """The slots of ``node`` that its ``template.py`` places: those its function declares
+    (the layout places the others)."""
+    return frozenset(key for key in (CHILDREN, *node.slots)
+                     if fn.takes_all or slot_argument(key) in fn.wants)
 
 
 def _page_of(outcome: Outcome) -> str | None:

@@ -6,8 +6,10 @@ the outcome of its plan and the URL it comes from), the regions inside them that
 *keeps*, and the regions inside them that render *from another URL* (a restore of a slot that an
 earlier URL activated). A hard load renders the document; a soft navigation renders the regions
 whose identity changes (as in Next.js: a slot with no match at the new URL keeps what it shows,
-unless its ``default.py`` says ``STICKY = False``); a restore (``refresh()``, back/forward
-without a cache, ``RESTORE = True``) renders regions again from the URLs that activated them.
+unless its ``default.py`` says ``STICKY = False``; a folder's ``template.py`` gets new DOM, in
+a region of its own inside its layout's, when anything it wraps changes); a restore
+(``refresh()``, back/forward without a cache, ``RESTORE = True``) renders regions again from
+the URLs that activated them.
 The renderer then renders the resolution, with no modes of its own.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 
 from .errors import BadRequest
 from .match import Matcher, split_path
-from .plan import Branch, Leaf, Outcome
+from .plan import Branch, Leaf, Outcome, leaves
 from .state import (
     Entry,
     Source,
@@ -32,8 +34,29 @@ from .state import (
     region_identity,
     regions_under,
     segment_value,
+    short_digest,
 )
 from .tree import CHILDREN
+
+#: The last key of a template's region: ``shop/~template`` is the region of the template of
+#: the folder whose region is ``shop`` (no slot can be named so: a slot key starts with a
+#: letter or ``_``). Its slots keep their own ids (``shop/children``), inside it in the page.
+TEMPLATE = "~template"
+
+
+def template_region(rid: str) -> str:
+    """The region of the template of the folder whose region is ``rid``."""
+    return join(rid, TEMPLATE)
+
+
+def is_template(rid: str) -> bool:
+    return rid.rpartition("/")[2] == TEMPLATE
+
+
+def template_entry(file: str, src: Source) -> Entry:
+    """What a template's region shows: new for each URL that renders it (it is never compared
+    by the server, only by Back/Forward, which restores the DOM it had)."""
+    return Entry(short_digest(f"t:{file}:{src.url}:{src.via}", 4), src.url, via=src.via)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +64,10 @@ class Render:
     """Region ``region`` renders ``outcome`` inside ``parent``'s boundaries, with the arguments
     of ``src``. ``trail`` holds the (branch, region) pairs above ``parent``'s slots. A
     *relayout* renders the branch itself again (its layout read segments that change); its
-    slots that did not change are kept. ``parent`` is None for the document itself (``""``)."""
+    slots that did not change are kept. ``parent`` is None for the document itself (``""``).
+    A *template* render renews the template of the branch ``outcome`` (its region is
+    :func:`template_region` of the branch's): the template and the slots it ``wraps``, inside
+    the layout, which is kept; ``trail`` then ends with the branch's own place."""
 
     region: str
     parent: Branch | None
@@ -49,6 +75,16 @@ class Render:
     src: Source
     trail: Trail = ()
     relayout: bool = False
+    wraps: tuple[str, ...] = ()
+
+    @property
+    def template(self) -> bool:
+        return bool(self.wraps)
+
+    def replaced(self) -> list[str]:
+        """The regions whose entries this render replaces: its own, and a template's slots."""
+        prefix = self.region.rpartition("/")[0]
+        return [self.region, *(join(prefix, key) for key in self.wraps)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +101,28 @@ class Resolution:
     hard: bool = False
     push: bool = True
 
+    def replaced(self) -> list[str]:
+        """The regions whose entries the renders replace (the others the browser keeps)."""
+        return [rid for r in self.renders for rid in r.replaced()]
+
     def describe(self) -> str:
         """Compact text for table tests: ``render team=@team/settings/page.py; keep analytics``."""
         if self.hard:
             return "hard"
         parts = [f"{'relayout' if r.relayout else 'render'} {r.region or '<document>'}="
-                 f"{_name(r.outcome)}" + (f" from {r.src.url}" if r.src.url != self.url else "")
+                 f"{_name(r)}" + (f" from {r.src.url}" if r.src.url != self.url else "")
                  for r in self.renders]
-        parts += [f"inner {rid}={_name(r.outcome)} from {r.src.url}"
+        parts += [f"inner {rid}={_name(r)} from {r.src.url}"
                   for rid, r in sorted(self.inner.items())]
         parts += [f"keep {rid}" for rid in sorted(self.keep)]
         return "; ".join(parts) or "nothing"
 
 
-def _name(outcome: Outcome) -> str:
+def _name(render: Render) -> str:
+    outcome = render.outcome
+    if render.template:
+        assert isinstance(outcome, Branch)
+        return outcome.node.file("template") or "?"
     head = collapse(outcome)[1]
     if isinstance(head, Leaf):
         return head.file or head.kind
@@ -91,12 +135,20 @@ HARD = Resolution("", hard=True)
 @dataclass(frozen=True, eq=False, slots=True)
 class RouteModel:
     """What resolution reads: the matcher (pages and interceptions), the plan for unmatched
-    URLs, and the module constants of the user's files (``STICKY``, ``RESTORE`` …)."""
+    URLs, the module constants of the user's files (``STICKY``, ``RESTORE`` …), and the slots
+    each ``template.py`` places (by file)."""
 
     matcher: Matcher
     not_found: Branch
     settings: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
+    templates: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: MappingProxyType({}))
+
+    def wraps(self, branch: Branch) -> tuple[str, ...]:
+        """The slots of ``branch`` its template places, in slot order (none: no template)."""
+        inside = self.templates.get(branch.node.file("template") or "", frozenset())
+        return tuple(key for key in branch.slots if key in inside)
 
     def setting(self, file: str | None, name: str, default: Any) -> Any:
         return self.settings.get(file or "", {}).get(name, default)
@@ -129,6 +181,22 @@ def document_layout(plan: Branch) -> str | None:
     return None
 
 
+def document_regions(plan: Branch) -> frozenset[str]:
+    """The regions that may hold the whole document: with no ``app/layout.py``, those down the
+    children chain to the first layout (a route group's root layout writes ``<html>``). Their
+    content is the document's: no markers around it, and a change renders the document."""
+    if plan.node.file("layout") is not None:
+        return frozenset()
+    rids: set[str] = set()
+    outcome: Outcome = plan
+    rid = ""
+    while isinstance(outcome, Branch) and (rid == "" or outcome.node.file("layout") is None):
+        outcome = collapse(outcome.slots[CHILDREN])[1]
+        rid = join(rid, CHILDREN)
+        rids.add(rid)
+    return frozenset(rids) if isinstance(outcome, Branch) else frozenset()
+
+
 def children_leaf(plan: Branch) -> Leaf:
     """The leaf at the end of the children chain: the page whose URL a form posts to."""
     outcome: Outcome = plan
@@ -158,9 +226,10 @@ def not_found_document(model: RouteModel, src: Source) -> Resolution:
 def resolve_navigation(model: RouteModel, old: State, url: str) -> Resolution:
     """The regions a soft navigation from what the browser shows (``old``) to ``url`` renders.
 
-    A full load instead when no route serves the URL, when a ``children`` slot the browser
-    shows has nothing for it (the URL is served only by some slot: a hard load is the not-found
-    page, as Next.js does since its #79352), or when another layout renders the document.
+    A full load instead when no route serves the URL, when another layout renders the
+    document, or when a ``children`` slot the browser shows has nothing for a URL that only
+    some slot's catch-all serves (a hard load is the not-found page, as Next.js does since its
+    #79352). A URL that a real page in another slot serves keeps ``children`` as it is.
     """
     resolved = model.plan_for(url, via=old.background)
     if resolved is None:
@@ -182,11 +251,16 @@ class _Diff:
         self.sticky: set[str] = set()  # kept because the URL has nothing for them
         self.changed: set[str] = set()
         self.missing = False  # a children slot the browser shows has nothing for the URL
+        self.plan: Branch | None = None
+        self.documents: frozenset[str] = frozenset()
 
     def resolve(self, plan: Branch) -> Resolution:
+        self.plan = plan
+        self.documents = document_regions(plan)
         renders = self.walk(plan, "", None, ())
-        if self.missing:
+        if self.missing and only_catch_alls(plan):
             return HARD
+        renders = [r for r in renders if r.parent is None] or renders  # the document: all
         keep = {rid: _subtree(self.old.regions, rid) for rid in self.kept}
         return Resolution(self.src.url, tuple(renders), keep, base=self.src.via)
 
@@ -196,6 +270,8 @@ class _Diff:
         pairs above ``branch``'s slots."""
         nested: list[Render] = []
         direct: list[Render] = []
+        wraps = self.model.wraps(branch)
+        renew = False  # something the template wraps changes: it gets new DOM
         for key, outcome in branch.slots.items():
             rid = join(prefix, key)
             have = self.old.regions.get(rid)
@@ -211,22 +287,32 @@ class _Diff:
             elif have.key != identity(head, self.src):
                 self.changed.add(rid)
                 direct.append(Render(rid, branch, outcome, self.src, trail))
+                renew = renew or key in wraps
             elif isinstance(head, Branch):
-                nested += self.walk(head, rid, branch, (*trail, (branch, rid)))
+                below = self.walk(head, rid, branch, (*trail, (branch, rid)))
+                nested += below
+                renew = renew or (key in wraps and bool(below))
             else:
                 self.kept.add(rid)
-        if (direct or nested) and branch.node.file("template"):
-            # A template gets new DOM on every navigation below it: its region renders again,
-            # keeping only what the new URL has nothing for (sticky slots).
-            self.kept = {r for r in self.kept if r in self.sticky or not _inside(r, prefix)}
-            whole = branch if parent is None else parent.slots[prefix.rsplit("/", 1)[-1]]
-            return [Render(prefix, parent, whole, self.src, trail[:-1], relayout=True)]
+        renders = direct + nested
+        if renew:
+            # The template gets new DOM, and so does everything it wraps, except what the new
+            # URL has nothing for (sticky slots); the layout around it is kept.
+            inside = [join(prefix, key) for key in wraps]
+            self.kept = {r for r in self.kept if r in self.sticky or not _within(r, inside)}
+            renders = [r for r in renders if not _within(r.region, inside)]
+            nested = [r for r in nested if r in renders]
+            renders.insert(0, Render(template_region(prefix), branch, branch, self.src, trail,
+                                     wraps=wraps))
         entry = self.old.regions.get(prefix)
         if entry is not None and entry.reads and self._reads_change(branch, prefix, entry):
+            if prefix in self.documents:  # a route group's root layout: the document again
+                assert self.plan is not None
+                return [Render("", None, self.plan, self.src, relayout=True)]
             outcome_trail = trail[:-1]
             relayout = Render(prefix, parent, branch, self.src, outcome_trail, relayout=True)
             return [relayout, *nested]
-        return direct + nested
+        return renders
 
     def _keeps(self, leaf: Leaf) -> bool:
         """A slot with no page at the new URL keeps what it shows, unless its default is not
@@ -257,8 +343,16 @@ class _Diff:
             outcome, rid = head.slots[CHILDREN], join(rid, CHILDREN)
 
 
-def _inside(rid: str, prefix: str) -> bool:
-    return rid != prefix and (not prefix or rid.startswith(prefix + "/"))
+def only_catch_alls(plan: Branch) -> bool:
+    """Whether every page of the plan reaches its URL through a catch-all: nothing but a
+    slot's catch-all serves the URL (``@crumbs/[...path]`` at ``/does-not-exist``)."""
+    return all(any(catch_all for _, _, catch_all in leaf.params.entries)
+               for _, leaf in leaves(plan) if leaf.kind == "page")
+
+
+def _within(rid: str, regions: Sequence[str]) -> bool:
+    """Whether ``rid`` is one of ``regions`` or inside one of them."""
+    return any(rid == r or rid.startswith(r + "/") for r in regions)
 
 
 def _subtree(regions: Mapping[str, Entry], rid: str) -> dict[str, Entry]:
@@ -279,9 +373,18 @@ def resolve_restore(model: RouteModel, current: State, target: State,
     wanted = list(dict.fromkeys(wanted))  # the work is bounded by the state's own regions
     if len(wanted) > len(target.regions):
         raise BadRequest("more regions asked for than the target state has")
+    tops: list[str] = []
     for rid in wanted:
         if not rid or rid not in target.regions:
             raise BadRequest(f"no region {rid!r} in the target state")
+        if is_template(rid):  # (the browser lost its DOM) the folder's region, template and all
+            rid = rid.rpartition("/")[0]
+            if not rid:
+                return HARD
+        tops.append(rid)
+    for rid in dict.fromkeys(tops):
+        if any(rid.startswith(other + "/") for other in tops):
+            continue  # rendered with the region around it
         found = _locate(model, rid, target)
         if found is None:
             return HARD
@@ -358,6 +461,8 @@ def resolve_refresh(model: RouteModel, current: State, url: str) -> Resolution:
         above = rid
         while above and above not in origin:
             above = above.rpartition("/")[0]
+        if is_template(rid):  # renders with its folder's region
+            continue
         if (entry.url, entry.via) != origin[above]:
             found = _locate(model, rid, current)
             if found is None:

@@ -30,6 +30,7 @@ from .app import DEV_ENV, SECRET_ENV
 from .errors import AppDirError
 from .lifespan import STARTUP_TIMEOUT, StartupWatch
 from .stopping import watch_boot
+from .workers import ENV_WORKERS, several_workers
 
 ENV_APP_DIR = "PANES_APP_DIR"
 ENV_DEV = DEV_ENV
@@ -39,7 +40,6 @@ ENV_FACTORY = "PANES_TARGET_FACTORY"
 ENV_PROXY_HEADERS = "PANES_PROXY_HEADERS"
 ENV_FORWARDED_ALLOW_IPS = "FORWARDED_ALLOW_IPS"  # uvicorn's name for the same setting
 ENV_ROOT_PATH = "PANES_ROOT_PATH"
-ENV_WORKERS = "PANES_WORKERS"
 ENV_DEV_WATCH = "PANES_DEV_WATCH"  # what granian reloads on: the dev worker watches it too
 ENV_STARTUP_TIMEOUT = "PANES_STARTUP_TIMEOUT"
 ENV_ALLOWED_HOSTS = "PANES_ALLOWED_HOSTS"  # under dev: the Host values answered (dev.py)
@@ -295,34 +295,6 @@ def server_app() -> ASGIApp:
         from .dev import DevTools
 
         return DevTools(ProblemsApp(exc), Path(app_dir).resolve())
-
-
-def several_workers() -> bool:
-    """Whether this process is one of several workers, as far as can be told from outside:
-    the worker count the usual servers read from the environment or their command line."""
-    for name in (ENV_WORKERS, "WEB_CONCURRENCY", "GRANIAN_WORKERS"):
-        if os.environ.get(name, "").isdigit() and int(os.environ[name]) > 1:
-            return True
-    return _parent_workers() > 1
-
-
-def _parent_workers() -> int:
-    """``--workers N`` / ``-w N`` on the command line of this process or its parent."""
-    for pid in (os.getpid(), os.getppid()):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                argv = f.read().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        for i, arg in enumerate(argv):
-            value = None
-            if arg in ("--workers", "-w") and i + 1 < len(argv):
-                value = argv[i + 1]
-            elif arg.startswith("--workers="):
-                value = arg.partition("=")[2]
-            if value is not None and value.isdigit():
-                return int(value)
-    return 1
 
 
 class RootPath:

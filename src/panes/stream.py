@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from . import protocol
+from .connection import disconnected
 from .protocol import MEDIA_TYPE, Fill, RedirectRecord
 from .render import Fill as Rendered
 from .render import Renderer
@@ -58,7 +59,7 @@ class _Streamed(Response):
         await send({"type": "http.response.start", "status": self.status_code,
                     "headers": self.raw_headers})
         pump = asyncio.ensure_future(self._pump(send))
-        watch = asyncio.ensure_future(disconnected(receive))
+        watch = asyncio.ensure_future(disconnected(scope, receive))
         try:
             await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -112,16 +113,3 @@ class NavigationStream(_Streamed):
             yield fill_record(fill)
             fill.flushed.set()
         yield self.finish()
-
-
-async def disconnected(receive: Receive) -> None:
-    """Returns once the client has gone (never, under a server whose ``receive`` repeats the
-    end of the body instead of waiting for the disconnect)."""
-    ended = False
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
-        if ended:
-            await asyncio.Future()  # nothing to watch: wait until cancelled
-        ended = message["type"] == "http.request" and not message.get("more_body", False)

@@ -11,8 +11,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import protocol
+from .connection import disconnected
 from .protocol import RedirectRecord
-from .stream import disconnected
 
 T = TypeVar("T")
 
@@ -27,7 +27,8 @@ def not_allowed() -> Response:
     return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "GET, HEAD"})
 
 
-async def unless_gone(work: Coroutine[Any, Any, Response], receive: Receive) -> Response | None:
+async def unless_gone(work: Coroutine[Any, Any, Response], scope: Scope,
+                      receive: Receive) -> Response | None:
     """The response ``work`` makes, unless the client leaves first: then the work is cancelled
     (whatever it was waiting for), and there is nothing to send. The work runs in this task,
     at once; only if it waits does a watcher start, to cancel it when the client goes (work
@@ -40,7 +41,7 @@ async def unless_gone(work: Coroutine[Any, Any, Response], receive: Receive) -> 
 
     async def watch() -> None:
         nonlocal gone
-        await disconnected(receive)
+        await disconnected(scope, receive)
         gone = True
         if here is not None:
             here.cancel()

@@ -118,6 +118,7 @@ SIDEBAR = Markup(aside(".sidebar")[
 metadata = {
     "title": {"template": "%s · Acme Dashboard", "default": "Acme Dashboard"},
     "description": "Team, analytics and projects of Acme Inc., each in its own slot.",
+    "icons": {"icon": "/favicon.svg"},  # public/favicon.svg
 }
 
 

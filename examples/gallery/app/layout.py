@@ -1,4 +1,4 @@
-from htpy import a, body, head, header, html, main, meta, nav, script, style
+from htpy import a, body, head, header, html, link, main, meta, nav, script, style
 from markupsafe import Markup
 
 CSS = Markup("""
@@ -42,7 +42,8 @@ metadata = {
 
 def layout(children, modal, auth):
     return html(lang="en")[
-        head[meta(charset="utf-8"), style[CSS]],
+        head[meta(charset="utf-8"), style[CSS],
+             link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
         body[
             header[
                 Markup("<strong>Gallery</strong>"),

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 ParamValue = str | Sequence[str]
@@ -63,10 +64,8 @@ def build_id(app_dir: str | Path) -> str:
     given = os.environ.get("PANES_BUILD_ID")
     if given:
         return given
-    from .. import __version__
-
     root = Path(app_dir)
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(version("panes").encode())
     for path in sorted(root.rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")

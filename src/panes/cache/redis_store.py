@@ -1,9 +1,13 @@
 """The Redis store: one cache for every worker and machine that points at the same server.
 
 Entries, the tag and path indexes and the epoch live in Redis, so an entry one worker renders
-is a hit in every other, and an invalidation in one is seen by all (there is no per-process
-copy to go stale). Writes and invalidations are Lua scripts, so an entry and its index
-memberships appear together and an invalidation cannot race a store.
+is a hit in every other, and an invalidation in one is seen by all. Writes and invalidations
+are Lua scripts, so an entry and its index memberships appear together and an invalidation
+cannot race a store.
+
+Each worker also keeps what it read in its own memory (``local_tier``), so a hit costs no round
+trip: Redis reports every change of an entry or of the epoch to every worker (``tracking``),
+which forgets that key at once; an invalidation made here is forgotten here before it returns.
 
 Redis is an optimisation, never a dependency of a page: every command has a short timeout, and
 any failure (refused, timed out, dropped) counts as a miss or a skipped write. The first failure
@@ -28,6 +32,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from .local_tier import LocalTier
+from .tracking import Tracking
+
 logger = logging.getLogger("panes.cache")
 
 T = TypeVar("T")
@@ -51,12 +58,16 @@ return 1
 """
 
 _DELETE = """
+local gone = {}
 for i = 2, #KEYS do
-  for _, name in ipairs(redis.call('SMEMBERS', KEYS[i])) do redis.call('UNLINK', name) end
+  for _, name in ipairs(redis.call('SMEMBERS', KEYS[i])) do
+    redis.call('UNLINK', name)
+    gone[#gone + 1] = name
+  end
   redis.call('UNLINK', KEYS[i])
 end
 redis.call('INCR', KEYS[1])
-return 1
+return gone
 """
 
 _UNLOCK = """
@@ -69,11 +80,12 @@ class RedisStore:
     """A ``Store`` in Redis (``redis://host:port/db``; ``rediss://`` for TLS).
 
     ``timeout`` bounds every command and connection attempt (seconds): a request waits at most
-    that long for a Redis that stopped answering, and then renders.
+    that long for a Redis that stopped answering, and then renders. ``local_bytes`` bounds the
+    worker's own copy of what it read (``0``: none, every hit is a round trip).
     """
 
     def __init__(self, url: str, *, prefix: str = "panes:", timeout: float = 0.25,
-                 retry_interval: float = 1.0) -> None:
+                 retry_interval: float = 1.0, local_bytes: int = 64 * 1024 * 1024) -> None:
         self.url = _redacted(url)
         self.prefix = prefix
         self.timeout = timeout
@@ -89,21 +101,47 @@ class RedisStore:
         self._tokens: dict[str, str] = {}
         self.down = False
         self._skip_until = 0.0
+        self.tier = LocalTier(local_bytes)
+        self._entries = prefix + "e:"
+        self.tracking = Tracking(url, self.tier, entries=self._entries,
+                                 epoch_key=self._epoch_key, timeout=timeout,
+                                 retry_interval=retry_interval) if local_bytes > 0 else None
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r}, prefix={self.prefix!r})"
 
     async def get(self, key: str) -> tuple[bytes | None, int]:
+        tier = self.tier
+        if tier.live:
+            known = tier.get(key)
+            if known is not None:
+                return known
+        elif self.tracking is not None:
+            self.tracking.start()
+        ticket = tier.ticket(key)
         found = await self._call(lambda: self.client.mget(self._entry(key), self._epoch_key),
                                  None)
         if found is None:
             return None, -1
-        value, epoch = found
-        return value, int(epoch or 0)
+        value, epoch = found[0], int(found[1] or 0)
+        tier.fill(ticket, key, value, epoch)
+        return value, epoch
 
     async def epoch(self) -> int:
+        tier = self.tier
+        if tier.live:
+            known = tier.epoch()
+            if known is not None:
+                return known
+        elif self.tracking is not None:
+            self.tracking.start()
+        ticket = tier.ticket(None)
         found = await self._call(lambda: self.client.get(self._epoch_key), -1)
-        return -1 if found == -1 else int(found or 0)
+        if found == -1:
+            return -1
+        epoch = int(found or 0)
+        tier.fill(ticket, None, None, epoch)
+        return epoch
 
     async def set(self, key: str, value: bytes, *, ttl: float | None,
                   tags: Collection[str] = (), paths: Collection[str] = (),
@@ -115,6 +153,7 @@ class RedisStore:
         args = [value, "" if ttl is None else max(1, int(ttl * 1000)),
                 "" if epoch is None else str(epoch)]
         stored = await self._call(lambda: self._set(keys=keys, args=args), 0)
+        self.tier.drop(key)  # Redis will say so too: meanwhile, this worker reads it again
         return bool(stored)
 
     async def delete_tags(self, tags: Collection[str]) -> None:
@@ -139,13 +178,20 @@ class RedisStore:
             await self._call(lambda: self._unlock(keys=[name], args=[token]), None)
 
     async def close(self) -> None:
+        if self.tracking is not None:
+            await self.tracking.close()
         await self.client.aclose()
 
     async def _invalidate(self, names: list[str]) -> None:
-        await self._call(lambda: self._delete(keys=[self._epoch_key, *names]), None)
+        gone = await self._call(lambda: self._delete(keys=[self._epoch_key, *names]), None)
+        # what this worker shows next leaves these out at once, before Redis's message arrives
+        self.tier.drop_epoch()
+        cut = len(self._entries)
+        for name in gone or ():
+            self.tier.drop(name[cut:].decode())
 
     def _entry(self, key: str) -> str:
-        return self.prefix + "e:" + key
+        return self._entries + key
 
     async def _call(self, command: Callable[[], Awaitable[Any]], failed: T) -> Any | T:
         """Run one command; on any failure log (once), back off, and return ``failed``."""
@@ -155,6 +201,8 @@ class RedisStore:
             async with asyncio.timeout(self.timeout * 2):
                 result = await command()
         except (RedisError, OSError, TimeoutError) as exc:
+            if self.tracking is not None:
+                self.tracking.reset()  # what changed in Redis meanwhile is unknown
             if not self.down:
                 logger.warning("cache: Redis at %s is unreachable (%s); rendering without it",
                                self.url, exc)
