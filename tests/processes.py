@@ -1,5 +1,6 @@
-"""Real ``panes dev`` / ``panes start`` processes, started and stopped as a user does: in a
-session of their own (a terminal's Ctrl-C reaches the whole group), stopped by their own id."""
+"""``panes dev`` / ``panes start`` processes for the server's own edges: ones that may not start
+at all (a port in use, a lifespan that never starts), stopped as a terminal or a process
+manager stops them."""
 
 from __future__ import annotations
 
@@ -7,31 +8,35 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
+import threading
 import time
 from pathlib import Path
 
 import httpx
-from conftest import free_port
+from conftest import Production
 
 
-class Server:
-    """``python -m panes ARGS --port PORT`` in ``cwd``; its output goes to a log file."""
+class Server(Production):
+    """:class:`conftest.Production` running ``panes COMMAND TARGET ARGS`` from the moment it is
+    made, without waiting for it to listen (:meth:`ready` waits); with its exit code, and
+    Ctrl-C."""
 
-    def __init__(self, *args: str, cwd: Path, port: int | None = None,
-                 env: dict[str, str] | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = cwd / f"server-{self.port}-{time.monotonic_ns()}.log"
-        with open(self.log_path, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "panes", *args, "--port", str(self.port)], cwd=cwd,
-                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-                start_new_session=True)
+    def __init__(self, command: str, target: str, *args: str, cwd: Path,
+                 port: int | None = None, env: dict[str, str] | None = None) -> None:
+        super().__init__(target, *args, env=env, cwd=cwd, command=command, port=port)
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, cwd=self.cwd, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
 
     @property
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def proc(self) -> subprocess.Popen[bytes]:
+        assert self.process is not None
+        return self.process
+
+    def __enter__(self) -> Server:
+        return self
 
     def ready(self, seconds: float = 30) -> Server:
         """Wait until it answers ``/`` (any status); raise with its log if it stopped."""
@@ -48,26 +53,17 @@ class Server:
     def exited(self, seconds: float) -> int | None:
         """Its exit code once it has exited, or None if it still runs after ``seconds``."""
         try:
-            return self.proc.wait(seconds)
+            code = self.proc.wait(seconds)
         except subprocess.TimeoutExpired:
             return None
+        self._reader.join(2)  # (the whole log)
+        return code
 
     def ctrl_c(self) -> None:
         """What a terminal's Ctrl-C does: SIGINT to every process of the group."""
         os.killpg(self.proc.pid, signal.SIGINT)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            if self.exited(10) is None:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        else:  # the main process is gone: no worker of its group may outlive it
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
+        with contextlib.suppress(ProcessLookupError):  # no worker of its group outlives it
+            os.killpg(self.proc.pid, signal.SIGKILL)
