@@ -47,7 +47,9 @@ async def lifespan(app):
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    write_app(tmp_path / "app", {"page.py": PAGE, "slow/page.py": SLOW})
+    write_app(tmp_path / "app", {"page.py": PAGE, "slow/page.py": SLOW,
+                                 "streamed/loading.py": "def loading():\n    return 'loading'\n",
+                                 "streamed/page.py": SLOW.replace("slow page", "streamed page")})
     return tmp_path
 
 
@@ -122,18 +124,26 @@ def test_a_lifespan_with_the_decorator_but_no_yield_is_named_for_what_it_lacks(p
         assert "add the decorator" not in log.lower() and "write `@asynccontextmanager`" not in log
 
 
-def test_sigterm_lets_a_request_in_flight_finish(project):
+def test_sigterm_lets_requests_in_flight_finish(project):
     with Server("start", "app", cwd=project).ready() as server:
-        answers: list[httpx.Response] = []
-        request = threading.Thread(
-            target=lambda: answers.append(httpx.get(server.url + "/slow", timeout=15)))
-        request.start()
-        time.sleep(0.7)  # the page is rendering
+        answers: dict[str, httpx.Response] = {}
+
+        def load(path: str) -> None:
+            answers[path] = httpx.get(server.url + path, timeout=15,
+                                      headers={"accept-encoding": "gzip"})
+
+        requests = [threading.Thread(target=load, args=(p,)) for p in ("/slow", "/streamed")]
+        for request in requests:
+            request.start()
+        time.sleep(0.7)  # the pages are rendering; the streamed one sent its loading UI
         stopping = time.monotonic()
         os.kill(server.proc.pid, signal.SIGTERM)  # as a process manager stops a service
-        request.join(15)
-        assert answers and answers[0].status_code == 200
-        assert answers[0].text.count(" .") == 5000 and answers[0].text.endswith("</html>")
+        for request in requests:
+            request.join(15)
+        for path, kind in (("/slow", "slow page"), ("/streamed", "streamed page")):
+            assert answers[path].status_code == 200
+            assert kind in answers[path].text and answers[path].text.count(" .") == 5000
+            assert answers[path].text.rstrip().endswith("</html>")
         assert server.exited(10) is not None, server.log
         assert time.monotonic() - stopping < 10
         # and it no longer accepts connections
