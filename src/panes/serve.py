@@ -222,7 +222,8 @@ def _tell_server_failed() -> None:
 
 def worker_app() -> ASGIApp:
     """The ASGI app of one worker: the user's app (or the app directory), behind the root path
-    and the proxy headers as configured."""
+    and the proxy headers as configured, the ``Host`` check under dev, and the start-up's
+    timeout around its lifespan."""
     watch_boot()  # Ctrl-C while the app is imported still stops this worker
     target = os.environ.get(ENV_TARGET)
     if target:
