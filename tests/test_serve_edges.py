@@ -90,6 +90,20 @@ def test_dev_stops_on_sigterm_to_its_main_process_with_the_event_stream_open(pro
         assert server.exited(5) is not None, server.log
 
 
+def test_dev_stops_on_ctrl_c_while_a_lifespan_is_stuck_starting(project):
+    (project / "app" / "lifespan.py").write_text(STUCK)
+    with Server("dev", "app", cwd=project) as server:
+        deadline = time.monotonic() + 20
+        while "Spawning worker" not in server.log:
+            assert time.monotonic() < deadline, server.log
+            time.sleep(0.1)
+        time.sleep(1.5)  # importing the app, or in lifespan(): either way
+        started = time.monotonic()
+        server.ctrl_c()
+        assert server.exited(10) is not None, server.log
+        assert time.monotonic() - started < 8
+
+
 def test_a_lifespan_that_never_starts_stops_panes_start_naming_the_file(project):
     (project / "app" / "lifespan.py").write_text(STUCK)
     with Server("start", "app", "--startup-timeout", "1", cwd=project) as server:

@@ -46,6 +46,7 @@ ENV_ALLOWED_HOSTS = "PANES_ALLOWED_HOSTS"  # under dev: the Host values answered
 ENV_SERVER_PID = "PANES_SERVER_PID"  # under start: whom a worker that cannot start tells
 
 WORKER_FAILED = signal.SIGUSR1  # a worker to the main process: my start-up failed
+DEV_KILL_TIMEOUT = 5  # seconds a dev worker has to stop
 
 logger = logging.getLogger("panes")
 
@@ -174,6 +175,9 @@ def run(serve: Serve) -> int:
         reload_paths=list(serve.reload_dirs) or None,
         reload_filter=PythonFilter,
         reload_ignore_worker_failure=True,
+        # under dev, a worker that does not stop (user code stuck in a call) is killed: Ctrl-C
+        # and a reload never wait on it for long
+        workers_kill_timeout=DEV_KILL_TIMEOUT if serve.dev else None,
     )
     failed: list[int] = []
     if not serve.dev:  # (under dev a worker that cannot start waits for a saved fix)
