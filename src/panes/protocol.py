@@ -48,7 +48,7 @@ from typing import Any
 import orjson
 
 from .errors import BadRequest
-from .kept import LIMIT, Kept
+from .kept import LIMIT, Kept, size_of
 from .state import Entry, State, short_digest, url_safe
 
 VERSION = 2
@@ -61,6 +61,10 @@ TARGET_HEADER = "panes-target"  # a restore: the state whose regions to render a
 REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, URL-encoded)
 REFRESH_HEADER = "panes-refresh"  # render everything again (refresh(), after an action)
 PREFETCH_HEADER = "panes-prefetch"  # a prefetch: no effects, stop at loading boundaries
+#: The ``Cache-Control`` of what is made for one request (a page rendered per request, an
+#: answer to a navigation or a post, a response that sets a cookie): no cache keeps it, and a
+#: shared one (a proxy, a CDN) never shows it to another user.
+PRIVATE = "private, no-store"
 
 
 class StaleState(BadRequest):
@@ -157,7 +161,8 @@ def encoder(state: State, key: bytes) -> Callable[[str], str]:
 class Signer:
     """:func:`encode` for one app's key, kept for states seen before. A renderer makes one entry
     object per outcome, URL and digest, so a page shown again is made of the same entries: its
-    state is signed once, not per request. Keeps at most ``kept`` states, then starts over."""
+    state is signed once, not per request. Keeps at most ``kept`` states (and
+    :data:`panes.kept.MAX_BYTES` of them), then starts over."""
 
     def __init__(self, key: bytes, kept: int = LIMIT) -> None:
         self.key = key
@@ -170,7 +175,8 @@ class Signer:
         found = self._signed.get(key)
         if found is not None:
             return found[1]
-        return self._signed.keep(key, (entries, encode(state, self.key, bound, head)))[1]
+        signed = encode(state, self.key, bound, head)
+        return self._signed.keep(key, (entries, signed), size_of(state.url, state.base, signed))[1]
 
 
 def dumps(obj: Any) -> str:
