@@ -70,7 +70,8 @@ PRIVATE = "private, no-store"
 
 
 class StaleState(BadRequest):
-    """A genuine state made for other credentials: answered with a full page load."""
+    """A state made for other credentials, or by another deploy (its key, bound to the code,
+    made its binding): answered with a full page load."""
 
 
 # -- the state --------------------------------------------------------------------------------
@@ -208,6 +209,10 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
         raise BadRequest("the navigation state is not one this server sent") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
         raise BadRequest("the navigation state is not one this server sent")
+    made_for = obj.get("b")
+    if isinstance(made_for, str) and made_for != bound:  # (before the signature, which
+        # another deploy's key made too: its tab gets a full load of this deploy, not a 400)
+        raise StaleState("the navigation state was made for other credentials or code")
     try:
         canonical = _canonical(obj)
     except (ValueError, TypeError, RecursionError):
@@ -217,8 +222,6 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
         raise BadRequest("the navigation state is not one this server sent")
     if obj.get("v") != VERSION:
         raise BadRequest(f"navigation state version {obj.get('v')!r} is not {VERSION}")
-    if obj.get("b") != bound:
-        raise StaleState("the navigation state was made for other credentials")
     try:
         urls = obj["urls"]
         regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
