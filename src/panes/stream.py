@@ -55,11 +55,9 @@ async def beating(fills: AsyncIterator[Rendered],
             if not done:
                 yield None
                 continue
-            try:
-                fill = step.result()
-            except StopAsyncIteration:
-                return
-            step = None
+            if isinstance(step.exception(), StopAsyncIteration):
+                return  # (not raised here: its traceback would hold this frame, a cycle)
+            fill, step = step.result(), None
             yield fill
     finally:
         if step is not None:
