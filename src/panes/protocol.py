@@ -8,6 +8,8 @@
                                         "reads": {"children": ["a"]}, "restore": 1,
                                         "via": "Xq3f"}}}
 
+(``"d": 1`` marks a region that shows its slot's default.)
+
 Each region names its URL by an id in ``urls``, so a long URL is written once however many
 regions it activated. ``sig`` signs the canonical form of every other field (the server
 re-serialises what it parses, so the browser may hold the object and send back
@@ -68,7 +70,8 @@ PRIVATE = "private, no-store"
 
 
 class StaleState(BadRequest):
-    """A genuine state made for other credentials: answered with a full page load."""
+    """A state made for other credentials, or by another deploy (its key, bound to the code,
+    made its binding): answered with a full page load."""
 
 
 # -- the state --------------------------------------------------------------------------------
@@ -133,6 +136,8 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
         item["via"] = url_id(entry.via)
     if entry.digest is not None:
         item["h"] = entry.digest
+    if entry.default:
+        item["d"] = 1
     return item
 
 
@@ -204,6 +209,10 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
         raise BadRequest("the navigation state is not one this server sent") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
         raise BadRequest("the navigation state is not one this server sent")
+    made_for = obj.get("b")
+    if isinstance(made_for, str) and made_for != bound:  # (before the signature, which
+        # another deploy's key made too: its tab gets a full load of this deploy, not a 400)
+        raise StaleState("the navigation state was made for other credentials or code")
     try:
         canonical = _canonical(obj)
     except (ValueError, TypeError, RecursionError):
@@ -213,8 +222,6 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
         raise BadRequest("the navigation state is not one this server sent")
     if obj.get("v") != VERSION:
         raise BadRequest(f"navigation state version {obj.get('v')!r} is not {VERSION}")
-    if obj.get("b") != bound:
-        raise StaleState("the navigation state was made for other credentials")
     try:
         urls = obj["urls"]
         regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
@@ -229,7 +236,7 @@ def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
     digest = item.get("h")
     return Entry(str(item["k"]), urls[item["u"]], tuple(map(str, item.get("seg", ()))),
                  reads, bool(item.get("restore")), None if via is None else urls[via],
-                 None if digest is None else str(digest))
+                 None if digest is None else str(digest), bool(item.get("d")))
 
 
 #: The state's own fields, which an update carries beside the record's fields.

@@ -32,7 +32,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coro
 from dataclasses import dataclass, replace
 from functools import partial
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from markupsafe import Markup, escape
 from starlette.requests import Request
@@ -510,11 +510,26 @@ class Renderer:
         """Whether fills are still to come after the first flush."""
         return self._unsent > 0
 
-    async def fills(self) -> AsyncIterator[Fill]:
-        """The fills in the order they finish; the caller sets ``flushed`` once it sent one."""
+    @overload
+    def fills(self) -> AsyncIterator[Fill]: ...
+
+    @overload
+    def fills(self, beat: float) -> AsyncIterator[Fill | None]: ...
+
+    def fills(self, beat: float | None = None) -> AsyncIterator[Fill | None]:
+        """The fills in the order they finish; the caller sets ``flushed`` once it sent one.
+        With ``beat``: also ``None`` each time no fill came for that many seconds."""
+        return self._fills_every(beat)  # (typed apart: without a beat, never None)
+
+    async def _fills_every(self, beat: float | None) -> AsyncIterator[Fill | None]:
         while self._unsent:
             assert self._fills is not None  # made with the first streamed slot
-            fill = await self._fills.get()
+            try:
+                async with asyncio.timeout(beat):  # (a wait for the queue stops cleanly)
+                    fill = await self._fills.get()
+            except TimeoutError:
+                yield None
+                continue
             self._unsent -= 1
             yield fill
 

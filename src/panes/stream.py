@@ -6,6 +6,10 @@ it into its region (so without JavaScript the content still ends up readable, at
 page); the closing part goes last. A soft navigation streams the same way, as records
 (:mod:`panes.protocol`). The response's :class:`~panes.connection.Work` owns the fills: the
 client leaving cancels them, and the stream.
+
+A document also sends a beat (:data:`BEAT`) each second no fill came: a browser gives a page no
+sign that its stream was cut (Chromium leaves it loading for ever), so the runtime takes a
+document silent for longer for cut, and reads the page again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,12 @@ def fill_chunk(fill: Rendered) -> str:
                 f"<script>location.replace({protocol.dumps(fill.redirect)})</script>")
     return (f'<div data-panes-fill="{escape(fill.target)}">{fill.html}</div>'
             "<script>panes.fill(document.currentScript)</script>")
+
+
+#: what a streamed document sends after a second without a fill (see the module's docstring;
+#: :meth:`~panes.render.Renderer.fills` says when)
+BEAT = "<script>panes.fill()</script>"
+BEAT_EVERY = 1.0
 
 
 def fill_record(fill: Rendered) -> str:
@@ -80,7 +90,10 @@ class StreamedDocument(_Streamed):
 
     async def chunks(self) -> AsyncIterator[str]:
         yield self.head
-        async for fill in self.renderer.fills():
+        async for fill in self.renderer.fills(beat=BEAT_EVERY):
+            if fill is None:
+                yield BEAT
+                continue
             yield fill_chunk(fill)
             fill.flushed.set()
         yield self.finish()
