@@ -80,10 +80,10 @@
   }
 
   function keeps(content) {
-    // A region of new content holding just <!--panes:keep--> takes the DOM that region has on
+    // A region of new content holding just <!--panes:~keep--> takes the DOM that region has on
     // the page, and leaves the marker there instead: swapping back later is the same move.
     var walker = document.createTreeWalker(content, 128), node, found = [];
-    while ((node = walker.nextNode())) if (node.data === "panes:keep") found.push(node);
+    while ((node = walker.nextNode())) if (node.data === "panes:~keep") found.push(node);
     found.forEach(function (keep) {
       var end = keep.nextSibling, live = keep.previousSibling && find(keep.previousSibling.data.slice(6));
       if (!live || !end) return;
@@ -544,7 +544,7 @@
     var walker = document.createTreeWalker(within || document.body, 129), node;
     while ((node = walker.nextNode())) {
       if (node.nodeType === 8) {
-        if (node.data.startsWith("panes:") && node.data !== "panes:keep") stack.push(node.data.slice(6));
+        if (node.data.startsWith("panes:") && node.data !== "panes:~keep") stack.push(node.data.slice(6));
         else if (node.data.startsWith("/panes:")) stack.pop();
       } else if (node.tagName === "A" && node.hasAttribute("href")) {
         var u = new URL(node.href, location.href);
