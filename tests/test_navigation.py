@@ -56,6 +56,34 @@ def test_a_signer_signs_each_state_as_encode_does_and_a_changed_one_anew():
     assert signer.encode(state, "someone else") == encode(state, SECRET, "someone else")
 
 
+def test_a_signer_checks_a_state_text_once_and_its_binding_every_time():
+    signer = protocol.Signer(SECRET)
+    wire = encode(STATES[2], SECRET, BOUND)
+    for _ in range(2):  # the second time from what it kept
+        assert signer.read(wire, BOUND).state == STATES[2]
+        with pytest.raises(StaleState):
+            signer.read(wire, "someone else")
+        with pytest.raises(BadRequest, match="not one this server sent"):
+            signer.read(wire.replace('"sig":"', '"sig":"x'), BOUND)
+    # what it shows, apart from who it was made for: the same for every requester
+    assert signer.read(encode(STATES[2], SECRET, "other"), "other").ident == \
+        signer.read(wire, BOUND).ident != signer.read(encode(STATES[1], SECRET, BOUND), BOUND).ident
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_a_patch_made_once_for_many_requesters_is_the_patch_each_would_get(state):
+    before = State("/elsewhere", {"": Entry("00000000", "/elsewhere")}, state.root, None)
+    for bound in (BOUND, "QUJD-_09", ""):
+        update = protocol.state_update(protocol.to_json(before, SECRET, bound),
+                                       protocol.to_json(state, SECRET, bound, "h1"))
+        record = protocol.Patch(("x",), ("<p>é</p>",), update, head={"title": "t"})
+        framer = protocol.patch_framer(record, state, SECRET, "h1")
+        assert framer is not None and framer(bound).decode() == protocol.frame(record)
+        merged = protocol.merge(protocol.to_json(before, SECRET, bound),
+                                protocol.parse(framer(bound).decode())[0])
+        assert decode(protocol.dumps(merged), SECRET, bound) == state
+
+
 def test_a_long_url_is_written_once_however_many_regions_it_activated():
     url = "/search?q=" + "x" * 4000
     regions = {f"slot{i}": Entry(f"0000000{i}", url) for i in range(8)}

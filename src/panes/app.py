@@ -21,7 +21,6 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -85,12 +84,8 @@ SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
 
-@dataclass(frozen=True, slots=True)
-class _Shown:
-    """The state the browser sent (as a record and as the object it holds), for updates."""
-
-    state: State
-    wire: dict[str, Any]
+#: The state the browser sent (as a record and as the object it holds), for updates.
+_Shown = protocol.Verified
 
 
 class App:
@@ -137,7 +132,8 @@ class App:
         self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
         self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
-        self.regions = Regions(self.cache, build_id(self.app_dir), self.functions, self.key)
+        self.regions = Regions(self.cache, build_id(self.app_dir), self.functions, self.key,
+                               signer=self._signer)
         self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
                           self.app_dir.name)
         name = self.app_dir.name
@@ -182,8 +178,10 @@ class App:
         """The innermost app: what :meth:`handle` answers."""
         if scope["type"] != "http":
             return
-        if self.regions.documents:  # the fast path: a document whose regions are all cached
-            remembered = await self.regions.documents.answer(scope)
+        if self.regions.documents:  # the fast path: a document or soft navigation whose
+            # regions are all cached
+            remembered = (await self.regions.documents.answer(scope)
+                          or await self.regions.navigations.answer(scope))
             if remembered is not None:
                 await remembered(scope, receive, send)
                 return
@@ -286,7 +284,7 @@ class App:
                                 request.headers.get("authorization", ""), self.key)
 
     def _decode(self, request: Request, text: str) -> _Shown:
-        return _Shown(*protocol.read(text, self.key, self._binding(request, sent=True)))
+        return self._signer.read(text, self._binding(request, sent=True))
 
     def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
         return Renderer(self._site, request, resolution, state=self.state_for(request),
@@ -444,6 +442,8 @@ class App:
                       head.json if head is not None and digest != shown_head else None,
                       partial=prefetch and bool(renderer.streamed))
         if not renderer.streaming:
+            self.regions.navigations.remember(request.scope, shown, prefetch, first,
+                                              new_state(), digest, renderer.ledger)
             return answer(first)
 
         def finish() -> str:  # regions placed inside streamed content join the state

@@ -132,35 +132,78 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
     return item
 
 
+_BOUND = "\x00bound\x00"  # JSON-escaped as \u0000bound\u0000: in no real text
+_SIG = "\x00sig\x00"
+
+
+def _signed_text(state: State, key: bytes, head: str | None = None
+                 ) -> tuple[dict[str, Any], tuple[bytes, bytes]] | None:
+    """The wire object of ``state`` bound to a marker (no ``sig``), and its signed text cut
+    around the binding: ``orjson.dumps(bound).join(cut)`` is what any binding signs."""
+    obj = to_json(state, key, _BOUND, head)
+    del obj["sig"]
+    cut = _canonical(obj).split(orjson.dumps(_BOUND))
+    return (obj, (cut[0], cut[1])) if len(cut) == 2 else None
+
+
+def _sign(key: bytes, cut: tuple[bytes, bytes], bound: str) -> str:
+    return _mac(key, orjson.dumps(bound).join(cut))
+
+
 def encoder(state: State, key: bytes) -> Callable[[str], str]:
     """``encode`` for one state and many requesters: everything but the binding and the
     signature is written once, so a document answered again (panes.cache) pays per request
     only for what depends on who asks. ``encoder(s, k)(b) == encode(s, k, b)``."""
-    marker = "\x00bound\x00"  # JSON-escaped as \u0000bound\u0000: in no real text
-    obj = to_json(state, key, marker)
-    del obj["sig"]
-    canonical = _canonical(obj).split(orjson.dumps(marker))
-    wire = dumps(obj).split(dumps(marker))
-    if len(canonical) != 2 or len(wire) != 2 or not wire[1].endswith("}"):
+    signed = _signed_text(state, key)
+    wire = dumps(signed[0]).split(dumps(_BOUND)) if signed is not None else []
+    if signed is None or len(wire) != 2 or not wire[1].endswith("}"):
         return lambda bound: encode(state, key, bound)
+    cut = signed[1]
     head, tail = wire[0], wire[1][:-1]
 
     def encode_for(bound: str) -> str:
-        quoted = json.dumps(bound)
-        sig = _mac(key, orjson.dumps(bound).join(canonical))
-        return f'{head}{quoted}{tail},"sig":{json.dumps(sig)}}}'
+        return f'{head}{json.dumps(bound)}{tail},"sig":{json.dumps(_sign(key, cut, bound))}}}'
 
     return encode_for
 
 
+def patch_framer(record: Patch, state: State, key: bytes, head: str | None
+                 ) -> Callable[[str], bytes] | None:
+    """``frame(record)`` (a patch whose update makes ``state``) for every requester who sent
+    the same state but for its binding: only the new signature differs, so the rest is
+    written once (a soft navigation answered again, panes.cache). ``None``: not cut."""
+    if "sig" not in record.state:  # the state did not change: nothing differs by requester
+        text = frame(record).encode()
+        return lambda bound: text
+    signed = _signed_text(state, key, head)
+    marked = frame(Patch(record.regions, record.html, {**record.state, "sig": _SIG},
+                         record.push, record.head, record.partial))
+    parts = marked.split(dumps(_SIG))
+    if signed is None or len(parts) != 2:
+        return None
+    cut = signed[1]
+    before, after = parts[0].encode(), parts[1].encode()
+
+    def frame_for(bound: str) -> bytes:
+        return b'%s"%s"%s' % (before, _sign(key, cut, bound).encode(), after)
+
+    return frame_for
+
+
 class Signer:
-    """:func:`encode` for one app's key, kept for states seen before. A renderer makes one entry
-    object per outcome, URL and digest, so a page shown again is made of the same entries: its
-    state is signed once, not per request. Keeps at most ``kept`` states, then starts over."""
+    """:func:`encode` and :func:`read` for one app's key, kept for states seen before.
+
+    A renderer makes one entry object per outcome, URL and digest, so a page shown again is
+    made of the same entries: its state is signed once, not per request. A state sent back is
+    checked once per exact text (its signature, version and fields; a prefetch and its click,
+    every hover of a link, send the same text): sent again, only its binding is compared with
+    the requester's. Keeps at most ``kept`` states signed and a quarter as many checked, then
+    starts over; a text longer than :data:`KEPT_TEXT` is checked each time."""
 
     def __init__(self, key: bytes, kept: int = LIMIT) -> None:
         self.key = key
         self._signed: Kept[tuple[Any, ...], tuple[tuple[Entry, ...], str]] = Kept(kept)
+        self._read: Kept[str, Verified] = Kept(kept // 4)
 
     def encode(self, state: State, bound: str, head: str | None = None) -> str:
         entries = tuple(state.regions.values())
@@ -170,6 +213,55 @@ class Signer:
         if found is not None:
             return found[1]
         return self._signed.keep(key, (entries, encode(state, self.key, bound, head)))[1]
+
+    def read(self, text: str, bound: str) -> Verified:
+        """:func:`read`, with what the state shows apart from its binding (``ident``)."""
+        found = self.check(text, bound)
+        found.state  # noqa: B018 - a malformed state is refused here, as read() refuses it
+        return found
+
+    def check(self, text: str, bound: str) -> Verified:
+        """:meth:`read`, but the record is made only when asked for (``Verified.state``)."""
+        found = self._read.get(text)
+        if found is None:
+            found = verify(text, self.key)
+            if len(text) <= KEPT_TEXT:
+                self._read.keep(text, found)
+        if found.wire.get("b") != bound:
+            raise StaleState("the navigation state was made for other credentials")
+        return found
+
+
+#: The longest state text a :class:`Signer` keeps once checked (bytes; most are under 1 KiB).
+KEPT_TEXT = 4 * 1024
+
+
+class Verified:
+    """A state this server signed: as a record (``state``, made when first asked for), as the
+    wire object the browser holds (never changed: it may be shared by requests), and
+    ``ident``, its signed text without the binding and the signature (the same for every
+    requester shown the same regions)."""
+
+    __slots__ = ("wire", "ident", "_state")
+
+    def __init__(self, wire: Mapping[str, Any], ident: bytes) -> None:
+        self.wire = wire
+        self.ident = ident
+        self._state: State | None = None
+
+    @property
+    def state(self) -> State:
+        """The record, or :class:`BadRequest` (a state signed here is never malformed, but
+        the signature is all that says so)."""
+        if self._state is None:
+            obj = self.wire
+            try:
+                urls = obj["urls"]
+                regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
+                self._state = State(obj["url"], regions, obj.get("root"), obj.get("base"))
+            except (KeyError, TypeError, AttributeError, ValueError):
+                raise BadRequest("the navigation state is malformed") from None
+        return self._state
 
 
 def dumps(obj: Any) -> str:
@@ -190,6 +282,15 @@ def decode(text: str, key: bytes, bound: str) -> State:
 def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
     """The state this server signed, with its wire object, or :class:`BadRequest`;
     :class:`StaleState` when it was signed for other credentials."""
+    found = verify(text, key)
+    if found.wire.get("b") != bound:
+        raise StaleState("the navigation state was made for other credentials")
+    return found.state, dict(found.wire)  # (malformed: refused here)
+
+
+def verify(text: str, key: bytes) -> Verified:
+    """The state, if this server signed it (for whichever credentials), or
+    :class:`BadRequest`."""
     if len(text) > MAX_STATE_BYTES:
         raise BadRequest("the navigation state is too large")
     try:
@@ -207,14 +308,7 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
         raise BadRequest("the navigation state is not one this server sent")
     if obj.get("v") != VERSION:
         raise BadRequest(f"navigation state version {obj.get('v')!r} is not {VERSION}")
-    if obj.get("b") != bound:
-        raise StaleState("the navigation state was made for other credentials")
-    try:
-        urls = obj["urls"]
-        regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
-        return State(obj["url"], regions, obj.get("root"), obj.get("base")), obj
-    except (KeyError, TypeError, AttributeError, ValueError):
-        raise BadRequest("the navigation state is malformed") from None
+    return Verified(obj, _canonical({k: v for k, v in obj.items() if k != "b"}))
 
 
 def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
