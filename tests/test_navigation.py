@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import visible, write_app
@@ -367,3 +368,39 @@ async def test_redirects_stay_inside_the_mount(tmp_path, client_for):
     state = state_of((await client.get("/ui/")).text)
     assert lines(await client.get("/ui/old", headers={"Panes-State": state})) == [
         {"t": "redirect", "url": "/ui/x", "html": []}]
+
+
+DASHBOARD = Path(__file__).resolve().parent.parent / "examples" / "dashboard" / "app"
+
+
+async def test_the_click_after_a_partial_prefetch_gets_only_what_lies_below_its_boundary(
+        client_for):
+    """A prefetch of /realtime stops at its loading.py; the click sends the state that partial
+    patch made (``Panes-Prefetched``) and gets the state and the content below the boundary,
+    not the layout and loading UI it holds already. Held state is checked like any state."""
+    client = client_for(App(DASHBOARD, secret=SECRET))
+    state = state_of((await client.get("/page-views")).text)
+    prefetch = {"Panes-State": state, "Panes-Prefetch": "1"}
+    [partial] = lines(await client.get("/realtime", headers=prefetch))
+    assert partial["partial"] == 1 and "skeleton" in partial["html"][0]
+    held = state_after(state, partial)
+    click = await client.get("/realtime", headers={"Panes-State": state,
+                                                   "Panes-Prefetched": held})
+    patch, fill, *_ = lines(click)
+    assert patch["swap"] == [] and patch["html"] == [] and "skeleton" not in click.text
+    assert fill["t"] == "fill" and "42 online now" in fill["html"][0]
+    plain, *_ = lines(await client.get("/realtime", headers={"Panes-State": state}))
+    assert plain["swap"] == ["analytics/children"]  # without the prefetch: all of it
+    assert {k: v for k, v in plain.items() if k not in ("swap", "html", "n")} == \
+        {k: v for k, v in patch.items() if k not in ("swap", "html", "n")}
+    # held from a prefetch of another URL: nothing it holds is this page's, all is sent
+    other = state_after(state, lines(await client.get("/visitors", headers=prefetch))[0])
+    [again, *_] = lines(await client.get("/realtime", headers={"Panes-State": state,
+                                                                "Panes-Prefetched": other}))
+    assert again["swap"] == ["analytics/children"]
+    forged = await client.get("/realtime", headers={
+        "Panes-State": state, "Panes-Prefetched": held.replace('"sig":"', '"sig":"x')})
+    assert forged.status_code == 400
+    stolen = await client.get("/realtime", headers={
+        "Panes-State": state, "Panes-Prefetched": held, "cookie": "session=other"})
+    assert lines(stolen)[0]["t"] == "hard"

@@ -72,7 +72,7 @@ from .resolve import (
 )
 from .routes import not_found_plan
 from .site import Site
-from .state import Source, State, replace_regions
+from .state import Entry, Source, State, regions_under, replace_regions
 from .stream import NavigationStream, StreamedDocument
 from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
 
@@ -241,6 +241,9 @@ class App:
             return Response(status_code=204)  # a prefetch of a document: nothing runs
         try:
             resolution, shown = self.resolve(request, src, headers)
+            held = None  # what a partial prefetch placed, that the click need not send again
+            if protocol.PREFETCHED_HEADER in headers and shown is not None and not prefetch:
+                held = self._decode(request, headers[protocol.PREFETCHED_HEADER]).state
         except StaleState:
             return answer(Hard())
         except BadRequest as exc:
@@ -255,7 +258,7 @@ class App:
             return await self.patch(request, resolution, shown, browser, prefetch=True)
         if resolution.renders and resolution.renders[0].parent is None:
             return await self.refresh(request, resolution, shown, browser)
-        return await self.patch(request, resolution, shown, browser)
+        return await self.patch(request, resolution, shown, browser, held=held)
 
     def resolve(self, request: Request, src: Source, headers: Mapping[str, str]
                 ) -> tuple[Resolution, _Shown | None]:
@@ -391,10 +394,13 @@ class App:
     # -- soft navigations and restores ------------------------------------------------------
 
     async def patch(self, request: Request, resolution: Resolution, shown: _Shown,
-                    browser: str | None = None, prefetch: bool = False) -> Response:
+                    browser: str | None = None, prefetch: bool = False,
+                    held: State | None = None) -> Response:
         """Render the resolution's regions; the browser gets them in one patch record, then the
         fills, then the regions placed inside the fills. A ``prefetch`` stops at loading
-        boundaries: its patch is partial, and nothing streams."""
+        boundaries: its patch is partial, and nothing streams. ``held``: the state a partial
+        prefetch made, whose regions the browser holds: those that are still what they were
+        (their entries, digests included, and all inside them) are not sent again."""
         renderer = self._renderer(request, resolution, prefetch=prefetch)
         target = self.model.plan_for(resolution.url, via=resolution.base)
 
@@ -422,6 +428,9 @@ class App:
             renderer.digested("", renderer.owns.pop("", ""))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
+        if held is not None:
+            sent = [i for i, rid in enumerate(regions) if not _holds(held, renderer.shown, rid)]
+            regions, rendered = [regions[i] for i in sent], [rendered[i] for i in sent]
         replaced = resolution.replaced()
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
 
@@ -513,6 +522,13 @@ class App:
                              changed_head))
 
     # -- form posts -------------------------------------------------------------------------
+
+def _holds(held: State, shown: Mapping[str, Entry], rid: str) -> bool:
+    """Whether the browser holds region ``rid`` as it is rendered now, from a prefetch: its
+    entry and the entry of every region inside it are the same (a streamed one's content is
+    to come: its fill is sent either way)."""
+    return all(held.regions.get(r) == shown[r] for r in (rid, *regions_under(shown, rid)))
+
 
 def _digest(head: Head | None) -> str | None:
     return None if head is None else head.digest

@@ -23,7 +23,10 @@ JavaScript string's length), so HTML travels unescaped and is cut out while the 
   update (see :func:`state_update`) and, when it changed, the new ``head``
   (:func:`panes.metadata.head_json`; the state's ``h`` names the head the browser shows); the
   browser's URL becomes the state's ``url`` (``push`` is false for a restore, which keeps the
-  URL; ``partial``: a prefetch's loading UI, shown while the navigation is fetched);
+  URL; ``partial``: a prefetch's loading UI, shown while the navigation is fetched: the
+  navigation then sends the state the partial patch makes as ``Panes-Prefetched``, and its
+  patch leaves out the regions that the browser holds from it, as they are, so that only what
+  lies below the loading boundaries comes, in fills);
 - ``fill``: streamed content for ``region``, after the patch that placed its loading UI;
 - ``state``: a state update alone (regions placed inside fills join the state), with the
   ``head`` when metadata behind a loading boundary finished after the patch;
@@ -61,6 +64,7 @@ TARGET_HEADER = "panes-target"  # a restore: the state whose regions to render a
 REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, URL-encoded)
 REFRESH_HEADER = "panes-refresh"  # render everything again (refresh(), after an action)
 PREFETCH_HEADER = "panes-prefetch"  # a prefetch: no effects, stop at loading boundaries
+PREFETCHED_HEADER = "panes-prefetched"  # the click after a partial prefetch: the state it made
 
 
 class StaleState(BadRequest):

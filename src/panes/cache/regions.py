@@ -351,6 +351,8 @@ _RECORDS = ((b"content-type", protocol.MEDIA_TYPE.encode()), (b"cache-control", 
 
 
 _NOT_PLAIN = (b"panes-state", b"panes-target")
+#: A refresh, and the click after a partial prefetch (its answer leaves out what it holds).
+_NOT_REMEMBERED = (b"panes-refresh", b"panes-prefetched")
 
 
 def _navigation(scope: Scope) -> tuple[str | None, bool]:
@@ -363,7 +365,7 @@ def _navigation(scope: Scope) -> tuple[str | None, bool]:
     for name, value in scope["headers"]:
         if name == b"panes-state":
             text = value.decode("latin-1") if text is None else text
-        elif name in _NOT_PLAIN or name == b"panes-refresh":
+        elif name in _NOT_PLAIN or name in _NOT_REMEMBERED:
             return None, False
         elif name == b"panes-prefetch":
             prefetch = prefetch or value == b"1"
