@@ -8,6 +8,7 @@ a real ``redis-server`` (the fixture of ``test_cache_region``).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -26,7 +27,8 @@ from test_cache_region import Clock, RedisServer, redis_server  # noqa: F401 - a
 from panes import App, protocol
 from panes.cache import MemoryStore, RegionCache
 from panes.cache.redis_store import RedisStore
-from panes.check import analyze
+from panes.check import Analysis, analyze
+from panes.errors import AppDirError
 
 pytestmark = pytest.mark.anyio
 
@@ -237,14 +239,88 @@ async def test_a_cached_layout_places_this_requests_slots(make: Callable[..., Ap
 # -- what can never be cached -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", ["cookies", "request", "params, **rest"])
+@pytest.mark.parametrize("args", ["cookies", "request", "action_result=None", "params, **rest"])
 def test_revalidate_beside_a_per_user_argument_is_a_check_error(tmp_path: Path,
                                                                 args: str) -> None:
     analysis = analyze(write_app(tmp_path / "app", {
         "page.py": f"revalidate = 60\n\ndef page({args}):\n    return 'x'\n"}))
     [error] = analysis.errors
     assert error.path == "app/page.py" and "revalidate" in error.message
-    assert "one user's page would be shown to others" in error.message
+    assert "one user's page" in error.message and "would be shown to others" in error.message
+    assert args.split("=")[0].split(",")[0] in error.message or "**kwargs" in error.message
+
+
+ALICE = {
+    "layout.py": counted("layout", "Markup('<main>') + str(action_result) + children + "
+                         "Markup('</main>')", "revalidate = 60\n", "children, action_result=None"),
+    "page.py": counted("page", "Markup('<form method=post><input name=email></form>RESULT:') "
+                       "+ str(action_result)", "revalidate = 60\n", "action_result=None")
+    + "\ndef action(form):\n    return form['email']\n",
+}
+
+
+def test_an_app_that_caches_an_action_result_does_not_start(tmp_path: Path,
+                                                            calls: ModuleType) -> None:
+    with pytest.raises(AppDirError) as refused:
+        App(write_app(tmp_path / "app", ALICE))
+    assert "app/page.py" in str(refused.value) and "action_result" in str(refused.value)
+    assert "app/layout.py" in str(refused.value)
+
+
+@pytest.fixture
+def unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps start whatever ``panes check`` says of ``revalidate``: the renderer alone must keep
+    a per-request region out of the cache (a check skipped, a rule it does not know yet)."""
+    import panes.app
+
+    def lenient(app_dir: str | Path) -> Analysis:
+        found = analyze(app_dir)
+        return dataclasses.replace(found, problems=tuple(
+            p for p in found.problems if "revalidate" not in p.message))
+
+    monkeypatch.setattr(panes.app, "analyze", lenient)
+
+
+async def test_an_action_result_is_never_shown_to_another_request(
+        make: Callable[..., App], calls: ModuleType, clock: Clock, tmp_path: Path,
+        unchecked: None) -> None:
+    """Alice posts her address to a page that says ``revalidate`` and shows ``action_result``;
+    Bob's plain load never shows it: not from the cache, not after the entry went stale and a
+    refresh ran (the file renders per request)."""
+    app = make(ALICE)
+    await alice_then_bob(app, app, clock)
+
+
+async def test_an_action_result_is_never_shown_to_another_worker_over_redis(
+        make: Callable[..., App], calls: ModuleType, clock: Clock, tmp_path: Path,
+        unchecked: None, redis_caches: Callable[[], RegionCache]) -> None:
+    app_dir = write_app(tmp_path / "alice" / "app", ALICE)
+    one, two = (make({}, cache=redis_caches(), app_dir=app_dir) for _ in range(2))
+    await alice_then_bob(one, two, clock)
+
+
+async def alice_then_bob(one: App, two: App, clock: Clock) -> None:
+    """Alice posts to ``one``, with and without JavaScript; Bob loads the page from ``two``,
+    while the entries are fresh, then once they are stale (a refresh starts), then again."""
+    headers = {"origin": "http://test"}
+    async with client(one) as alice, client(two) as bob:
+        for stale in (False, True, True):
+            if stale:
+                clock.advance(61)
+            posted = await alice.post("/", data={"email": "alice@example.com"}, headers=headers)
+            assert "RESULT:alice@example.com" in posted.text  # Alice sees her own result
+            await bob_sees_no_result(one, bob)
+            state = {"Panes-State": state_of((await alice.get("/")).text), **headers}
+            soft = await alice.post("/", data={"email": "alice@example.com"}, headers=state)
+            assert "RESULT:alice@example.com" in soft.text  # with JavaScript too
+            await bob_sees_no_result(one, bob)
+
+
+async def bob_sees_no_result(one: App, bob: httpx.AsyncClient) -> None:
+    for _ in range(2):  # the second load: anything a refresh stored meanwhile
+        seen = await bob.get("/")
+        assert "alice" not in seen.text and "RESULT:None" in seen.text
+        await one.cache.idle()
 
 
 @pytest.mark.parametrize("line", ["revalidate = '60'", "revalidate = -1",
@@ -359,7 +435,7 @@ async def test_a_remembered_soft_navigation_is_bound_to_each_requester(
                 before, reads = dict(calls.CALLS), store.reads
                 nav = await c.get("/other", headers={"Panes-State": states[who],
                                                      "cookie": f"session={who}", **prefetch})
-                assert nav.headers["cache-control"] == "no-store"
+                assert nav.headers["cache-control"] == protocol.PRIVATE
                 assert nav.headers["content-type"] == protocol.MEDIA_TYPE
                 [patch] = protocol.parse(nav.text)
                 assert patch["swap"] == ["team"] and visible(patch["html"][0]) == "other team"

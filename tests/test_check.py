@@ -55,7 +55,7 @@ SOURCE_CASES = [
      "add `def page(...)`"),
     # an argument name panes does not know
     ({"page.py": "def page(parms):\n    return 1\n"}, "app/page.py", "unknown argument 'parms'",
-     "use one of: action_result, cookies, params, request, search_params, state"),
+     "use one of: action_result, cookies, params, pathname, request, search_params, state"),
     # layouts do not get search_params, and the message says why
     ({"page.py": "", "layout.py": "def layout(children, search_params):\n    return children\n"},
      "app/layout.py", "unknown argument 'search_params'", "layouts do not get search_params"),
@@ -70,7 +70,17 @@ SOURCE_CASES = [
     # both default.py and @children/default.py
     ({"page.py": "", "default.py": "", "@children/default.py": ""}, "app/@children/default.py",
      "default.py and @children/default.py are the same file", "keep only one"),
+    # an action that panes would never call: posts would find no action
+    *(({"page.py": f"def page():\n    return 1\ndef {name}(form):\n    pass\n"}, "app/page.py",
+       f"it defines {name}(), which panes never calls", "rename")
+      for name in ("acton", "actions", "Action", "actoin")),
 ]
+
+
+def test_a_helper_that_is_not_named_like_an_action_is_no_problem(tmp_path):
+    page = ("from os.path import join as actions\ndef page():\n    return 1\n"
+            "def action(form):\n    pass\ndef acton():\n    pass\ndef caption():\n    pass\n")
+    assert not analyze(write_app(tmp_path / "app", {"page.py": page})).errors
 
 
 @pytest.mark.parametrize(("files", "path", "words", "fix"), SOURCE_CASES)

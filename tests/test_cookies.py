@@ -164,6 +164,10 @@ def test_invalid_values_and_options():
         cookies.set("a", "1", samesite="sometimes")  # type: ignore[arg-type]
     with pytest.raises(CookieError, match="4096"):
         cookies.set("a", "x" * 5000)
+    with pytest.raises(CookieError, match="Latin-1"):
+        cookies.set("a", "ok ✓")
+    with pytest.raises(CookieError, match="control"):
+        cookies.set("a", "1", expires="Wed, 1 Jan 2031\r\nX-Evil: 1")
     with pytest.raises(CookieError, match="path"):
         cookies.set("a", "1", path="/x; Domain=evil.com")
     with pytest.raises(CookieError, match="domain"):

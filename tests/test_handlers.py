@@ -190,6 +190,110 @@ async def patch(request):
         assert (await c.patch("/")).status_code == 500
 
 
+async def test_json_from_a_body_that_is_not_sent_as_json_is_415():
+    """A form or a text/plain body, which another site may send without a CORS preflight, is
+    never read as JSON (FastAPI's CVE-2021-32677)."""
+    handlers = route("async def post(request):\n    return await request.json()\n")
+    async with client(asgi(handlers)) as c:
+        for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                     None, "application/jsonp", "text/json"):
+            headers = {"content-type": kind} if kind else {}
+            r = await c.post("/", content=b'{"amount": 100}', headers=headers)
+            assert r.status_code == 415 and "application/json" in r.text, kind
+        for kind in ("application/json", "application/json; charset=utf-8",
+                     "Application/JSON", "application/merge-patch+json"):
+            r = await c.post("/", content=b'{"amount": 100}', headers={"content-type": kind})
+            assert r.json() == {"amount": 100}, kind
+
+
+async def test_json_nested_too_deeply_or_too_long_a_number_is_400():
+    handlers = route("""
+import json
+async def post(request):
+    return await request.json()
+async def put(request):
+    return json.loads(await request.body())
+""")
+    deep = b"[" * 100_000 + b"]" * 100_000
+    async with client(asgi(handlers)) as c:
+        for body in (deep, b"1" * 5000):  # (Python reads no int of over 4,300 digits)
+            for method in ("POST", "PUT"):
+                r = await c.request(method, "/", content=body,
+                                    headers={"content-type": "application/json"})
+                assert r.status_code == 400 and r.text.startswith("Bad Request"), method
+
+
+CROSS_SITE = {"origin": "https://evil.example", "sec-fetch-site": "cross-site"}
+WRITES = """
+import calls
+
+async def get(request):
+    return calls.DONE
+{methods}
+"""
+
+
+@pytest.fixture
+def done(tmp_path, monkeypatch):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "calls.py").write_text("DONE = []\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    import sys
+    sys.modules.pop("calls", None)
+    import calls
+    yield calls.DONE
+    sys.modules.pop("calls", None)
+
+
+def writes(extra: str = "") -> str:
+    return extra + WRITES.replace("{methods}", "".join(
+        f"\ndef {m}():\n    calls.DONE.append('{m}')\n"
+        for m in ("post", "put", "patch", "delete")))
+
+
+async def test_a_cross_site_write_with_cookies_never_runs(make_app, client_for, done):
+    """The same-origin rule of actions: a post, put, patch or delete that a browser sends from
+    another site with the user's cookies is 403 before the handler runs."""
+    c = client_for(make_app({"api/route.py": writes()}))
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        for headers in (CROSS_SITE, {"origin": "https://evil.example"},
+                        {"sec-fetch-site": "same-site"}):
+            r = await c.request(method, "/api", headers={"cookie": "session=alice", **headers})
+            assert r.status_code == 403 and "CROSS_ORIGIN = True" in r.text, (method, headers)
+            assert "api/route.py" in r.text
+    assert done == []
+    # the same site, a request without cookies (a token API), a read: they run
+    r = await c.post("/api", headers={"cookie": "session=alice", "origin": "http://test",
+                                      "sec-fetch-site": "same-origin"})
+    assert r.status_code == 204
+    assert (await c.post("/api", headers=CROSS_SITE)).status_code == 204
+    assert (await c.delete("/api", headers={"cookie": "session=alice"})).status_code == 204
+    r = await c.get("/api", headers={"cookie": "session=alice", **CROSS_SITE})
+    assert r.json() == done == ["post", "post", "delete"]
+
+
+async def test_cross_origin_true_lets_a_route_file_take_other_sites_writes(make_app, client_for,
+                                                                          done):
+    c = client_for(make_app({"api/route.py": writes("CROSS_ORIGIN = True\n"),
+                             "own/route.py": writes()}))
+    r = await c.put("/api", headers={"cookie": "session=alice", **CROSS_SITE})
+    assert r.status_code == 204 and done == ["put"]
+    r = await c.put("/own", headers={"cookie": "session=alice", **CROSS_SITE})
+    assert r.status_code == 403 and done == ["put"]  # only the file that says so
+
+
+def test_cross_origin_of_the_wrong_kind_is_a_check_error(tmp_path):
+    from conftest import write_app
+
+    from panes.check import analyze
+
+    analysis = analyze(write_app(tmp_path / "app", {
+        "api/route.py": "CROSS_ORIGIN = 'yes'\n\ndef post():\n    return None\n"}))
+    [error] = analysis.errors
+    assert error.path == "app/api/route.py" and "CROSS_ORIGIN = 'yes'" in error.message
+    assert "True or False" in error.message and "CROSS_ORIGIN = True" in error.fix
+
+
 async def test_an_exception_is_500_without_traceback(caplog):
     handlers = route("def get():\n    raise RuntimeError('db password is hunter2')\n")
     caplog.set_level(logging.ERROR, "panes")

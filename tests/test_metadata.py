@@ -425,3 +425,36 @@ def test_evaluate_reports_warnings():
     seen = []
     asyncio.run(evaluate([("page.py", lambda: {"themeColor": "red"})], {}, warn=seen.append))
     assert seen and seen[0].severity == "warning"
+
+
+@pytest.mark.anyio
+async def test_an_async_metadata_of_a_layout_that_raises_is_closed_without_a_warning(tmp_path,
+                                                                                     client_for):
+    """A layout whose ``async def metadata`` is started with it, and which raises not_found():
+    the metadata coroutine is closed, not left to warn that it was never awaited."""
+    import gc
+    import warnings
+
+    from conftest import write_app
+
+    from panes import App
+
+    app_dir = write_app(tmp_path / "app", {
+        "page.py": "def page():\n    return 'home'\n",
+        "gone/layout.py": '''
+from panes import not_found
+async def metadata():
+    return {"title": "gone"}
+def layout(children):
+    not_found()
+''',
+        "gone/page.py": "def page():\n    return 'never'\n",
+    })
+    client = client_for(App(app_dir, secret=b"m"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert (await client.get("/gone")).status_code == 404
+        for _ in range(3):  # the cancelled evaluation ends on the loop's next turns
+            await asyncio.sleep(0)
+        gc.collect()
+    assert not [w for w in caught if "never awaited" in str(w.message)]

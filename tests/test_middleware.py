@@ -363,4 +363,33 @@ def test_load_middleware():
     assert "not async" in problems[0].message
     _, problems = load_middleware(mod("async def middleware(request, call_next, params): pass\n"), "app/middleware.py")
     assert "unknown argument 'params'" in problems[0].message
-    assert {"request", "call_next", "cookies", "state"} == MIDDLEWARE_ARGUMENTS
+    assert {"request", "call_next", "cookies", "state", "pathname"} == MIDDLEWARE_ARGUMENTS
+
+
+async def test_what_middleware_hands_to_the_pages_request_state_and_a_context_var(tmp_path):
+    """docs/app.md: ``request.state`` reaches every function of the request, streamed slots
+    too; a ContextVar set before ``call_next`` does as well."""
+    from conftest import write_app
+
+    from panes import App
+
+    app_dir = write_app(tmp_path / "app", {
+        "_ctx.py": "from contextvars import ContextVar\nuser = ContextVar('user', default='-')\n",
+        "middleware.py": '''
+from app._ctx import user
+async def middleware(request, call_next):
+    user.set("alice")
+    request.state.user = "alice"
+    return await call_next(request)
+''',
+        "slow/loading.py": "def loading():\n    return '...'\n",
+        "slow/page.py": '''
+import asyncio
+from app._ctx import user
+async def page(request):
+    await asyncio.sleep(0.01)
+    return f"var={user.get()} state={request.state.user}"
+''',
+    })
+    async with client(App(app_dir, secret=b"x")) as c:
+        assert "var=alice state=alice" in (await c.get("/slow")).text

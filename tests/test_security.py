@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from panes import App, protocol, redirect
+from panes import App, Redirect, protocol, redirect
 
 SECRET = b"security tests"
 PWNED = "javascript:void(document.title='PWNED')"
@@ -321,3 +321,114 @@ def test_the_state_in_the_page_is_safe_json_in_a_script(app):
             "/</script><script>alert(1)</script>", {}), SECRET, "b"), SECRET, "b"), SECRET, "b")
     assert "</script" not in wire and json.loads(wire)["url"].startswith("/</script>")
 
+
+
+# -- issue 21.8: client input is a 4xx (or handled), never a 500 ------------------------------
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("header", "status", "content_range"), [
+    ("bytes=1-" + "9" * 5000, 206, "bytes 1-99/100"),  # past the end: to the end
+    ("bytes=" + "9" * 5000 + "-", 416, "bytes */100"),  # starts past the end
+    ("bytes=-" + "9" * 5000, 206, "bytes 0-99/100"),  # a suffix longer than the file
+    ("bytes=1-\xb2", 200, None),  # a digit to str.isdigit(), not to int(): ignored
+])
+async def test_a_range_of_huge_numbers_is_answered_not_a_500(tmp_path, client_for, header,
+                                                            status, content_range):
+    (tmp_path / "public").mkdir()
+    (tmp_path / "public" / "file.bin").write_bytes(bytes(range(100)))
+    app = App(write_app(tmp_path / "app", {"page.py": "def page():\n    return 'x'\n"}))
+    answer = await client_for(app).get("/file.bin", headers={"range": header.encode("latin-1")})
+    assert answer.status_code == status
+    assert answer.headers.get("content-range") == content_range
+
+
+@pytest.mark.anyio
+async def test_a_cookie_value_outside_latin_1_is_refused_at_set(tmp_path, client_for):
+    """The action sees the CookieError where it calls ``set()`` and answers the user; before,
+    the action ran and then the response failed (500)."""
+    app = App(write_app(tmp_path / "app", {"page.py": """
+from panes import CookieError
+
+def page(action_result=None):
+    return f'saved: {action_result}'
+
+def action(form, cookies):
+    try:
+        cookies.set('name', form['name'])
+    except CookieError as exc:
+        return f'refused: {exc}'
+    return 'ok'
+"""}), secret=SECRET)
+    client = client_for(app)
+    answer = await client.post("/", data={"name": "Zoë ✓"}, headers={"origin": "http://test"})
+    assert answer.status_code == 200 and "refused" in answer.text and "Latin-1" in answer.text
+    assert "set-cookie" not in answer.headers
+    answer = await client.post("/", data={"name": "Zoë"}, headers={"origin": "http://test"})
+    assert "saved: ok" in answer.text and answer.headers["set-cookie"].startswith("name=")
+
+
+@pytest.mark.anyio
+async def test_a_redirect_target_with_cr_lf_is_encoded(app, client_for):
+    client = client_for(app)
+    for target in ("/home\r\nSet-Cookie: session=evil", "/a\\b"):
+        answer = await client.get("/soft", params={"to": target})
+        assert answer.status_code == 307, answer.text
+        assert "set-cookie" not in answer.headers
+        location = answer.headers["location"]
+        assert location.startswith("/") and not location.startswith("//")
+        assert "\r" not in location and "\n" not in location and "\\" not in location
+    answer = await client.post("/form", data={"to": "/x\r\ny"}, headers={"origin": "http://test"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/x%0D%0Ay"
+
+
+# -- issue 21.9: documents are private unless cached --------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_page_rendered_per_request_is_private_and_never_stored(app, client_for):
+    """Without it, a shared proxy or CDN may keep one user's page and show it to the next."""
+    client = client_for(app)
+    home = await client.get("/", headers={"cookie": "session=alice"})
+    streamed = await client.get("/go", params={"to": "/"})  # a loading.py: it streams
+    soft = await client.get("/long", headers={"Panes-State": state_of(home.text)})
+    for answer in (home, streamed, soft):
+        assert answer.headers.get("cache-control") == "private, no-store", answer.request.url
+
+
+@pytest.mark.anyio
+async def test_a_page_whose_every_region_is_cached_may_be_shared(tmp_path, client_for):
+    app = App(write_app(tmp_path / "app", {
+        "layout.py": "from markupsafe import Markup\nrevalidate = 60\n\ndef layout(children):\n"
+                     "    return Markup('<html><body>') + children + Markup('</body></html>')\n",
+        "page.py": "revalidate = 60\n\ndef page():\n    return 'the same for everyone'\n",
+        "login/page.py": "def page():\n    return 'form'\n\ndef action(cookies):\n"
+                         "    cookies.set('session', 'alice')\n",
+        "api/route.py": "def post(cookies):\n    cookies.set('session', 'alice')\n",
+        "echo/page.py": "def page(action_result=None):\n    return str(action_result)\n\n"
+                        "def action(form):\n    return form['said']\n",
+    }), secret=SECRET)
+    client = client_for(app)
+    first = await client.get("/")  # rendered: its regions were not cached yet
+    assert first.headers["cache-control"] == "private, no-store"
+    for _ in range(2):  # rendered from the cache, then answered from the remembered bytes
+        assert "cache-control" not in (await client.get("/")).headers
+    # a response that sets a cookie is never kept by a shared cache
+    login = await client.post("/login", headers={"origin": "http://test"})
+    assert login.status_code == 303 and login.headers["cache-control"] == "private, no-store"
+    echo = await client.post("/echo", data={"said": "mine"}, headers={"origin": "http://test"})
+    assert "mine" in echo.text and echo.headers["cache-control"] == "private, no-store"
+    api = await client.post("/api")
+    assert api.status_code == 204 and api.headers["cache-control"] == "private, no-store"
+
+
+def test_scheme_relative_redirects_are_refused_one_way():
+    """``//evil.example`` and ``/\\evil.example`` both name another site while looking like a
+    path: both are refused, with the fix (write the full URL when another site is meant)."""
+    for target in ("//evil.example", "/\\evil.example", "\\\\evil.example", " //evil.example",
+                   "/\t/evil.example"):
+        with pytest.raises(ValueError, match="names another site"):
+            redirect(target)
+    for target in ("/login", "/a//b", "https://elsewhere.example/", "?page=2", "next"):
+        with pytest.raises(Redirect):
+            redirect(target)

@@ -16,6 +16,7 @@ from .errors import (
     redirect,
 )
 from .middleware import rewrite
+from .mount import Mount, href
 
 __all__ = [
     "App",
@@ -23,11 +24,13 @@ __all__ = [
     "CookieError",
     "Cookies",
     "Invalid",
+    "Mount",
     "NotFound",
     "PanesError",
     "Problem",
     "Redirect",
     "ServerError",
+    "href",
     "invalid",
     "not_found",
     "redirect",

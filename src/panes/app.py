@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import client, diff, protocol
+from . import client, diff, mount, protocol
 from .actions import act
 from .cache import activate, build_id, create_cache, deactivate, install, uninstall
 from .cache.region import RegionCache
@@ -58,7 +58,7 @@ from .middleware import ORIGINAL_PATH, UserMiddleware, original_path, original_q
 from .plan import Branch
 from .protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
 from .public import PublicFiles, route_path
-from .render import Renderer, gather, template_slots
+from .render import Fill, Renderer, gather, template_slots
 from .resolve import (
     Render,
     Resolution,
@@ -73,13 +73,14 @@ from .resolve import (
 from .routes import not_found_plan
 from .site import Site
 from .state import Entry, Source, State, regions_under, replace_regions
-from .stream import NavigationStream, StreamedDocument
+from .stream import NavigationStream, StreamedDocument, fill_record
 from .wrappers import SoftRedirects, answer, not_allowed, settled, unless_gone
 
 logger = logging.getLogger("panes")
 
 MAX_QUERY_PARAMS = 1000
 VARY = "Panes-State"  # a document's URL answers soft navigations too
+_READS = ("GET", "HEAD")
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
@@ -167,10 +168,12 @@ class App:
             await self._stack(scope, receive, send)
             return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
+        mounted = mount.activate(scope)  # href() in this request knows the mount path
         connection = scope[SCOPE_KEY] = Connection(receive)  # the one reader of ``receive``
         try:
             await self._stack(scope, connection.receive, settled(self.cache, send))
         finally:
+            mount.deactivate(mounted)
             deactivate(token)
             await connection.close()
 
@@ -254,7 +257,7 @@ class App:
             return await self.document(request, resolution, browser)
         if prefetch:
             if not self._prefetchable(resolution):
-                return Response(status_code=204, headers={"cache-control": "no-store"})
+                return Response(status_code=204, headers={"cache-control": protocol.PRIVATE})
             return await self.patch(request, resolution, shown, browser, prefetch=True)
         if resolution.renders and resolution.renders[0].parent is None:
             return await self.refresh(request, resolution, shown, browser)
@@ -371,6 +374,9 @@ class App:
             return streamed
         page = "".join((head, state(), client.runtime_tag(root_path), tail))
         response = HTMLResponse(page, status, headers={"vary": VARY})
+        ledger = renderer.ledger  # every region from the cache, nothing run: the same for all
+        if not (ledger.complete and ledger.epoch is not None and request.method in _READS):
+            response.headers["cache-control"] = protocol.PRIVATE  # made for this request
         if status == 200 and url == top.src.url:
             self.regions.documents.remember(request.scope, head, tail, url, renderer.shown,
                                             root, renderer.ledger)
@@ -479,47 +485,91 @@ class App:
 
     async def refresh(self, request: Request, resolution: Resolution, shown: _Shown,
                       browser: str | None = None, **options: Any) -> Response:
-        """Render everything the browser shows again (see :func:`resolve_refresh`), in full
-        (no streaming: the digests must be of the final HTML), and send only the regions whose
-        HTML changed (:mod:`panes.diff`). ``options`` go to the renderer (an action's result,
-        or its failure)."""
-        renderer = self._renderer(request, resolution, stream=False, **options)
+        """Render everything the browser shows again (see :func:`resolve_refresh`), and send
+        only the regions whose HTML changed (:mod:`panes.diff`). It streams like a
+        navigation: what is ready goes in the first record; a slot behind ``loading.py``
+        keeps what the browser shows of it until its content follows as a fill (so a field
+        error after an action never waits for an unrelated slow slot). ``options`` go to the
+        renderer (an action's result, or its failure)."""
+        renderer = self._renderer(request, resolution, **options)
         top = resolution.renders[0]
         plan = top.outcome
         assert isinstance(plan, Branch)  # a refresh renders the document
         try:
             body = await renderer.render(top)
-            head = await renderer.head(plan, top.src, renderer.shown, wait=True)
+            head = await renderer.head(plan, top.src, renderer.shown)
             html = self._document(body, head)
         except asyncio.CancelledError:
+            renderer.close()
             raise
         except Redirect as exc:
+            renderer.close()
             return answer(RedirectRecord(within_mount(exc.url, request.scope)))
         except NotFound:
+            renderer.close()
             return answer(Hard())
         except Exception as exc:
+            renderer.close()
             if self.dev:
                 return self._overlay(exc, f"error rendering {resolution.url} again")
             logger.exception("error rendering %s again", resolution.url)
             return HTMLResponse(error_document(500, "Internal Server Error"), 500)
-        if renderer.failed is not None:  # the failed page is not on this page: no boundary
-            raised = renderer.failed[1]
+        if renderer.failed is not None and not renderer.streaming:
+            raised = renderer.failed[1]  # the failed page is not on this page: no boundary
             logger.error("error in an action, not shown on the page", exc_info=raised)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", raised if self.dev else None), 500)
         renderer.digested("", renderer.owns.pop("", body))  # as document() does
-        new = {rid: entry.digest for rid, entry in renderer.shown.items() if entry.digest}
-        old = {rid: entry.digest for rid, entry in shown.state.regions.items()}
-        regions, parts = diff.changes(html, new, old)
+        before = shown.state.regions
+        new: dict[str, str | None] = {rid: entry.digest for rid, entry in renderer.shown.items()
+                                      if entry.digest}
+        kept = diff.waiting(renderer.streamed, before, renderer.shown)
+        new.update(kept)
+        regions, parts = diff.changes(html, new, {rid: e.digest for rid, e in before.items()})
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
-        state = replace_regions(shown.state, url, [""], renderer.shown, base)
-        digest = _digest(head)
-        wire = protocol.to_json(state, self.key, self._binding(request), digest)
-        changed_head = head.json if head is not None and digest != shown.wire.get("h") \
+        binding = self._binding(request)
+
+        def wire(head: Head | None) -> dict[str, Any]:
+            state = replace_regions(shown.state, url, [""], renderer.shown, base)
+            digest = _digest(head) if head is not None else shown.wire.get("h")
+            return protocol.to_json(state, self.key, binding, digest)
+
+        provisional = wire(head)
+        changed_head = head.json if head is not None and _digest(head) != shown.wire.get("h") \
             else None
-        return answer(Patch(tuple(regions), tuple(parts),
-                             protocol.state_update(shown.wire, wire), resolution.push,
-                             changed_head))
+        first = Patch(tuple(regions), tuple(parts), protocol.state_update(shown.wire, provisional),
+                      resolution.push, changed_head)
+        if not renderer.streaming:
+            return answer(first)
+        keeping = set(kept)  # streamed regions whose DOM the browser keeps until their fill
+
+        def each(fill: Fill) -> str:
+            if fill.redirect is not None or fill.target not in keeping:
+                for rid, digest in diff.digests(fill.html, fill.target).items():
+                    if rid in renderer.shown and (rid == fill.target
+                                                  or rid not in renderer.streamed):
+                        renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
+                return fill_record(fill)
+            swaps, html, digests, inside = diff.fill_changes(
+                fill.html, fill.target, renderer.streamed, before, renderer.shown)
+            keeping.update(inside)
+            for rid, digest in digests.items():
+                if rid in renderer.shown:
+                    renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
+            return "".join(protocol.frame(protocol.Fill(rid, part))
+                           for rid, part in zip(swaps, html, strict=True))
+
+        def finish() -> str:
+            if renderer.failed is not None:
+                logger.error("error in an action, not shown on the page",
+                             exc_info=renderer.failed[1])
+            late = head or renderer.head_ready(plan, top.src, renderer.shown)
+            final = wire(late)
+            news = late.json if head is None and late is not None \
+                and final.get("h") != shown.wire.get("h") else None
+            return protocol.frame(StateRecord(protocol.state_update(provisional, final), news))
+
+        return NavigationStream(renderer, protocol.frame(first), finish, each)
 
     # -- form posts -------------------------------------------------------------------------
 

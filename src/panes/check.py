@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import Problem, ref
 from .intercept import Interception, build_interceptions
-from .kinds import ROUTABLE
+from .kinds import PER_REQUEST, ROUTABLE
 from .loader import Loaded, load
 from .plan import Leaf, Outcome, leaves
 from .public import public_paths
@@ -249,20 +249,22 @@ def _missing_default_warnings(routes: Sequence[Route], loaded: Loaded) -> Iterat
 
 
 def _cache_problems(loaded: Loaded) -> Iterator[Problem]:
-    """A cached region is shared by every user: a function that reads the request or the
-    cookies may render something per user, and caching it would show it to the others."""
+    """A cached region is shared by every user: a function that reads the request, the cookies
+    or an action's result renders something per request, and caching it would show one user's
+    page (or the result of their post) to the others."""
     for file, fn in loaded.functions.items():
         if not fn.constants.get("revalidate", 0) > 0:
             continue
-        per_user = sorted(fn.wants & {"request", "cookies"})
+        per_user = sorted(fn.wants & PER_REQUEST)
         if fn.takes_all:
-            per_user = ["**kwargs (which receives request and cookies)"]
+            per_user = [f"**kwargs (which receives {', '.join(sorted(PER_REQUEST))})"]
         if per_user:
             name = file.rsplit("/", 1)[-1].removesuffix(".py")
             yield Problem(
                 file,
                 f"revalidate caches what {name}() renders for every user, but {name}() "
-                f"declares {' and '.join(per_user)}: one user's page would be shown to others",
+                f"declares {' and '.join(per_user)}: one user's page (or the result of their "
+                "action) would be shown to others",
                 "remove revalidate, or move what depends on the request into an uncached "
                 "slot and cache the parts that are the same for everyone")
 

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from .errors import PanesError
+from .protocol import PRIVATE
 
 __all__ = ["CookieError", "Cookies", "cookies_for", "parse_cookie_header"]
 
@@ -154,6 +155,16 @@ class Cookies(Mapping[str, str]):
             raise TypeError(f"the value of cookie {name!r} must be a str, not "
                             f"{type(value).__name__} (convert it, or serialise it as JSON)")
         self._check_name(name)
+        if not value.isascii():  # (a header is Latin-1: anything else fails the response)
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError as exc:
+                raise CookieError(
+                    f"cookie {name!r}: its value holds {value[exc.start]!r}, which a cookie "
+                    "cannot carry (Latin-1 only): encode the value first "
+                    "(urllib.parse.quote(value), or base64)") from None
+        if isinstance(expires, str) and not expires.isprintable():
+            raise CookieError(f"cookie {name!r}: expires={expires!r} holds control characters")
         if samesite is not None:
             samesite = samesite.lower()  # type: ignore[assignment]
             if samesite not in ("lax", "strict", "none"):
@@ -189,9 +200,12 @@ class Cookies(Mapping[str, str]):
     def apply(self, response: Response) -> Response:
         """Append a ``Set-Cookie`` header to ``response`` for each cookie set or deleted since
         the last ``apply`` (so applying in the handler and again in middleware writes each
-        once). Returns the response."""
+        once). A response that sets or deletes one is ``Cache-Control: private, no-store``
+        unless it says otherwise. Returns the response."""
         jar = self._jar
         pending, jar.pending = jar.pending, {}
+        if pending and "cache-control" not in response.headers:
+            response.headers["cache-control"] = PRIVATE  # no shared cache hands it on
         for (name, _path, _domain), p in pending.items():
             if p.value is not None:  # later reads keep seeing what was set
                 jar.received[name] = p.value

@@ -11,11 +11,11 @@ DOM into the new content). Pure functions over rendered text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from hashlib import sha1
 
-from .state import url_safe
+from .state import Entry, url_safe
 
 KEEP = "<!--panes:keep-->"
 _MARK = re.compile(r"<!--(/?)panes:(.*?)-->")
@@ -107,7 +107,7 @@ def digests(html: str, rid: str = "") -> dict[str, str]:
     return out
 
 
-def changes(html: str, new: Mapping[str, str], old: Mapping[str, str | None],
+def changes(html: str, new: Mapping[str, str | None], old: Mapping[str, str | None],
             rid: str = "") -> tuple[list[str], list[str]]:
     """The regions to swap, outermost first, and the HTML of each: the regions whose own HTML
     changed, with the unchanged regions inside them as keep markers (the browser moves their
@@ -125,7 +125,8 @@ class _Changes:
     """The walk of :func:`changes` (methods rather than nested functions, which would refer to
     each other in a cycle that only the garbage collector frees)."""
 
-    def __init__(self, html: str, new: Mapping[str, str], old: Mapping[str, str | None]) -> None:
+    def __init__(self, html: str, new: Mapping[str, str | None],
+                 old: Mapping[str, str | None]) -> None:
         self.html, self.new, self.old = html, new, old
         self.regions: list[str] = []
         self.parts: list[str] = []
@@ -160,3 +161,34 @@ class _Changes:
             at = inner.end
         out.append(self.html[at:region.end])
         return "".join(out)
+
+
+def waiting(streamed: Iterable[str], old: Mapping[str, Entry],
+            new: Mapping[str, Entry]) -> dict[str, str | None]:
+    """Streamed regions of a refresh whose content comes later: each that the browser shows
+    with the same identity keeps its DOM until its fill (its old digest stands in for the
+    new one, so :func:`changes` sends a keep marker for it instead of its loading UI)."""
+    out: dict[str, str | None] = {}
+    for rid in streamed:
+        was, now = old.get(rid), new.get(rid)
+        if was is not None and now is not None and was.key == now.key:
+            out[rid] = was.digest
+    return out
+
+
+def fill_changes(html: str, target: str, streamed: Collection[str], old: Mapping[str, Entry],
+                 new: Mapping[str, Entry]) -> tuple[list[str], list[str], dict[str, str],
+                                                   set[str]]:
+    """A refresh's fill of region ``target``, which the browser still shows as it was: the
+    regions to swap and their HTML (as :func:`changes`: only what changed), the digests of
+    the regions it completed, and the streamed regions inside it that the browser keeps."""
+    found = {rid: d for rid, d in digests(html, target).items()
+             if rid == target or rid not in streamed}
+    kept = waiting((rid for rid in streamed if rid != target and _inside(rid, target)), old, new)
+    regions, parts = changes(html, {**found, **kept},
+                             {rid: entry.digest for rid, entry in old.items()}, target)
+    return regions, parts, found, set(kept)
+
+
+def _inside(rid: str, target: str) -> bool:
+    return rid.startswith(target + "/") if target else bool(rid)

@@ -14,6 +14,7 @@ A :class:`Problem` is one line of ``panes check``: the file, what is wrong, the 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,24 +108,52 @@ def redirect(url: str, permanent: bool = False) -> NoReturn:
 
     ``url`` is a path on this site (``/login?next=/inbox``) or an ``http(s)`` URL: anything else
     (``javascript:``, ``data:`` …) would run or show what the site never meant to, so it is an
-    error naming the call.
+    error naming the call. So is a scheme-relative URL (``//evil.example``, and
+    ``/\\evil.example``, which browsers read the same way): it looks like a path but sends the
+    browser to another site (the classic open redirect past a ``startswith("/")`` check); write
+    ``https://other.example/`` when another site is meant. Other control characters and
+    backslashes are percent-encoded (a target taken from the query may hold them: a CR LF would
+    split the ``Location`` header), so they stay in a path on this site.
     """
     if not safe_redirect(url):
         caller = sys._getframe(1)
+        why = "a redirect goes to a path on this site or to an http(s) URL"
+        if isinstance(url, str) and _scheme_relative(url):
+            why = ("it starts like a path but names another site (browsers read // and /\\ "
+                   "as the start of a host): write https://host/… if another site is meant")
         raise ValueError(
-            f"redirect({url!r}) at {caller.f_code.co_filename}:{caller.f_lineno}: a redirect "
-            "goes to a path on this site or to an http(s) URL; check user-supplied targets "
-            "against an allow-list")
-    raise Redirect(url, 308 if permanent else 307)
+            f"redirect({url!r}) at {caller.f_code.co_filename}:{caller.f_lineno}: {why}; "
+            "check user-supplied targets against an allow-list")
+    raise Redirect(_RAW.sub(lambda c: f"%{ord(c.group()):02X}", url), 308 if permanent else 307)
+
+
+#: What a URL never holds raw: control characters, and the backslash browsers read as ``/``.
+_RAW = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def safe_redirect(url: str) -> bool:
-    """A relative URL, or an absolute one whose scheme is http or https."""
-    if not isinstance(url, str) or any(ord(c) < 32 for c in url) or "\\" in url:
+    """A relative URL on this site, or an absolute one whose scheme is http or https, as a
+    browser reads it (without tabs and newlines anywhere, and without control characters or
+    spaces around); never a scheme-relative one (``//host``, ``/\\host``: another site that
+    looks like a path)."""
+    if not isinstance(url, str):
         return False
-    scheme = urlsplit(url).scheme.lower()
-    return scheme in ("", "http", "https") and not url.lstrip().lower().startswith(
+    read = re.sub(r"[\t\n\r]", "", url).strip("".join(map(chr, range(33))))
+    if _scheme_relative(read):
+        return False
+    try:
+        scheme = urlsplit(read).scheme.lower()
+    except ValueError:  # (an http://[ that is no IPv6 address)
+        return False
+    return scheme in ("", "http", "https") and not read.lower().startswith(
         ("javascript:", "data:", "vbscript:"))
+
+
+def _scheme_relative(url: str) -> bool:
+    """``//host/…`` and the spellings browsers read the same way (``/\\host``, ``\\\\host``,
+    with tabs or newlines inside, which browsers drop)."""
+    squeezed = url.lstrip().replace("\t", "").replace("\n", "").replace("\r", "")
+    return squeezed.replace("\\", "/").startswith("//")
 
 
 class UnrenderableValue(PanesError, TypeError):

@@ -43,6 +43,8 @@ from starlette.types import Message, Receive, Scope, Send
 from .cookies import cookies_for
 from .errors import NotFound, Problem, Redirect, within_mount
 from .kinds import FILE_KINDS, METHODS
+from .mount import pathname_of
+from .origin import forged
 from .signatures import declared, names
 
 try:
@@ -92,6 +94,8 @@ class RouteHandlers:
 
     file: str
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    #: ``CROSS_ORIGIN = True`` in the file: unsafe methods run for other sites' requests too
+    cross_origin: bool = False
 
     @property
     def allow(self) -> str:
@@ -126,10 +130,16 @@ class RouteHandlers:
                 return Response(status_code=204, headers={"Allow": self.allow})
             else:
                 return PlainTextResponse("Method Not Allowed", 405, headers={"Allow": self.allow})
+        if not self.cross_origin and forged(request):
+            return PlainTextResponse(
+                f"Forbidden: a {request.method} with cookies from another site (set "
+                f"CROSS_ORIGIN = True in {self.file} to accept it)", 403)
+        request = RouteRequest.of(request)
         cookies = cookies_for(request)
         available = {"request": request, "params": dict(params or {}),
                      "search_params": request.query_params, "cookies": cookies,
-                     "state": state if state is not None else {}}
+                     "state": state if state is not None else {},
+                     "pathname": pathname_of(request.scope)}
         kwargs = available if handler.takes_all else {
             name: available[name] for name in handler.wants}
         try:
@@ -157,6 +167,34 @@ class RouteHandlers:
         if request.method == "HEAD":
             return _Headless(response)
         return response
+
+
+class RouteRequest(Request):
+    """The request a route handler gets: ``await request.json()`` reads a body sent as JSON
+    (``application/json``, or ``application/…+json``) and answers 415 for any other, so that a
+    form or a ``text/plain`` body that another site can send without asking (no CORS preflight)
+    is never taken for JSON (FastAPI's CVE-2021-32677); JSON nested too deeply to parse is 400."""
+
+    @classmethod
+    def of(cls, request: Request) -> RouteRequest:
+        """``request`` as a route handler's, with what it has read so far (its body)."""
+        routed = cls.__new__(cls)
+        routed.__dict__.update(request.__dict__)
+        return routed
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            kind, _, _ = self.headers.get("content-type", "").partition(";")
+            main, _, sub = kind.strip().lower().partition("/")
+            if main != "application" or not (sub == "json" or sub.endswith("+json")):
+                raise HTTPException(415, "Unsupported Media Type: send the body as JSON, with "
+                                         "Content-Type: application/json")
+            body = await self.body()
+            try:
+                self._json = json.loads(body)
+            except RecursionError:
+                raise ValueError("the JSON is nested too deeply") from None
+        return self._json
 
 
 def to_response(result: Any, handler: Handler | None = None) -> Response:
@@ -220,28 +258,33 @@ def _server_error(exc: Exception, handler: Handler, request: Request, dev: bool)
 
 def _bad_json_body(exc: BaseException, request: Request) -> bool:
     """Whether ``exc`` is the request body failing to parse as JSON: raised inside
-    ``Request.json``, or a ``JSONDecodeError`` of exactly the body the request read."""
-    if not isinstance(exc, ValueError):  # JSONDecodeError and UnicodeDecodeError are
+    ``Request.json``, or by ``json.loads`` of exactly the body the request read (invalid, too
+    deeply nested, a number of more digits than Python reads)."""
+    if not isinstance(exc, ValueError | RecursionError):  # (JSONDecodeError is a ValueError)
         return False
+    doc = exc.doc if isinstance(exc, json.JSONDecodeError) else None
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code is _REQUEST_JSON:
+        if tb.tb_frame.f_code in _REQUEST_JSON:
             return True
+        if doc is None and tb.tb_frame.f_code is _LOADS:
+            doc = tb.tb_frame.f_locals.get("s")  # the text json.loads was given (decoded)
         tb = tb.tb_next
     body = getattr(request, "_body", None)  # set once the body was read
     if not isinstance(body, bytes):
         return False
     if isinstance(exc, UnicodeDecodeError):  # json.loads(body) of bytes in no UTF encoding
         return exc.object == body
-    if isinstance(exc, json.JSONDecodeError):
-        try:
-            return exc.doc == body.decode(json.detect_encoding(body), "surrogatepass")
-        except (UnicodeDecodeError, LookupError):
-            return False
-    return False
+    if not isinstance(doc, str):
+        return False
+    try:
+        return doc == body.decode(json.detect_encoding(body), "surrogatepass")
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
-_REQUEST_JSON = Request.json.__code__
+_REQUEST_JSON = (Request.json.__code__, RouteRequest.json.__code__)
+_LOADS = json.loads.__code__
 
 
 def load_route(module: ModuleType, file: str) -> tuple[RouteHandlers | None, list[Problem]]:

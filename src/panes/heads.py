@@ -15,9 +15,10 @@ import inspect
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
-from .kept import Kept
+from .kept import Kept, size_of
 from .loader import UserFunction, function_key
 from .metadata import Head, Resolved, checked, loader_order
 from .metadata import resolve as resolve_head
@@ -76,8 +77,8 @@ class Heads:
         """The head of constant ``files`` at ``pathname``, made the first time."""
         key = (files, pathname)
         found = self._kept.get(key)
-        if found is None:
-            found = self._kept.keep(key, Head(make()))
+        if found is None:  # (the path is in the key, the head, and its tags once written)
+            found = self._kept.keep(key, Head(make()), 3 * size_of(pathname))
         return found
 
     def files(self, plan: Branch, placed: Collection[str],
@@ -102,11 +103,12 @@ class Evaluations:
     def __init__(self, heads: Heads,
                  invoke: Callable[[UserFunction, str, Mapping[str, Any]], Any],
                  available: Callable[[ParamSpec, Source, bool], dict[str, Any]],
-                 dev: bool = False) -> None:
+                 dev: bool = False, app_name: str = "app") -> None:
         self.heads = heads
         self._invoke = invoke
         self._available = available
         self._dev = dev
+        self._app_name = app_name  # files are named as panes check names them: app/page.py
         self._started: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
 
     def start(self, file: str, available: Mapping[str, Any],
@@ -126,6 +128,9 @@ class Evaluations:
             raw = [None if fn is None else self._invoke(fn, file, available) for fn in sources]
             if any(inspect.isawaitable(value) for value in raw):
                 future = asyncio.ensure_future(self._awaited(file, raw))
+                # cancelled (the file raised not_found(), say) before awaiting them all: close
+                # the rest, or each would warn that it was never awaited
+                future.add_done_callback(partial(_close_unawaited, raw))
             else:
                 future.set_result(self._checked(file, raw))
         except Exception as exc:  # noqa: BLE001 - raised where the file renders
@@ -146,7 +151,7 @@ class Evaluations:
                   ) -> Mapping[str, Any] | None:
             if fn is not None and fn.value:
                 return got if isinstance(got, Mapping) else None
-            return checked(file, got, name=name, warn=warn)
+            return checked(f"{self._app_name}/{file}", got, name=name, warn=warn)
 
         meta, viewport = self.heads.of(file)
         return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
@@ -197,6 +202,13 @@ class Evaluations:
             if not task.cancelled() and task.exception() is None:
                 values[file] = task.result()
         return Head(_merge([f for f in files.order if f in values], values, pathname))
+
+
+def _close_unawaited(raw: list[Any], future: asyncio.Future[Any]) -> None:
+    if future.cancelled():
+        for value in raw:
+            if inspect.iscoroutine(value):
+                value.close()
 
 
 def _merge(order: Sequence[str], values: Mapping[str, Values], pathname: str) -> Resolved:

@@ -15,11 +15,18 @@ from typing import Any
 CHILDREN = "children"
 
 #: What every function that runs for a URL may declare: ``cookies`` reads the request's cookies
-#: (and sets them where the response has not started), ``state`` is what ``lifespan.py`` yielded.
-_COMMON = frozenset({"params", "search_params", "request", "cookies", "state"})
+#: (and sets them where the response has not started), ``state`` is what ``lifespan.py`` yielded,
+#: ``pathname`` the path inside the app (below the mount or root path: see :mod:`panes.mount`).
+_COMMON = frozenset({"params", "search_params", "request", "cookies", "state", "pathname"})
 #: What the functions that render a page may declare beside: ``action_result`` is what the
 #: page's ``action()`` returned on this request (``None`` when no action ran).
 _RENDERED = _COMMON | {"action_result"}
+
+#: What differs from one request to the next beyond the URL: a function that declares one of
+#: these renders per request, never from the cache (``revalidate`` in its file is an error that
+#: ``panes check`` names), so that no user sees what was rendered for another: their page, their
+#: cookies, the result of their action.
+PER_REQUEST = frozenset({"request", "cookies", "action_result"})
 
 #: The method functions a ``route.py`` may define, in the order an ``Allow`` header lists them.
 METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
@@ -72,6 +79,16 @@ class Tags(tuple[str, ...]):
         return super().__new__(cls, value)
 
 
+class Switch(int):
+    """A module constant that is on or off (``CROSS_ORIGIN``): ``True`` or ``False`` and nothing
+    else, so that a security setting spelled ``"no"`` is a ``panes check`` error, not on."""
+
+    def __new__(cls, value: object = False) -> Switch:
+        if not isinstance(value, bool | Switch):
+            raise TypeError(f"it is True or False, not {type(value).__name__}")
+        return super().__new__(cls, value)
+
+
 #: What a file that renders a region may set to cache it (:mod:`panes.cache.regions`).
 _CACHED = {"revalidate": Revalidate(0), "TAGS": Tags()}
 
@@ -86,19 +103,22 @@ FILE_KINDS: Mapping[str, FileKind] = _kinds(
     FileKind("page", _RENDERED, extra=("action",),
              constants=MappingProxyType({"PREFETCH": True, **_CACHED})),
     FileKind("layout", frozenset({CHILDREN, "params", "request", "cookies", "state",
-                                  "action_result"}),
+                                  "action_result", "pathname"}),
              boundary=True, slots=True, constants=MappingProxyType(_CACHED)),
     # Inside the layout of its folder, around the slots it declares; new DOM on every
     # navigation below it (resolve.py re-renders its region).
     FileKind("template", frozenset({CHILDREN, "params", "request", "cookies", "state",
-                                    "action_result"}), boundary=True, slots=True),
+                                    "action_result", "pathname"}), boundary=True, slots=True),
     FileKind("default", _RENDERED,
              constants=MappingProxyType({"STICKY": True, "RESTORE": False, **_CACHED})),
     FileKind("loading", _RENDERED, boundary=True),
     FileKind("error", _RENDERED | {"error"}, boundary=True),
     FileKind("not_found", _RENDERED, boundary=True),
-    FileKind("route", _COMMON, extra=METHODS, function=False),
-    FileKind("middleware", frozenset({"request", "call_next", "cookies", "state"}),
+    # CROSS_ORIGIN = True: its post, put, patch and delete run for requests from other sites
+    # that carry cookies (an API for other origins, behind CORS or tokens); refused by default
+    FileKind("route", _COMMON, extra=METHODS, function=False,
+             constants=MappingProxyType({"CROSS_ORIGIN": Switch(False)})),
+    FileKind("middleware", frozenset({"request", "call_next", "cookies", "state", "pathname"}),
              root_only=True),
     FileKind("lifespan", frozenset({"app"}), root_only=True),
 )

@@ -111,8 +111,14 @@ def load(app_dir: Path, root: Node) -> Loaded:
             if kind == "route":  # method functions instead of one named like the file
                 found, route_problems = load_route(module, rel)
                 problems.extend(route_problems)
+                try:
+                    cross_origin = bool(_constants(module, kind)["CROSS_ORIGIN"])
+                except (TypeError, ValueError) as exc:
+                    problems.append(Problem(rel, str(exc), "write CROSS_ORIGIN = True (other "
+                                            "sites may send writes with cookies) or False"))
+                    continue
                 if found is not None:
-                    handlers[rel] = found
+                    handlers[rel] = replace(found, cross_origin=cross_origin)
                 continue
             if kind in _APP_LEVEL:  # middleware.py, lifespan.py: run around every request
                 value, app_problems = _APP_LEVEL[kind](module, rel)
@@ -127,6 +133,7 @@ def load(app_dir: Path, root: Node) -> Loaded:
             except (TypeError, ValueError) as exc:
                 problems.append(Problem(rel, str(exc), "see docs/caching.md"))
                 continue
+            problems.extend(_misspelled(module, rel, FILE_KINDS[kind].extra))
             for extra in FILE_KINDS[kind].extra:
                 if callable(getattr(module, extra, None)):
                     more = _function(module, extra, rel, kind_of(extra).arguments, {}, problems)
@@ -171,10 +178,50 @@ def _metadata(module: ModuleType, name: str, rel: str, allowed: frozenset[str],
     return UserFunction(rel, lambda: value, frozenset(), value=True)
 
 
+def _misspelled(module: ModuleType, rel: str, extras: tuple[str, ...]) -> list[Problem]:
+    """A function of the module named almost like one panes calls (``acton``, ``actions``,
+    ``Action`` for ``action``): panes would never call it, and posts would find no action."""
+    if "action" not in extras or callable(getattr(module, "action", None)):
+        return []
+    found = []
+    for name, value in vars(module).items():
+        if not callable(value) or getattr(value, "__module__", None) != module.__name__:
+            continue  # (what the module imported is not its own)
+        if name != "action" and _one_edit("action", name.lower()):
+            found.append(Problem(rel, f"it defines {name}(), which panes never calls: a page's "
+                                      "action is named action()",
+                                 f"rename {name}() to action() (or start its name with _ if it "
+                                 "is a helper)"))
+    return found
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with at most one letter changed, added, dropped, or two
+    neighbours swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 def _constants(module: ModuleType, kind: str) -> dict[str, Any]:
     """The module constants its kind reads, each of the type of its default."""
-    return {name: type(default)(getattr(module, name, default))
-            for name, default in FILE_KINDS[kind].constants.items()}
+    found = {}
+    for name, default in FILE_KINDS[kind].constants.items():
+        value = getattr(module, name, default)
+        try:
+            found[name] = type(default)(value)
+        except (TypeError, ValueError) as exc:
+            if name in str(exc):
+                raise
+            raise type(exc)(f"{name} = {value!r}: {exc}") from None
+    return found
 
 
 def _function(module: ModuleType, kind: str, rel: str, allowed: frozenset[str],

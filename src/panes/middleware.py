@@ -52,6 +52,7 @@ from .errors import Problem
 from .html import error_document
 from .kinds import FILE_KINDS
 from .lifespan import State
+from .mount import pathname_of
 from .public import route_path
 from .signatures import declared, names
 
@@ -232,7 +233,8 @@ class UserMiddleware:
     async def _dispatch(self, request: Request, call_next: CallNext) -> Response:
         cookies = cookies_for(request)
         available = {"request": request, "call_next": call_next, "cookies": cookies,
-                     "state": self.state_for(request.scope)}
+                     "state": self.state_for(request.scope),
+                     "pathname": pathname_of(request.scope)}
         kwargs = available if self.takes_all else {n: available[n] for n in self.wants}
         try:
             response = self.func(**kwargs)

@@ -51,7 +51,7 @@ from typing import Any
 import orjson
 
 from .errors import BadRequest
-from .kept import LIMIT, Kept
+from .kept import LIMIT, Kept, size_of
 from .state import Entry, State, short_digest, url_safe
 
 VERSION = 2
@@ -65,6 +65,10 @@ REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, U
 REFRESH_HEADER = "panes-refresh"  # render everything again (refresh(), after an action)
 PREFETCH_HEADER = "panes-prefetch"  # a prefetch: no effects, stop at loading boundaries
 PREFETCHED_HEADER = "panes-prefetched"  # the click after a partial prefetch: the state it made
+#: The ``Cache-Control`` of what is made for one request (a page rendered per request, an
+#: answer to a navigation or a post, a response that sets a cookie): no cache keeps it, and a
+#: shared one (a proxy, a CDN) never shows it to another user.
+PRIVATE = "private, no-store"
 
 
 class StaleState(BadRequest):
@@ -201,8 +205,8 @@ class Signer:
     made of the same entries: its state is signed once, not per request. A state sent back is
     checked once per exact text (its signature, version and fields; a prefetch and its click,
     every hover of a link, send the same text): sent again, only its binding is compared with
-    the requester's. Keeps at most ``kept`` states signed and a quarter as many checked, then
-    starts over; a text longer than :data:`KEPT_TEXT` is checked each time."""
+    the requester's. Keeps at most ``kept`` states signed and a quarter as many checked (and
+    :data:`panes.kept.MAX_BYTES` of each), then starts over."""
 
     def __init__(self, key: bytes, kept: int = LIMIT) -> None:
         self.key = key
@@ -216,7 +220,8 @@ class Signer:
         found = self._signed.get(key)
         if found is not None:
             return found[1]
-        return self._signed.keep(key, (entries, encode(state, self.key, bound, head)))[1]
+        signed = encode(state, self.key, bound, head)
+        return self._signed.keep(key, (entries, signed), size_of(state.url, state.base, signed))[1]
 
     def read(self, text: str, bound: str) -> Verified:
         """:func:`read`, with what the state shows apart from its binding (``ident``)."""
@@ -229,15 +234,11 @@ class Signer:
         found = self._read.get(text)
         if found is None:
             found = verify(text, self.key)
-            if len(text) <= KEPT_TEXT:
-                self._read.keep(text, found)
+            # (the text, and the objects parsed from it, which take a few times its bytes)
+            self._read.keep(text, found, 4 * size_of(text) + size_of(found.ident))
         if found.wire.get("b") != bound:
             raise StaleState("the navigation state was made for other credentials")
         return found
-
-
-#: The longest state text a :class:`Signer` keeps once checked (bytes; most are under 1 KiB).
-KEPT_TEXT = 4 * 1024
 
 
 class Verified:

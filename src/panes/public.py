@@ -22,6 +22,7 @@ looks at the disk on every request.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
@@ -151,11 +152,13 @@ class PublicFiles:
             keep = ("etag", "last-modified", "cache-control", "vary", "date")
             return Response(status_code=304, headers={k: v for k, v in response.headers.items()
                                                       if k in keep})
-        if not _range_understood(request_headers.get("range")):
-            # a unit or syntax the server does not know: send the whole file (RFC 9110 14.2)
-            scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", [])
-                                          if k.lower() != b"range"]}
-            return _Scoped(response, scope)
+        asked = request_headers.get("range")
+        given = _range(asked)
+        if given != asked:  # ignored (RFC 9110 14.2: send the whole file), or its numbers bounded
+            sent = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"range"]
+            if given is not None:
+                sent.append((b"range", given.encode("latin-1")))
+            return _Scoped(response, {**scope, "headers": sent})
         return response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -200,21 +203,37 @@ def _not_modified(response: Headers, request: Headers) -> bool:
         return False
 
 
-def _range_understood(value: str | None) -> bool:
-    """Whether Starlette should answer this Range header (206/416) rather than ignore it."""
+def _range(value: str | None) -> str | None:
+    """The Range header Starlette should answer (206/416): ``value`` itself, the same with each
+    position past any file written as :data:`_FAR` (Python refuses to read an int of more than
+    4,300 digits), or ``None`` for a unit or syntax the server does not know (then the whole
+    file is sent)."""
     if value is None:
-        return True
+        return None
     unit, eq, ranges = value.partition("=")
     if not eq or unit.strip().lower() != "bytes":
-        return False
+        return None
+    parts, far = [], False
     for part in ranges.split(","):
         start, dash, end = part.strip().partition("-")
-        if not dash or not (start or end) or not (start.isdigit() or not start) \
-                or not (end.isdigit() or not end):
-            return False
+        if not dash or not (start or end) or not _POSITION.fullmatch(start + end):
+            return None
+        if max(len(start.lstrip("0")), len(end.lstrip("0"))) > 18:
+            far = True
+            start, end = _bounded(start), _bounded(end)
         if start and end and int(start) > int(end):
-            return False
-    return True
+            return None
+        parts.append(f"{start}-{end}")
+    return "bytes=" + ",".join(parts) if far else value
+
+
+#: A byte position past the end of any file (an exabyte).
+_FAR = "1" + "0" * 18
+_POSITION = re.compile(r"[0-9]*")
+
+
+def _bounded(digits: str) -> str:
+    return digits if len(digits.lstrip("0")) <= 18 else _FAR
 
 
 def serve_public(directory: str | os.PathLike[str], raw_path: bytes,

@@ -48,6 +48,7 @@ from .errors import (
     UnrenderableValue,
     within_mount,
 )
+from .forms import mark
 from .heads import Evaluations
 from .html import builtin_not_found, is_document, to_html
 from .loader import UserFunction, slot_argument
@@ -165,7 +166,7 @@ class Renderer:
         self._unsent = 0
         #: metadata()/viewport(), started with each file's render and awaited with it
         self.evaluations = Evaluations(site.heads, self.arguments.invoke,
-                                       self.arguments.available, site.dev)
+                                       self.arguments.available, site.dev, site.app_name)
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
@@ -413,6 +414,9 @@ class Renderer:
         except UnrenderableValue as exc:
             exc.args = (exc.describe(file, file.rsplit("/", 1)[-1].removesuffix(".py")),)
             raise
+        action = self.site.actions.get(file)
+        if action is not None:  # its forms name it: a post runs this page's action()
+            html = mark(html, action)
         if task is not None:
             await task
         return html

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -15,8 +16,9 @@ from . import diff
 from .cache.region import Ledger
 from .cache.regions import Regions
 from .cookies import cookies_for
+from .forms import action_id
 from .heads import Heads
-from .kept import Kept
+from .kept import Kept, size_of
 from .loader import UserFunction
 from .plan import Branch, Leaf, Outcome, ParamSpec
 from .state import Entry, Source, entry_for, root_entry
@@ -37,6 +39,10 @@ class Site:
     heads: Heads = field(init=False)
     #: the files whose rendering may wait: an async function, or a cached region
     waiting: frozenset[str] = field(init=False)
+    #: the pages that define ``action()``, each with the id its forms carry (:mod:`panes.forms`)
+    actions: Mapping[str, str] = field(init=False)
+    #: the same, from the id to the page
+    action_pages: Mapping[str, str] = field(init=False)
     _entries: Kept[tuple[Outcome, str, str | None, bool, bool], Entry] = field(
         default_factory=Kept, init=False, repr=False)
     _waits: Kept[Outcome, bool] = field(default_factory=Kept, init=False, repr=False)
@@ -55,9 +61,10 @@ class Site:
         if found is None:
             if root:
                 assert isinstance(outcome, Branch)
-                found = self._entries.keep(key, root_entry(outcome, src))
+                found = root_entry(outcome, src)
             else:
-                found = self._entries.keep(key, entry_for(outcome, src, restore))
+                found = entry_for(outcome, src, restore)
+            self._entries.keep(key, found, _size(found))
         return found
 
     def may_wait(self, outcome: Outcome) -> bool:
@@ -81,7 +88,7 @@ class Site:
         found = self._digested.get(key)
         if found is not None:
             return found[1]
-        return self._digested.keep(key, (entry, entry.with_digest(digest)))[1]
+        return self._digested.keep(key, (entry, entry.with_digest(digest)), _size(entry))[1]
 
     def restores(self, node: Node, rid: str) -> bool:
         """Whether region ``rid``, a slot of the folder ``node``, shows a ``default.py`` that
@@ -96,12 +103,20 @@ class Site:
         return found
 
     def __post_init__(self) -> None:
+        pages = [key.rpartition(":")[0] for key in self.functions if key.endswith(":action")]
+        object.__setattr__(self, "actions", {page: action_id(page) for page in pages})
+        object.__setattr__(self, "action_pages", {action_id(page): page for page in pages})
         heads = Heads(self.functions)
         object.__setattr__(self, "heads", heads)
         object.__setattr__(self, "waiting", frozenset(
             file for file, fn in self.functions.items()
             if fn.is_async or any(m is not None and m.is_async for m in heads.of(file))
             or (self.regions is not None and self.regions.spec(file) is not None)))
+
+
+def _size(entry: Entry) -> int:
+    """The bytes of text an entry holds (its URLs and segments come from the request)."""
+    return size_of(entry.url, entry.via, *entry.segments)
 
 
 class Arguments:
@@ -119,6 +134,7 @@ class Arguments:
         self.ledger = Ledger()
         self._query = request.scope.get("query_string", b"").decode("latin-1")
         self._query_params: QueryParams | None = None  # the request's, parsed when asked for
+        self._paths: dict[str, str] = {}  # each URL's ``pathname``, decoded once
 
     def invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
         """Call a user function of ``file`` with the arguments it declared."""
@@ -130,11 +146,19 @@ class Arguments:
                          "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
         return fn.func(**fn.kwargs(available))
 
+    def pathname(self, src: Source) -> str:
+        """The path inside the app of the URL ``src`` renders (``/login``, decoded)."""
+        found = self._paths.get(src.url)
+        if found is None:
+            found = self._paths[src.url] = unquote(src.url.partition("?")[0]) or "/"
+        return found
+
     def available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
         """The arguments a file's function may declare (a layout gets no ``search_params``)."""
         available: dict[str, Any] = {
             "params": params.bind(src.segments) if params.entries else {},
-            "request": self.request, "action_result": self.action_result}
+            "request": self.request, "action_result": self.action_result,
+            "pathname": self.pathname(src)}
         if not layout:
             if src.query != self._query:
                 available["search_params"] = QueryParams(src.query)

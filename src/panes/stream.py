@@ -49,7 +49,7 @@ class _Streamed(Response):
         self.media_type = media_type
         self.background = None
         self.init_headers()  # no body yet: no content-length, the response is chunked
-        self.headers["cache-control"] = "no-store"
+        self.headers["cache-control"] = protocol.PRIVATE  # (what is left renders per request)
         self.renderer = renderer
 
     def chunks(self) -> AsyncIterator[str]:
@@ -100,16 +100,21 @@ class StreamedDocument(_Streamed):
 
 class NavigationStream(_Streamed):
     """A soft navigation: the first record holds the patch, fills follow, then a state record
-    adds the regions placed inside them (``finish``)."""
+    adds the regions placed inside them (``finish``). ``each`` writes a fill's records (a
+    refresh sends only what changed in it)."""
 
-    def __init__(self, renderer: Renderer, first: str, finish: Callable[[], str]) -> None:
+    def __init__(self, renderer: Renderer, first: str, finish: Callable[[], str],
+                 each: Callable[[Rendered], str] = fill_record) -> None:
         super().__init__(renderer, 200, MEDIA_TYPE)
         self.first = first
         self.finish = finish
+        self.each = each
 
     async def chunks(self) -> AsyncIterator[str]:
         yield self.first
         async for fill in self.renderer.fills():
-            yield fill_record(fill)
+            records = self.each(fill)
+            if records:
+                yield records
             fill.flushed.set()
         yield self.finish()

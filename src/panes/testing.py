@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message
 
 from . import protocol
 from .app import App
+from .forms import ACTION_FIELD
 
 __all__ = ["AsyncClient", "Client", "Page"]
 
@@ -49,6 +50,9 @@ _START = re.compile(r"<!--panes:(?!keep-->)(.*?)-->")
 _MARKERS = re.compile(r"<!--/?panes:[^>]*?-->")
 _STATE = re.compile(r'<script type="application/x-panes-state" id="panes-state">(.*?)</script>',
                     re.DOTALL)
+#: A form panes marked (panes.forms): its id, if any, and the value of its hidden field.
+_MARKED = re.compile(r"<form\b(?:[^>]*?\sid=(?:\"([^\"]*)\"|'([^']*)'))?[^>]*>"
+                     r'<input type="hidden" name="_panes_action" value="(\w+)">', re.IGNORECASE)
 _RUNTIME = re.compile(r'<script src="[^"]*/_panes/[^"]*"[^>]*></script>')
 _FILL = re.compile(r'<div data-panes-fill="([^"]*)">(.*?)</div>'
                    r"<script>panes\.fill\(document\.currentScript\)</script>", re.DOTALL)
@@ -137,12 +141,26 @@ class Page:
         return self.client.run(self.client.refresh(self))
 
     def submit(self, data: Mapping[str, Any] | None = None, *, action: str | None = None,
-               soft: bool = False, files: Any = None) -> Page:
+               soft: bool = False, files: Any = None, form: str | None = None) -> Page:
         """Post a form to ``action`` (default: this page's URL), as a browser does: without
         JavaScript (``soft=False``: the 303 is followed with a full load) or through the
-        runtime (``soft=True``: a redirect becomes a soft navigation from this page)."""
+        runtime (``soft=True``: a redirect becomes a soft navigation from this page). The
+        hidden field that names the page whose action runs (a slot's page, a modal) is sent
+        as the browser would: that of the form whose ``id`` is ``form``, else that of the
+        page's only form that has one."""
+        data = {**self.action_field(form), **(data or {})}
         return self.client.run(self.client.submit(self, action or self.url, data, soft=soft,
                                                   files=files))
+
+    def action_field(self, form: str | None = None) -> dict[str, str]:
+        """The hidden field panes put in the form ``form`` (an id), or in the page's only
+        marked form; empty when there is none (or several, and ``form`` is not given)."""
+        found = {(m.group(1) or m.group(2) or ""): m.group(3) for m in _MARKED.finditer(self.html)}
+        if form is not None:
+            if form not in found:
+                raise LookupError(f"no form with id {form!r} and an action on this page")
+            return {ACTION_FIELD: found[form]}
+        return {ACTION_FIELD: next(iter(found.values()))} if len(found) == 1 else {}
 
 
 class AsyncClient:

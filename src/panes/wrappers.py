@@ -20,7 +20,7 @@ T = TypeVar("T")
 def answer(*records: protocol.Record) -> Response:
     """Records for the client runtime (:mod:`panes.protocol`), never cached."""
     return Response("".join(map(protocol.frame, records)), 200, media_type=protocol.MEDIA_TYPE,
-                    headers={"cache-control": "no-store"})
+                    headers={"cache-control": protocol.PRIVATE})
 
 
 def not_allowed() -> Response:

@@ -5,8 +5,10 @@ The renderer asks :class:`Regions` at three places: a page or default (``leaf``)
 (``layout``: cached without its slots, per value it read with ``selected_layout_segment(s)``)
 and a slot behind a ``loading.py`` (``peek``: cached content goes out at once, with no loading
 UI). A file caches when it sets ``revalidate > 0``; ``panes check`` refuses it in a function
-that declares ``request`` or ``cookies``, and :func:`spec_for` refuses it again here, so a
-per-user region is never shared whatever the checks let through.
+that declares ``request``, ``cookies`` or ``action_result`` (:data:`panes.kinds.PER_REQUEST`),
+and :func:`spec_for` refuses it again here, so a region rendered for one request (one user's
+page, one action's result) is never stored, nor served to another, whatever the checks let
+through.
 
 On top of the regions, :class:`Documents` remembers the bytes of a *document* whose regions
 were all fresh hits: the next hard load of the same URL is answered from them without
@@ -26,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -33,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .. import client, protocol
 from ..cookies import SCOPE_KEY, parse_cookie_header
 from ..errors import BadRequest
+from ..kinds import PER_REQUEST
 from ..loader import UserFunction
 from ..middleware import ORIGINAL_PATH
 from ..plan import Branch, Leaf
@@ -43,9 +47,6 @@ from .keys import cache_key
 from .paths import below, normalize_path
 from .region import Ledger, Reads, RegionCache
 
-#: Arguments that make what a function renders depend on the requester.
-PER_USER = frozenset({"request", "cookies"})
-
 
 @dataclass(frozen=True, slots=True)
 class Spec:
@@ -55,14 +56,18 @@ class Spec:
     revalidate: float
     tags: tuple[str, ...]
     search_params: bool
+    #: it declares ``pathname``: the path is part of its key (a layout's or a default's path
+    #: is not given by its params)
+    pathname: bool = False
 
 
 def spec_for(fn: UserFunction) -> Spec | None:
     """The caching of ``fn``'s region, or ``None`` when it renders per request."""
     revalidate = float(fn.constants.get("revalidate", 0) or 0)
-    if not revalidate > 0 or fn.takes_all or fn.wants & PER_USER:
+    if not revalidate > 0 or fn.takes_all or fn.wants & PER_REQUEST:
         return None
-    return Spec(revalidate, tuple(fn.constants.get("TAGS", ())), "search_params" in fn.wants)
+    return Spec(revalidate, tuple(fn.constants.get("TAGS", ())), "search_params" in fn.wants,
+                "pathname" in fn.wants)
 
 
 class Regions:
@@ -117,7 +122,8 @@ class Regions:
                 html = html.replace(token, _marker(nonce, name))
             return nonce + html, reads
 
-        key = cache_key(file, branch.params.bind(src.segments), None, version=self.version)
+        key = cache_key(file, branch.params.bind(src.segments), None, _path(spec, src),
+                        version=self.version)
         paths = [below(folder_url(branch.node, src.segments))]
         html, reads = await self.cache.get_or_render_varying(
             key, stored, lookup, spec.revalidate, spec.tags, paths, ledger)
@@ -129,10 +135,16 @@ class Regions:
     def _leaf_key(self, spec: Spec, leaf: Leaf, src: Source) -> tuple[str, list[str]]:
         assert leaf.file is not None
         query = QueryParams(src.query).multi_items() if spec.search_params else None
-        key = cache_key(leaf.file, leaf.params.bind(src.segments), query, version=self.version)
+        key = cache_key(leaf.file, leaf.params.bind(src.segments), query, _path(spec, src),
+                        version=self.version)
         if leaf.kind == "page":
             return key, [src.url.partition("?")[0]]
         return key, [below(folder_url(leaf.node, src.segments))]
+
+
+def _path(spec: Spec, src: Source) -> dict[str, list[str]] | None:
+    """The ``pathname`` part of a key, for a function that declares it."""
+    return {"pathname": [unquote(src.url.partition("?")[0])]} if spec.pathname else None
 
 
 def _marker(nonce: str, name: str) -> str:
@@ -157,7 +169,7 @@ def folder_url(node: Node, segments: Sequence[str]) -> str:
     return normalize_path("/" + "/".join(segments[:depth]))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Memo:
     """A document whose regions were all fresh hits: its text around the navigation state,
     and what the state says it shows."""
@@ -167,7 +179,7 @@ class Memo:
     state: Callable[[str], str]  # the signed state for a requester's binding
     fresh_until: float
     epoch: int
-    size: int
+    size: int  # bytes it holds, its key and the state tags below included
     #: the state tags already made, by the credentials they are bound to (bounded)
     tags: dict[tuple[bytes, bytes, str], bytes] = field(default_factory=dict)
 
@@ -180,7 +192,7 @@ class Answered:
     records: Callable[[str], bytes]
     fresh_until: float
     epoch: int
-    size: int
+    size: int  # bytes it holds, its key included
 
 
 _M = TypeVar("_M", Memo, Answered)
@@ -188,7 +200,9 @@ _M = TypeVar("_M", Memo, Answered)
 
 class _Remembered(Generic[_M]):
     """Answers remembered by what asked for them, least recently used first out, bounded by
-    ``max_bytes`` (``0``: the app caches nothing, so nothing is remembered)."""
+    ``max_bytes`` (``0``: the app caches nothing, so nothing is remembered): every byte they
+    hold counts, the URL they are keyed by too. One larger than a 64th of the bound is not
+    remembered (a request that brings a huge URL or cookie pays for itself)."""
 
     def __init__(self, cache: RegionCache, state_key: bytes, max_bytes: int) -> None:
         self.cache = cache
@@ -204,14 +218,18 @@ class _Remembered(Generic[_M]):
         self.forget(key)
         self._memos[key] = memo
         self.bytes += memo.size
-        while self.bytes > self.max_bytes:
-            self.forget(next(iter(self._memos)))
+        self._evict()
 
     def forget(self, key: Any) -> None:
         memo = self._memos.pop(key, None)
         if memo is not None:
-            self.bytes -= memo.size + (sum(map(len, memo.tags.values()))
-                                       if isinstance(memo, Memo) else 0)
+            self.bytes -= memo.size
+
+    def _evict(self, keep: int = 0) -> None:
+        """Forget the least recently used answers until the bound holds (or ``keep`` are
+        left: the one being answered)."""
+        while self.bytes > self.max_bytes and len(self._memos) > keep:
+            self.forget(next(iter(self._memos)))
 
     async def _fresh(self, key: Any) -> _M | None:
         """The memo for ``key`` while every region in it is still what the cache holds."""
@@ -226,16 +244,22 @@ class _Remembered(Generic[_M]):
 
 
 class Documents(_Remembered[Memo]):
-    """Remembered documents by the raw path and query they answer."""
+    """Remembered documents by the raw path and query they answer, and the state tags made
+    for the credentials of their requesters (counted against the bound too)."""
 
     def remember(self, scope: Scope, head: str, tail: str, url: str,
                  shown: Mapping[str, Entry], root: str | None, ledger: Ledger) -> None:
-        """Keep a document rendered for a plain hard load whose regions were all fresh hits."""
-        if not ledger.complete or ledger.epoch is None or not self.max_bytes:
+        """Keep a document rendered for a plain hard load (a GET: never the answer to a post)
+        whose regions were all fresh hits."""
+        if not ledger.complete or ledger.epoch is None or not self.max_bytes \
+                or scope["method"] != "GET":
             return
         key = _memo_key(scope)
-        size = len(head) + len(tail) + 512
-        if key is None or size > self.max_bytes // 4:
+        if key is None:
+            return
+        # (the URL is in the key, the state it signs and the text around the state)
+        size = len(head) + len(tail) + 2 * (len(key[0]) + len(key[1])) + 3 * len(url) + 512
+        if size > self.max_bytes // 64:
             return
         state = protocol.encoder(State(url, dict(shown), root, None), self.state_key)
         self._keep(key, Memo(head.encode(), tail.encode(), state, ledger.fresh_until,
@@ -258,13 +282,17 @@ class Documents(_Remembered[Memo]):
             bound = protocol.binding(parse_cookie_header(cookie.decode("latin-1")),
                                      authorization.decode("latin-1"), self.state_key)
             tags = client.tags(memo.state(bound), root_path).encode()
-            if len(memo.tags) >= _TAGS_KEPT:
-                self.bytes -= sum(map(len, memo.tags.values()))
-                memo.tags.clear()
-            memo.tags[asker] = tags
-            self.bytes += len(tags)
-            while self.bytes > self.max_bytes and len(self._memos) > 1:
-                self.forget(next(iter(self._memos)))
+            size = _tag_size(asker, tags)
+            if size <= self.max_bytes // 64:  # (else made for each request that brings them)
+                if len(memo.tags) >= _TAGS_KEPT or memo.size + size > self.max_bytes // 8:
+                    cleared = sum(_tag_size(asker, tags) for asker, tags in memo.tags.items())
+                    memo.size -= cleared
+                    self.bytes -= cleared
+                    memo.tags.clear()
+                memo.tags[asker] = tags
+                memo.size += size
+                self.bytes += size
+                self._evict(keep=1)
         return _respond(_HEADERS, b"".join((memo.head, tags, memo.tail)))
 
 
@@ -286,15 +314,18 @@ class Navigations(_Remembered[Answered]):
         whose update makes ``state`` (its head: ``head``). Not when cookies were read or set
         (the binding may change), nor when the state was not plainly sent."""
         if not ledger.complete or ledger.epoch is None or not self.max_bytes \
-                or SCOPE_KEY in scope or _navigation(scope)[0] is None:
+                or scope["method"] != "GET" or SCOPE_KEY in scope \
+                or _navigation(scope)[0] is None:
             return
-        size = sum(map(len, record.html)) * 2 + 1024
+        key = _navigation_key(scope, shown.ident, prefetch)
+        # (the HTML, its record and the state's text around the signature, and the key)
+        size = 2 * sum(map(len, record.html)) + 3 * len(shown.ident) + len(key[0]) \
+            + len(key[1]) + 1024
+        if size > self.max_bytes // 64:
+            return
         records = protocol.patch_framer(record, state, self.state_key, head)
-        if records is None or size > self.max_bytes // 4:
-            return
-        self._keep(_navigation_key(scope, shown.ident, prefetch),
-                   Answered(records, ledger.fresh_until, ledger.epoch,
-                            size + len(shown.ident) + 256))
+        if records is not None:
+            self._keep(key, Answered(records, ledger.fresh_until, ledger.epoch, size))
 
     async def answer(self, scope: Scope) -> ASGIApp | None:
         """The remembered answer to this soft navigation, or ``None`` (it renders as usual,
@@ -342,12 +373,18 @@ def _credentials(scope: Scope) -> tuple[bytes, bytes]:
     return b"; ".join(cookies), authorization or b""
 
 
+def _tag_size(asker: tuple[bytes, bytes, str], tags: bytes) -> int:
+    """What a state tag kept for ``asker``'s credentials counts against the bound."""
+    return len(asker[0]) + len(asker[1]) + len(asker[2]) + len(tags) + 128
+
+
 _TAGS_KEPT = 256
 
 #: What ``App.document`` sends with a document that does not stream.
 _HEADERS = ((b"content-type", b"text/html; charset=utf-8"), (b"vary", b"Panes-State"))
 #: What :func:`panes.wrappers.answer` sends with records.
-_RECORDS = ((b"content-type", protocol.MEDIA_TYPE.encode()), (b"cache-control", b"no-store"))
+_RECORDS = ((b"content-type", protocol.MEDIA_TYPE.encode()),
+            (b"cache-control", protocol.PRIVATE.encode()))
 
 
 _NOT_PLAIN = (b"panes-state", b"panes-target")
@@ -374,7 +411,8 @@ def _navigation(scope: Scope) -> tuple[str | None, bool]:
     return text, prefetch
 
 
-def _navigation_key(scope: Scope, ident: bytes, prefetch: bool) -> tuple[Any, ...]:
+def _navigation_key(scope: Scope, ident: bytes, prefetch: bool) -> tuple[bytes, bytes, bytes,
+                                                                          bool]:
     return _path_key(scope), scope.get("query_string", b""), ident, prefetch
 
 

@@ -64,7 +64,8 @@ class _Item:
 class MemoryStore:
     """In one process, bounded by bytes: the least recently used entries go first.
 
-    The bound counts each value's bytes plus ``OVERHEAD``; a value larger than the whole bound
+    The bound counts each value's bytes, its key, the tags and paths it is indexed under,
+    plus ``OVERHEAD``; a value larger than the whole bound
     is not stored (it would evict everything and then itself). ``clock`` decides expiry, so
     tests move time instead of sleeping.
     """
@@ -99,7 +100,8 @@ class MemoryStore:
         if epoch is not None and epoch != self._epoch:
             return False
         self._remove(key)
-        size = len(value) + len(key) + OVERHEAD
+        # the names it is indexed under count too (a page's path is as long as its URL)
+        size = len(value) + len(key) + OVERHEAD + sum(map(len, (*tags, *paths)))
         if size > self.max_bytes:
             return False
         expires = None if ttl is None else self.clock() + ttl

@@ -33,4 +33,5 @@ async def action(request, cookies, state):
         redirect("/login?error=1")
     cookies.set("session", session, max_age=60 * 60 * 24 * 30)
     target = str(form.get("next") or "/inbox")
-    redirect(target if target.startswith("/") and not target.startswith("//") else "/inbox")
+    # a path inside the app only: not another site (//evil.example, /\evil.example)
+    redirect(target if target.startswith("/") and target[1:2] not in ("/", "\\") else "/inbox")

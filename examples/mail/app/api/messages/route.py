@@ -14,7 +14,7 @@ async def get(search_params, state):
 
 
 async def post(request, state):
-    data = await request.json()  # not JSON: 400
+    data = await request.json()  # not JSON: 400; not sent as application/json: 415
     if not isinstance(data, dict) or not data.get("to"):
         return JSONResponse({"error": "give at least 'to'"}, 422)
     message = await state["store"].send(str(data["to"]), str(data.get("subject", "")),
