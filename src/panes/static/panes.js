@@ -245,8 +245,9 @@
       redirect: function (r) { f.next = navigate(r.url, mode || "push", again); return false; },
       patch: function (r) {
         if (current !== f) return false;
-        if (r.partial) { // a prefetch's loading UI: shown while the navigation itself is fetched
-          var g = start(feed(href, {}));
+        if (r.partial) { // a prefetch's loading UI: shown while the rest is fetched, which is
+          // only what lies below the loading boundaries (the server is shown what it holds)
+          var g = start(feed(href, { "Panes-Prefetched": header(update(r)) }));
           g.held = {};
           r.swap.forEach(function (id, i) { swap(id, parse(r.html[i]), entry.id); g.held[id] = 1; });
           f.next = run(g, href, mode, leftId);
@@ -292,7 +293,7 @@
     // Another site gets a plain page load: nothing of the state goes there.
     if (to.origin !== location.origin) return Promise.resolve(hard(href, mode));
     var p = !again && fresh(href), f;
-    delete prefetched[href];
+    prefetched[href] = { used: 1, done: 1, at: Date.now(), abort: function () {} }; // not again
     f = start(p || feed(href, again ? { "Panes-Refresh": "1" } : {}));
     return run(f, href, mode, null, again).catch(function () { // a refused prefetch: fetch it now
       if (current === f) return p ? navigate(href, mode) : hard(href, mode);
@@ -415,17 +416,18 @@
 
   function fresh(href) { // a prefetch still worth using
     var f = prefetched[href];
-    return f && Date.now() - f.at < 30000 && !(f.done && f.failed) ? f : null;
+    return f && !f.used && Date.now() - f.at < 30000 && !(f.done && f.failed) ? f : null;
   }
-  function prefetch(href) { // at most 3 at once, each URL once, for 30 s
-    var busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
-    if (fresh(href) || busy.length > 2) return;
+  function prefetch(href) { // at most 3 at once; each URL once for this state (refused too,
+    // for 30 s), not while a navigation goes there, never the URL shown
+    var f = prefetched[href], busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
+    if (href === location.href || (f && (f.used || Date.now() - f.at < 30000)) || busy.length > 2) return;
     prefetched[href] = feed(href, { "Panes-Prefetch": "1" });
   }
   function intent(event) { // the pointer or the focus on a link: its page will likely be wanted
     var a = event.target.closest && event.target.closest("a[href]");
     var href = soft(a);
-    if (href && href !== location.href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(href);
+    if (href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(href);
   }
   document.addEventListener("mouseover", intent);
   document.addEventListener("focusin", intent);
