@@ -166,7 +166,7 @@ async def own_us(app: Any, timer: UserTime, request: Callable[[], Awaitable[byte
 
 #: How many users (each its cookie, so its own signed state) the many-users navigation cycles
 #: through: more than a server keeps states checked, so each request's state is checked anew.
-USERS = 1500
+USERS = 5000
 
 
 async def user_state(app: Any, cookie: str) -> list[tuple[bytes, bytes]]:

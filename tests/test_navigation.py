@@ -66,9 +66,12 @@ def test_a_signer_checks_a_state_text_once_and_its_binding_every_time():
             signer.read(wire, "someone else")
         with pytest.raises(BadRequest, match="not one this server sent"):
             signer.read(wire.replace('"sig":"', '"sig":"x'), BOUND)
+        with pytest.raises(StaleState):
+            signer.check(wire, "someone else")
     # what it shows, apart from who it was made for: the same for every requester
-    assert signer.read(encode(STATES[2], SECRET, "other"), "other").ident == \
-        signer.read(wire, BOUND).ident != signer.read(encode(STATES[1], SECRET, BOUND), BOUND).ident
+    assert signer.check(encode(STATES[2], SECRET, "other"), "other") == \
+        signer.read(wire, BOUND).ident == signer.check(wire, BOUND) != \
+        signer.read(encode(STATES[1], SECRET, BOUND), BOUND).ident
 
 
 @pytest.mark.parametrize("state", STATES)

@@ -205,13 +205,13 @@ class Signer:
     made of the same entries: its state is signed once, not per request. A state sent back is
     checked once per exact text (its signature, version and fields; a prefetch and its click,
     every hover of a link, send the same text): sent again, only its binding is compared with
-    the requester's. Keeps at most ``kept`` states signed and a quarter as many checked (and
-    :data:`panes.kept.MAX_BYTES` of each), then starts over."""
+    the requester's. Keeps at most ``kept`` states of each (and :data:`panes.kept.MAX_BYTES`),
+    then starts over."""
 
     def __init__(self, key: bytes, kept: int = LIMIT) -> None:
         self.key = key
         self._signed: Kept[tuple[Any, ...], tuple[tuple[Entry, ...], str]] = Kept(kept)
-        self._read: Kept[str, Verified] = Kept(kept // 4)
+        self._checked: Kept[str, tuple[str, bytes]] = Kept(kept)  # text -> (binding, ident)
 
     def encode(self, state: State, bound: str, head: str | None = None) -> str:
         entries = tuple(state.regions.values())
@@ -224,21 +224,31 @@ class Signer:
         return self._signed.keep(key, (entries, signed), size_of(state.url, state.base, signed))[1]
 
     def read(self, text: str, bound: str) -> Verified:
-        """:func:`read`, with what the state shows apart from its binding (``ident``)."""
-        found = self.check(text, bound)
+        """:func:`read`, with what the state shows apart from its binding (``ident``); a text
+        checked before is parsed, not checked again."""
+        checked = self._checked.get(text)
+        found = verify(text, self.key, None if checked is None else checked[1])
+        if checked is None:
+            self._keep(text, found)
+        if found.wire.get("b") != bound:
+            raise StaleState("the navigation state was made for other credentials")
         found.state  # noqa: B018 - a malformed state is refused here, as read() refuses it
         return found
 
-    def check(self, text: str, bound: str) -> Verified:
-        """:meth:`read`, but the record is made only when asked for (``Verified.state``)."""
-        found = self._read.get(text)
-        if found is None:
-            found = verify(text, self.key)
-            # (the text, and the objects parsed from it, which take a few times its bytes)
-            self._read.keep(text, found, 4 * size_of(text) + size_of(found.ident))
-        if found.wire.get("b") != bound:
+    def check(self, text: str, bound: str) -> bytes:
+        """:meth:`read` but for the record: only its ``ident``."""
+        checked = self._checked.get(text)
+        if checked is None:
+            checked = self._keep(text, verify(text, self.key))
+        if checked[0] != bound:
             raise StaleState("the navigation state was made for other credentials")
-        return found
+        return checked[1]
+
+    def _keep(self, text: str, found: Verified) -> tuple[str, bytes]:
+        # (text only, nothing the garbage collector walks: a parsed state is made again)
+        bound = found.wire.get("b")
+        return self._checked.keep(text, (bound if isinstance(bound, str) else "", found.ident),
+                                  size_of(text, found.ident))
 
 
 class Verified:
@@ -293,9 +303,10 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
     return found.state, dict(found.wire)  # (malformed: refused here)
 
 
-def verify(text: str, key: bytes) -> Verified:
+def verify(text: str, key: bytes, ident: bytes | None = None) -> Verified:
     """The state, if this server signed it (for whichever credentials), or
-    :class:`BadRequest`."""
+    :class:`BadRequest`. ``ident``: the text was checked before (this is its ``ident``), it is
+    only parsed."""
     if len(text) > MAX_STATE_BYTES:
         raise BadRequest("the navigation state is too large")
     try:
@@ -304,6 +315,8 @@ def verify(text: str, key: bytes) -> Verified:
         raise BadRequest("the navigation state is not one this server sent") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
         raise BadRequest("the navigation state is not one this server sent")
+    if ident is not None:
+        return Verified(obj, ident)
     try:
         canonical = _canonical(obj)
     except (ValueError, TypeError, RecursionError):

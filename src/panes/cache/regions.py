@@ -340,10 +340,10 @@ class Navigations(_Remembered[Answered]):
             parse_cookie_header(cookie.decode("latin-1")), authorization.decode("latin-1"),
             self.state_key)
         try:
-            shown = self.signer.check(text, bound)
+            ident = self.signer.check(text, bound)
         except BadRequest:
             return None  # a stale, forged or malformed state: answered as usual
-        memo = await self._fresh(_navigation_key(scope, shown.ident, prefetch))
+        memo = await self._fresh(_navigation_key(scope, ident, prefetch))
         if memo is None:
             return None
         return _respond(_RECORDS, memo.records(bound))
