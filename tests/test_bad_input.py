@@ -767,7 +767,7 @@ def test_panes_start_500_page_has_no_traceback(tmp_path: Path) -> None:
 def test_panes_dev_500_page_shows_the_traceback(tmp_path: Path) -> None:
     proc, port, log = _serve(tmp_path, "dev")
     try:
-        answer = get(port, b"/crash")
+        answer = get(port, b"/crash", headers=b"Host: localhost\r\n")  # (dev answers no other)
     finally:
         _stop(proc)
     assert answer.status == 500, (answer.raw[:2000], log.read_text())

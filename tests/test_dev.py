@@ -105,7 +105,19 @@ async def test_a_soft_navigation_that_fails_under_dev_keeps_the_page_and_brings_
     assert "ZeroDivisionError" in record["error"] and "return 10 / n" in record["error"]
 
 
-async def test_a_broken_app_directory_shows_its_problems_with_the_code(app_dir, monkeypatch):
+@pytest.fixture
+def root_formatters():
+    """server_app() under dev sets short tracebacks on the root logger's handlers (a worker's
+    own): put back what the tests' handlers had."""
+    handlers = list(logging.getLogger().handlers)
+    kept = [h.formatter for h in handlers]
+    yield
+    for handler, formatter in zip(handlers, kept, strict=True):
+        handler.setFormatter(formatter)
+
+
+async def test_a_broken_app_directory_shows_its_problems_with_the_code(app_dir, monkeypatch,
+                                                                      root_formatters):
     (app_dir / "page.py").write_text("def page(:\n    return 'x'\n")
     monkeypatch.setenv(serve.ENV_APP_DIR, str(app_dir))
     monkeypatch.setenv(serve.ENV_DEV, "1")

@@ -50,8 +50,12 @@ def attributes() -> set[str]:
 
 
 def events() -> set[str]:
-    """Events the runtime dispatches: ``new CustomEvent("panes:…")`` / ``new Event(…)``."""
-    return set(re.findall(r"new (?:Custom)?Event\(\s*[\"'](panes:[\w:-]+)[\"']", scripts()))
+    """Events the runtime dispatches: ``new CustomEvent("panes:…")`` / ``new Event(…)``, and
+    ``emit(target, "name", …)`` (panes.js's helper, which dispatches ``panes:name``)."""
+    text = scripts()
+    return (set(re.findall(r"new (?:Custom)?Event\(\s*[\"'](panes:[\w:-]+)[\"']", text))
+            | {f"panes:{name}" for name in re.findall(r"\bemit\([^,()]+,\s*\"([\w-]+)\"", text)}
+            | {f"panes:{name}" for name in re.findall(r"\blifecycle\([^;]*?\"(load|unload)\"\)", text)})
 
 
 def window_panes() -> set[str]:
@@ -113,7 +117,8 @@ def test_the_scans_find_what_they_should():
     assert {"STICKY", "RESTORE"} <= constants()
     assert {"PANES_SECRET", "PANES_APP_DIR"} <= environment()
     assert {"--host", "--port", "--workers", "--url"} <= flags()
-    assert "panes:dev-update" in events()
+    assert {"panes:dev-update", "panes:load", "panes:unload", "panes:before-navigate",
+            "panes:navigate", "panes:error"} <= events()
 
 
 def test_the_readme_links_the_docs_pages():

@@ -134,7 +134,7 @@ def visitor(browser) -> Iterator[Callable[[Production], Visitor]]:
         v.context.close()
 
 
-@pytest.mark.parametrize("example", ["dashboard", "gallery"])
+@pytest.mark.parametrize("example", ["dashboard", "gallery", "tracker"])
 def test_every_page_of_the_example_loads_whole(visitor, example):
     with serving(EXAMPLES / example / "app") as server:
         crawler = visitor(server)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import types
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
-from panes.lifespan import Lifespan, State, load_lifespan, run_lifespan
+from panes.lifespan import Lifespan, StartupWatch, State, load_lifespan, run_lifespan
 
 pytestmark = pytest.mark.anyio
 
@@ -225,3 +226,68 @@ def test_load_lifespan():
     assert "not an async context manager" in problems[0].message
     _, problems = load_lifespan(mod("@asynccontextmanager\nasync def lifespan():\n    yield\n"), "app/lifespan.py")
     assert "takes 0 arguments" in problems[0].message
+
+
+# -- what panes dev|start watches around the lifespan (StartupWatch) and load_lifespan's words --
+
+
+async def test_a_start_up_that_never_reaches_yield_fails_naming_the_file_and_line():
+    @asynccontextmanager
+    async def lifespan(app):
+        await asyncio.Event().wait()  # a database that never answers
+        yield {}
+
+    failures: list[str] = []
+    server = Protocol()
+    watch = StartupWatch(Lifespan(lifespan, "app", file="app/lifespan.py"), timeout=0.2,
+                         failed=lambda: failures.append("failed"))
+    started = time.monotonic()
+    await watch(server.scope, server.receive, server.send)
+    assert time.monotonic() - started < 2
+    assert server.types == ["lifespan.startup.failed"]
+    message = server.sent[0]["message"]
+    assert message.startswith("app/lifespan.py: lifespan() did not reach `yield` within 0.2 s")
+    assert "await asyncio.Event().wait()" in message and "--startup-timeout" in message
+    assert failures == ["failed"]
+
+
+async def test_a_start_up_that_raises_is_passed_on_and_counts_as_failed():
+    failures: list[str] = []
+    server = Protocol()
+    watch = StartupWatch(Lifespan(make_lifespan([], fail_at="startup"), "app"), timeout=5,
+                         failed=lambda: failures.append("failed"))
+    await watch(server.scope, server.receive, server.send)
+    assert server.types == ["lifespan.startup.failed"]
+    assert "the database is down" in server.sent[0]["message"]
+    assert failures == ["failed"]
+
+
+async def test_a_start_up_in_time_serves_until_shutdown():
+    events: list = []
+    server = Protocol()
+    watch = StartupWatch(Lifespan(make_lifespan(events, {"pool": "P"}), "app"), timeout=5)
+    await watch(server.scope, server.receive, server.send)
+    assert server.types == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert server.scope["state"] == {"pool": "P"}
+
+
+def module_with(source: str) -> types.ModuleType:
+    module = types.ModuleType("lifespan_under_test")
+    exec(source, module.__dict__)  # noqa: S102 - the test's own source
+    return module
+
+
+@pytest.mark.parametrize(("source", "says"), [
+    ("from contextlib import asynccontextmanager\n\n@asynccontextmanager\n"
+     "async def lifespan(app):\n    return {}\n",
+     "lifespan() has @asynccontextmanager but no `yield`"),
+    ("from contextlib import asynccontextmanager\n\n@asynccontextmanager\n"
+     "def lifespan(app):\n    yield {}\n",
+     "lifespan() is a plain generator (`def`) under @asynccontextmanager"),
+    ("async def lifespan(app):\n    return {}\n", "lifespan() is not an async context manager"),
+])
+def test_a_lifespan_that_cannot_work_is_named_for_what_it_lacks(source, says):
+    func, problems = load_lifespan(module_with(source), "app/lifespan.py")
+    assert func is None and [p.message for p in problems] == [says]
+    if "no `yield`" in says:  # (it never asks to add the decorator that is there)
+        assert "@asynccontextmanager" not in problems[0].fix and "`yield`" in problems[0].fix

@@ -34,6 +34,9 @@ STATES = [
     State("/", {"x/y": Entry("0a1b2c3d", "/", reads={"a-b": ("", ":", ","), "c": ()})}),
     # an intercepted modal over its background
     State("/photos/1", {"modal": Entry("0a1b2c3d", "/photos/1", via="/feed?x=|")}, base="/feed"),
+    # a slot showing its default (its links compare with the document's URL, for aria-current)
+    State("/items/3", {"children": Entry("0a1b2c3d", "/items/3", default=True),
+                       "detail": Entry("1a2b3c4d", "/items/3", ("items", "3"))}),
 ]
 
 

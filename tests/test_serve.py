@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import free_port, write_app
+from processes import Server
 
 from panes import serve
 
@@ -46,34 +46,15 @@ app = CompressMiddleware(Starlette(routes=[
 
 @contextmanager
 def panes(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
-    """Run ``panes ARGS --port P`` until the block ends; yields its URL and a log reader."""
-    port = free_port()
-    log = cwd / f"server-{port}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "panes", *args, "--port", str(port)],
-                                cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                env={**os.environ, **(env or {})}, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    """Run ``panes ARGS --port P`` until the block ends; yields its URL and its log's lines
+    (filled once it has stopped)."""
     lines: list[str] = []
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(log.read_text()) from None
-                time.sleep(0.1)
-        yield url, lines
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+    with Server(*args, cwd=cwd, env=env) as server:
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        lines.extend(log.read_text().splitlines())
+            yield server.ready().url, lines
+        finally:
+            server.stop()
+            lines.extend(server.log.splitlines())
 
 
 @pytest.fixture
@@ -160,9 +141,8 @@ def test_dev_reloads_a_module_attribute_on_save(project):
 
 
 def test_several_workers_without_a_secret_warn(project):
-    env = {k: v for k, v in os.environ.items() if k != "PANES_SECRET"}
-    os.environ.pop("PANES_SECRET", None)
-    with panes("start", "app", "--workers", "2", cwd=project, env=env) as (url, log):
+    with panes("start", "app", "--workers", "2", cwd=project,
+               env={"PANES_SECRET": ""}) as (url, log):  # (empty: not set)
         assert "inbox v1" in httpx.get(url + "/").text
     assert any("PANES_SECRET is not set" in line for line in log)
 

@@ -127,14 +127,15 @@ class App:
         templates = {file: template_slots(self.functions[file], node)
                      for node in self.root.walk() if (file := node.file("template"))}
         self.model = RouteModel(matcher, not_found_plan(self.root), settings, templates)
-        self.key = _state_key(secret, self.root)
+        build = build_id(self.app_dir)
+        # a state made by another deploy (other code, another runtime) is stale: a full load
+        self.key = _state_key(secret, self.root, "" if self.dev else f"{build} {client.path()}")
         self._anonymous = protocol.binding({}, "", self.key)  # no cookie, no Authorization
         self._signer = protocol.Signer(self.key)  # a document's state, signed once per page
         self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
         self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
-        self.regions = Regions(self.cache, build_id(self.app_dir), self.functions, self.key,
-                               signer=self._signer)
+        self.regions = Regions(self.cache, build, self.functions, self.key, signer=self._signer)
         self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
                           self.app_dir.name)
         name = self.app_dir.name
@@ -584,9 +585,10 @@ def _digest(head: Head | None) -> str | None:
     return None if head is None else head.digest
 
 
-def _state_key(secret: str | bytes | None, root: Any) -> bytes:
+def _state_key(secret: str | bytes | None, root: Any, deploy: str = "") -> bytes:
     """The key that signs this app's states: the secret, bound to the app's files, so that a
-    state of one app is never accepted by another that shares the secret."""
+    state of one app is never accepted by another that shares the secret, and to the
+    ``deploy`` (its code and runtime; not under dev, whose tabs live across edits)."""
     secret = secret or os.environ.get(SECRET_ENV)
     if not secret:
         logger.warning("panes: no %s set: navigation states are valid only in this process "
@@ -594,7 +596,8 @@ def _state_key(secret: str | bytes | None, root: Any) -> bytes:
         secret = secrets.token_hex(32)
     raw = secret.encode() if isinstance(secret, str) else secret
     files = "\n".join(sorted(f for node in root.walk() for f in node.files.values()))
-    return hmac.new(raw, b"panes navigation state\x00" + files.encode(), hashlib.sha256).digest()
+    return hmac.new(raw, b"panes navigation state\x00" + f"{deploy}\x00{files}".encode(),
+                    hashlib.sha256).digest()
 
 
 _SAFE = "/%:@!$&'()*+,;=-._~"

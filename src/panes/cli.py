@@ -11,7 +11,16 @@ from pathlib import Path
 from . import serve
 from .check import Analysis, analyze
 from .errors import BadRequest
-from .serve import ENV_APP_DIR, ENV_DEV, ENV_SLOT_TIMEOUT, Limits, Serve, is_module_target
+from .lifespan import STARTUP_TIMEOUT
+from .serve import (
+    ENV_APP_DIR,
+    ENV_DEV,
+    ENV_SLOT_TIMEOUT,
+    ENV_STARTUP_TIMEOUT,
+    Limits,
+    Serve,
+    is_module_target,
+)
 from .table import explain_url, route_table
 
 __all__ = ["ENV_APP_DIR", "ENV_DEV", "ENV_SLOT_TIMEOUT", "main", "server_app"]
@@ -23,7 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    code: int = args.run(args)
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C before the server set its own handlers
+        return 130
     return code
 
 
@@ -69,6 +81,16 @@ def _serve_arguments(cmd: argparse.ArgumentParser, production: bool) -> None:
                           f"default {PRODUCTION_SLOT_TIMEOUT:g} under start, none under dev)")
     if production:
         cmd.add_argument("--workers", type=int, default=1, help="worker processes")
+    else:
+        cmd.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
+                         dest="allowed_hosts",
+                         help="also answer requests for this Host (repeatable; .example.com: "
+                              "it and its subdomains; *: any). Answered anyway: localhost, "
+                              "IP addresses and --host; any other gets 400 (DNS rebinding)")
+    cmd.add_argument("--startup-timeout", type=float, metavar="SECONDS",
+                     default=float(os.environ.get(ENV_STARTUP_TIMEOUT) or STARTUP_TIMEOUT),
+                     help="a lifespan that has not reached its yield by then fails the start "
+                          f"(0: never; default $PANES_STARTUP_TIMEOUT or {STARTUP_TIMEOUT:g})")
     cmd.add_argument("--factory", action="store_true",
                      help="MODULE:APP is a function that returns the ASGI app")
     cmd.add_argument("--proxy-headers", action=argparse.BooleanOptionalAction, default=True,
@@ -136,14 +158,19 @@ def _serve(args: argparse.Namespace, dev: bool) -> int:
                   file=sys.stderr)
             return 1
         target, reload_dirs = str(app_dir), (app_dir,)
+    problem = serve.address_problem(args.host, args.port)
+    if problem is not None:
+        print(f"panes: {problem}", file=sys.stderr)
+        return 1
     limits = Limits(max_header_size=args.max_header_size, header_timeout=args.timeout_keep_alive,
                     limit_concurrency=args.limit_concurrency, backlog=args.backlog)
-    serve.run(Serve(target, dev=dev, host=args.host, port=args.port,
-                    workers=1 if dev else args.workers, factory=args.factory,
-                    slot_timeout=args.slot_timeout, proxy_headers=args.proxy_headers,
-                    forwarded_allow_ips=args.forwarded_allow_ips, root_path=args.root_path,
-                    limits=limits, reload_dirs=reload_dirs))
-    return 0
+    return serve.run(Serve(target, dev=dev, host=args.host, port=args.port,
+                           workers=1 if dev else args.workers, factory=args.factory,
+                           slot_timeout=args.slot_timeout, proxy_headers=args.proxy_headers,
+                           forwarded_allow_ips=args.forwarded_allow_ips,
+                           root_path=args.root_path, limits=limits, reload_dirs=reload_dirs,
+                           startup_timeout=args.startup_timeout,
+                           allowed_hosts=tuple(getattr(args, "allowed_hosts", ()))))
 
 
 def _dev(args: argparse.Namespace) -> int:

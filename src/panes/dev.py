@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import ipaddress
 import json
 import linecache
 import logging
@@ -51,6 +52,7 @@ from markupsafe import escape
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import Problem
+from .stopping import stopping
 
 logger = logging.getLogger("panes")
 
@@ -152,7 +154,8 @@ class Hub:
         paths = [p for p in self.watch if p.exists()]
         if not paths:
             return
-        async for changes in awatch(*paths, step=20, debounce=400):
+        # a stopping worker ends its watch at once (its thread would hold the exit)
+        async for changes in awatch(*paths, step=20, debounce=400, stop_event=stopping()):
             changed = [Path(p) for _, p in changes]
             if any(p.suffix in _PY for p in changed):
                 self.stale = True
@@ -169,6 +172,85 @@ class Hub:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self._changed.wait_for(lambda: self.version != version), timeout)
+
+
+# -- which hosts it answers --------------------------------------------------------------------
+
+#: Where the CLI says which ``Host`` values ``panes dev`` answers besides the local ones.
+ENV_ALLOWED_HOSTS = "PANES_ALLOWED_HOSTS"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+class AllowedHosts:
+    """The ``Host`` values a dev server answers: DNS rebinding points another site's name at
+    this machine, and that site's pages would then read the error overlay (source lines), the
+    list of app files and post actions. So only these: ``localhost`` (and ``*.localhost``),
+    any IP address (an address cannot be rebound), the host the server was started on, and
+    those added (``.example.com`` for it and its subdomains, ``*`` for any), as Django's
+    ``ALLOWED_HOSTS`` and Vite's ``server.allowedHosts`` do."""
+
+    def __init__(self, extra: Iterable[str] | None = None) -> None:
+        if extra is None:
+            extra = os.environ.get(ENV_ALLOWED_HOSTS, "").split(",")
+        names = {_hostname(h.strip().encode()) for h in extra if h.strip()}
+        self.any = "*" in names
+        self.names = LOCAL_HOSTS | {n for n in names if not n.startswith(".")}
+        self.domains = ("localhost", *(n[1:] for n in names if n.startswith(".") and n[1:]))
+
+    def allows(self, host: bytes | None) -> bool:
+        """Whether a request with this ``Host`` header is answered (none: not a browser's)."""
+        if host is None or self.any:
+            return True
+        name = _hostname(host)
+        if name in self.names or any(name.endswith("." + d) or name == d for d in self.domains):
+            return True
+        try:
+            ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+        except ValueError:
+            return False
+        return True
+
+
+def _hostname(host: bytes) -> str:
+    """``Host: Example.COM.:8000`` is ``example.com``; ``[::1]:8000`` is ``[::1]``."""
+    text = host.decode("latin-1").strip().lower()
+    if text.startswith("["):
+        return text[:text.find("]") + 1] if "]" in text else text
+    name, colon, port = text.rpartition(":")
+    return (name if colon and port.isdigit() else text).rstrip(".")
+
+
+def _host_header(scope: Scope) -> bytes | None:
+    return next((v for k, v in scope.get("headers", ()) if k == b"host"), None)
+
+
+async def refuse_host(scope: Scope, send: Send) -> None:
+    """400 for a ``Host`` this dev server does not answer, saying how to allow it."""
+    name = _hostname(_host_header(scope) or b"")
+    body = (f"Bad request: panes dev does not answer the host {name!r} (a protection against "
+            f"DNS rebinding). If you opened it through that name, start it with "
+            f"--allowed-host {name}\n").encode()
+    await _send(send, 400, "text/plain; charset=utf-8", body)
+
+
+class HostCheck:
+    """Every request of ``panes dev`` checked against :class:`AllowedHosts` first: pages,
+    actions, the overlay, the event stream, and the user's own routes under
+    ``panes dev server:app``. (An ``App(dev=True)`` served in process, by a test client, is
+    not checked: nothing listens.)"""
+
+    def __init__(self, app: ASGIApp, hosts: AllowedHosts | None = None) -> None:
+        self.app = app
+        self.hosts = hosts or AllowedHosts()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.hosts.allows(_host_header(scope)):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await refuse_host(scope, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class DevTools:
@@ -220,12 +302,15 @@ class DevTools:
         first = f"retry: {RETRY_MS}\nevent: hello\ndata: {json.dumps(hub.hello())}\n\n"
         await send({"type": "http.response.body", "body": first.encode(), "more_body": True})
         gone = asyncio.ensure_future(_disconnected(receive))
+        # Ctrl-C: the server waits for open responses to end, so this one ends at once
+        stopped = asyncio.ensure_future(stopping().wait())
         deadline = time.monotonic() + STREAM_SECONDS
         try:
-            while not hub.stale and not gone.done() and time.monotonic() < deadline:
+            while not (hub.stale or gone.done() or stopped.done()) and (
+                    time.monotonic() < deadline):
                 version = hub.version
                 waiting = asyncio.ensure_future(hub.wait(version, deadline - time.monotonic()))
-                await asyncio.wait((waiting, gone), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait((waiting, gone, stopped), return_when=asyncio.FIRST_COMPLETED)
                 waiting.cancel()
                 if hub.version != version and not hub.stale:
                     data = f"event: change\ndata: {json.dumps(hub.hello())}\n\n"
@@ -233,6 +318,7 @@ class DevTools:
                                 "more_body": True})
         finally:
             gone.cancel()
+            stopped.cancel()
         if not gone.done() or not gone.cancelled():
             with contextlib.suppress(Exception):
                 await send({"type": "http.response.body", "body": b""})

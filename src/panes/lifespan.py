@@ -24,18 +24,21 @@ forward them to mounted apps): pass ``Starlette(lifespan=panes_app.lifespan.cont
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import linecache
 import traceback
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from types import MappingProxyType, ModuleType
 from typing import Any
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import Problem
 
-__all__ = ["Lifespan", "LifespanFactory", "State", "load_lifespan", "run_lifespan"]
+__all__ = ["STARTUP_TIMEOUT", "Lifespan", "LifespanFactory", "StartupWatch", "State",
+           "load_lifespan", "run_lifespan"]
 
 LifespanFactory = Callable[[Any], AbstractAsyncContextManager[Mapping[str, Any] | None]]
 
@@ -92,7 +95,14 @@ class Lifespan:
         if self.factory is None:
             yield {}
             return
-        async with self.factory(self.app if self.app is not None else app) as value:
+        async with AsyncExitStack() as stack:
+            manager = self.factory(self.app if self.app is not None else app)
+            entering = (self.file, manager)
+            _starting.append(entering)  # (for StartupWatch: where a stuck one waits)
+            try:
+                value = await stack.enter_async_context(manager)
+            finally:
+                _starting.remove(entering)
             if value is not None and not isinstance(value, Mapping):
                 raise TypeError(f"lifespan() in {self.file} yielded {type(value).__name__}: "
                                 "yield a dict (the `state` argument), or nothing")
@@ -130,6 +140,97 @@ class Lifespan:
         await send({"type": "lifespan.shutdown.complete"})
 
 
+#: Seconds a lifespan may take to start (reach its ``yield``) under ``panes dev|start``.
+STARTUP_TIMEOUT = 30.0
+
+_starting: list[tuple[str, Any]] = []  # (file, context manager) of lifespans being entered
+
+
+class StartupWatch:
+    """Around an app, for the server's lifespan messages: a start-up still unfinished after
+    ``timeout`` seconds (or when the worker is asked to stop) fails, with a message that names
+    the file and the line it waits at, instead of a worker that holds every request for ever.
+
+    ``failed`` is called when a start-up fails (it raised, or timed out): ``panes start`` then
+    stops the server, as gunicorn does when a worker cannot boot.
+    """
+
+    def __init__(self, app: ASGIApp, timeout: float | None,
+                 failed: Callable[[], None] = lambda: None) -> None:
+        self.app = app
+        self.timeout = timeout or None
+        self.failed = failed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        from .stopping import stopping
+
+        stop = stopping()
+        if stop.is_set():  # asked to stop while the app was being built: no start-up at all
+            await receive()
+            await send({"type": "lifespan.startup.failed",
+                        "message": "stopped before the app's lifespan started"})
+            return
+        settled = asyncio.Event()
+        over = False
+
+        async def sending(message: Message) -> None:
+            if over:  # the start-up was given up: what the app says now is too late
+                return
+            kind = message["type"]
+            if kind.startswith("lifespan.startup."):
+                settled.set()
+                if kind == "lifespan.startup.failed":
+                    self.failed()
+            await send(message)
+
+        task = asyncio.ensure_future(self.app(scope, receive, sending))
+        waits = [asyncio.ensure_future(settled.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait([task, *waits], timeout=self.timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if settled.is_set() or task.done():
+            await task  # serving, until shutdown (or the app's own error, as before)
+            return
+        stopped = stop.is_set()
+        over = True
+        text = stuck_message(self.timeout or 0, stopped)
+        task.cancel()
+        await asyncio.wait([task], timeout=1)  # (a lifespan that swallows it is left behind)
+        await send({"type": "lifespan.startup.failed", "message": text})
+        if not stopped:
+            self.failed()
+
+
+def stuck_message(timeout: float, stopped: bool = False) -> str:
+    """What a start-up that did not finish was doing: each lifespan still being entered, with
+    the line it waits at."""
+    when = ("was stopped before it reached `yield`" if stopped
+            else f"did not reach `yield` within {timeout:g} s")
+    fix = "" if stopped else (
+        ". Fix: make what it waits for fail fast (a connection timeout), or give it longer: "
+        "--startup-timeout SECONDS (PANES_STARTUP_TIMEOUT)")
+    if not _starting:
+        return (f"the app's lifespan startup {'was stopped' if stopped else 'did not finish'}"
+                f"{'' if stopped else f' within {timeout:g} s'}{fix}")
+    return "\n".join(f"{file}: lifespan() {when}{_waits_at(manager)}{fix}"
+                     for file, manager in _starting)
+
+
+def _waits_at(manager: Any) -> str:
+    """``; it waits at line 6: `await db.connect()` `` for an ``@asynccontextmanager``."""
+    frame = getattr(getattr(manager, "gen", None), "ag_frame", None)
+    if frame is None:
+        return ""
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"; it waits at line {frame.f_lineno}" + (f": `{code}`" if code else "")
+
+
 async def run_lifespan(factory: LifespanFactory | None, app: Any, scope: Scope,
                        receive: Receive, send: Send) -> State:
     """Run ``factory(app)`` through the lifespan protocol (see :class:`Lifespan`); returns the
@@ -147,6 +248,16 @@ def load_lifespan(module: ModuleType, file: str) -> tuple[LifespanFactory | None
                               "add `@asynccontextmanager` over "
                               "`async def lifespan(app): ... yield {...}`")]
     wrapped = inspect.unwrap(func)
+    if getattr(func, "__code__", None) is _DECORATED and not inspect.isasyncgenfunction(wrapped):
+        if inspect.isgeneratorfunction(wrapped):
+            return None, [Problem(file, "lifespan() is a plain generator (`def`) under "
+                                        "@asynccontextmanager", "write `async def lifespan(app):`")]
+        return None, [Problem(file, "lifespan() has @asynccontextmanager but no `yield`",
+                              "`yield` once, where the app serves: after the start-up code, "
+                              "before the shutdown code (`yield {\"pool\": pool}` makes the "
+                              "`state` argument, a bare `yield` gives none)"
+                              + ("" if inspect.iscoroutinefunction(wrapped)
+                                 else ", in an `async def lifespan(app):`"))]
     if not (inspect.isasyncgenfunction(wrapped) or inspect.isasyncgenfunction(func)
             or hasattr(func, "__aenter__") or _returns_cm(func)):
         return None, [Problem(file, "lifespan() is not an async context manager",
@@ -162,6 +273,14 @@ def load_lifespan(module: ModuleType, file: str) -> tuple[LifespanFactory | None
         return None, [Problem(file, f"lifespan() takes {len(required)} arguments",
                               "declare exactly one: `async def lifespan(app)`")]
     return func, []
+
+
+@asynccontextmanager
+async def _probe() -> AsyncIterator[None]:
+    yield  # pragma: no cover - never entered
+
+
+_DECORATED = getattr(_probe, "__code__", None)  # the code of what @asynccontextmanager returns
 
 
 def _returns_cm(func: Callable[..., Any]) -> bool:

@@ -8,6 +8,8 @@
                                         "reads": {"children": ["a"]}, "restore": 1,
                                         "via": "Xq3f"}}}
 
+(``"d": 1`` marks a region that shows its slot's default.)
+
 Each region names its URL by an id in ``urls``, so a long URL is written once however many
 regions it activated. ``sig`` signs the canonical form of every other field (the server
 re-serialises what it parses, so the browser may hold the object and send back
@@ -72,7 +74,8 @@ PRIVATE = "private, no-store"
 
 
 class StaleState(BadRequest):
-    """A genuine state made for other credentials: answered with a full page load."""
+    """A state made for other credentials, or by another deploy (its key, bound to the code,
+    made its binding): answered with a full page load."""
 
 
 # -- the state --------------------------------------------------------------------------------
@@ -137,6 +140,8 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
         item["via"] = url_id(entry.via)
     if entry.digest is not None:
         item["h"] = entry.digest
+    if entry.default:
+        item["d"] = 1
     return item
 
 
@@ -227,11 +232,9 @@ class Signer:
         """:func:`read`, with what the state shows apart from its binding (``ident``); a text
         checked before is parsed, not checked again."""
         checked = self._checked.get(text)
-        found = verify(text, self.key, None if checked is None else checked[1])
+        found = verify(text, self.key, bound, None if checked is None else checked[1])
         if checked is None:
             self._keep(text, found)
-        if found.wire.get("b") != bound:
-            raise StaleState("the navigation state was made for other credentials")
         found.state  # noqa: B018 - a malformed state is refused here, as read() refuses it
         return found
 
@@ -239,15 +242,14 @@ class Signer:
         """:meth:`read` but for the record: only its ``ident``."""
         checked = self._checked.get(text)
         if checked is None:
-            checked = self._keep(text, verify(text, self.key))
+            checked = self._keep(text, verify(text, self.key, bound))
         if checked[0] != bound:
-            raise StaleState("the navigation state was made for other credentials")
+            raise StaleState("the navigation state was made for other credentials or code")
         return checked[1]
 
     def _keep(self, text: str, found: Verified) -> tuple[str, bytes]:
         # (text only, nothing the garbage collector walks: a parsed state is made again)
-        bound = found.wire.get("b")
-        return self._checked.keep(text, (bound if isinstance(bound, str) else "", found.ident),
+        return self._checked.keep(text, (found.wire["b"], found.ident),
                                   size_of(text, found.ident))
 
 
@@ -296,17 +298,15 @@ def decode(text: str, key: bytes, bound: str) -> State:
 
 def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
     """The state this server signed, with its wire object, or :class:`BadRequest`;
-    :class:`StaleState` when it was signed for other credentials."""
-    found = verify(text, key)
-    if found.wire.get("b") != bound:
-        raise StaleState("the navigation state was made for other credentials")
+    :class:`StaleState` when it was signed for other credentials (or by another deploy)."""
+    found = verify(text, key, bound)
     return found.state, dict(found.wire)  # (malformed: refused here)
 
 
-def verify(text: str, key: bytes, ident: bytes | None = None) -> Verified:
-    """The state, if this server signed it (for whichever credentials), or
-    :class:`BadRequest`. ``ident``: the text was checked before (this is its ``ident``), it is
-    only parsed."""
+def verify(text: str, key: bytes, bound: str, ident: bytes | None = None) -> Verified:
+    """The state, if this server signed it for ``bound``, or :class:`BadRequest`
+    (:class:`StaleState`: for other credentials, or by another deploy). ``ident``: the text
+    was checked before (this is its ``ident``), it is only parsed."""
     if len(text) > MAX_STATE_BYTES:
         raise BadRequest("the navigation state is too large")
     try:
@@ -315,6 +315,10 @@ def verify(text: str, key: bytes, ident: bytes | None = None) -> Verified:
         raise BadRequest("the navigation state is not one this server sent") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("sig"), str):
         raise BadRequest("the navigation state is not one this server sent")
+    made_for = obj.get("b")
+    if isinstance(made_for, str) and made_for != bound:  # (before the signature, which
+        # another deploy's key made too: its tab gets a full load of this deploy, not a 400)
+        raise StaleState("the navigation state was made for other credentials or code")
     if ident is not None:
         return Verified(obj, ident)
     try:
@@ -326,6 +330,8 @@ def verify(text: str, key: bytes, ident: bytes | None = None) -> Verified:
         raise BadRequest("the navigation state is not one this server sent")
     if obj.get("v") != VERSION:
         raise BadRequest(f"navigation state version {obj.get('v')!r} is not {VERSION}")
+    if made_for != bound:
+        raise StaleState("the navigation state was made for other credentials")
     return Verified(obj, _canonical({k: v for k, v in obj.items() if k != "b"}))
 
 
@@ -335,7 +341,7 @@ def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:
     digest = item.get("h")
     return Entry(str(item["k"]), urls[item["u"]], tuple(map(str, item.get("seg", ()))),
                  reads, bool(item.get("restore")), None if via is None else urls[via],
-                 None if digest is None else str(digest))
+                 None if digest is None else str(digest), bool(item.get("d")))
 
 
 #: The state's own fields, which an update carries beside the record's fields.

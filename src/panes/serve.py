@@ -12,10 +12,13 @@ process: nothing else reaches it).
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
 import os
 import secrets
+import signal
+import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .app import DEV_ENV, SECRET_ENV
 from .errors import AppDirError
+from .lifespan import STARTUP_TIMEOUT, StartupWatch
+from .stopping import watch_boot
 from .workers import ENV_WORKERS, several_workers
 
 ENV_APP_DIR = "PANES_APP_DIR"
@@ -36,6 +41,12 @@ ENV_PROXY_HEADERS = "PANES_PROXY_HEADERS"
 ENV_FORWARDED_ALLOW_IPS = "FORWARDED_ALLOW_IPS"  # uvicorn's name for the same setting
 ENV_ROOT_PATH = "PANES_ROOT_PATH"
 ENV_DEV_WATCH = "PANES_DEV_WATCH"  # what granian reloads on: the dev worker watches it too
+ENV_STARTUP_TIMEOUT = "PANES_STARTUP_TIMEOUT"
+ENV_ALLOWED_HOSTS = "PANES_ALLOWED_HOSTS"  # under dev: the Host values answered (dev.py)
+ENV_SERVER_PID = "PANES_SERVER_PID"  # under start: whom a worker that cannot start tells
+
+WORKER_FAILED = signal.SIGUSR1  # a worker to the main process: my start-up failed
+DEV_KILL_TIMEOUT = 5  # seconds a dev worker has to stop
 
 logger = logging.getLogger("panes")
 
@@ -72,6 +83,8 @@ class Serve:
     root_path: str = ""
     limits: Limits = field(default_factory=Limits)
     reload_dirs: tuple[Path, ...] = ()
+    startup_timeout: float | None = STARTUP_TIMEOUT
+    allowed_hosts: tuple[str, ...] = ()  # under dev, besides localhost and ``host``
 
 
 def is_module_target(target: str) -> bool:
@@ -79,8 +92,50 @@ def is_module_target(target: str) -> bool:
     return ":" in target and not Path(target).is_dir()
 
 
-def run(serve: Serve) -> None:
-    """Serve until interrupted: granian workers, each building :func:`worker_app`."""
+def address_problem(host: str, port: int) -> str | None:
+    """Why the server cannot listen on ``host:port``, said as a user fixes it; ``None`` if it can.
+
+    granian's workers listen with ``SO_REUSEPORT``: a second server on a port in use would share
+    it with the first, and requests would alternate between the two apps. So the address is
+    tried first as a sole listener takes it (``SO_REUSEADDR`` only, which passes over the
+    closed connections of a server just stopped)."""
+    try:
+        exc = _bind_error(host, port)
+    except (socket.gaierror, UnicodeError, OverflowError) as bad:
+        return (f"cannot listen on {host}:{port} ({bad}): give --host an address of this "
+                "machine (127.0.0.1, or 0.0.0.0 for every interface) and --port 1-65535")
+    if exc is None:
+        return None
+    if exc.errno == errno.EADDRINUSE:
+        free = next((p for p in range(port + 1, min(port + 100, 65536))
+                     if _bind_error(host, p) is None), port + 1)
+        return (f"port {port} is already in use on {host}: another server listens there. "
+                f"Stop it, or choose another port: --port {free}")
+    if exc.errno == errno.EACCES:
+        return (f"no permission to listen on port {port}: ports below 1024 need privileges. "
+                "Choose another port (--port 8000), or put a reverse proxy in front")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"{host} is not an address of this machine: choose another with --host "
+                "(127.0.0.1, or 0.0.0.0 for every interface)")
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+def _bind_error(host: str, port: int) -> OSError | None:
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            return exc
+    return None
+
+
+def run(serve: Serve) -> int:
+    """Serve until interrupted: granian workers, each building :func:`worker_app`. Returns the
+    exit code: 1 when a worker could not start under ``panes start`` (its lifespan raised or
+    timed out), which stops the server rather than starting workers that fail again."""
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
@@ -120,8 +175,24 @@ def run(serve: Serve) -> None:
         reload_paths=list(serve.reload_dirs) or None,
         reload_filter=PythonFilter,
         reload_ignore_worker_failure=True,
+        # under dev, a worker that does not stop (user code stuck in a call) is killed: Ctrl-C
+        # and a reload never wait on it for long
+        workers_kill_timeout=DEV_KILL_TIMEOUT if serve.dev else None,
     )
+    failed: list[int] = []
+    if not serve.dev:  # (under dev a worker that cannot start waits for a saved fix)
+
+        def worker_failed(signum: int, frame: object) -> None:
+            failed.append(signum)
+            server.signal_handler_interrupt()  # type: ignore[no-untyped-call]
+
+        signal.signal(WORKER_FAILED, worker_failed)
     server.serve()
+    if failed:
+        print("panes: not serving: a worker could not start (its error is above)",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _export(serve: Serve) -> None:
@@ -141,11 +212,23 @@ def _export(serve: Serve) -> None:
     env[ENV_ROOT_PATH] = serve.root_path
     env[ENV_WORKERS] = str(serve.workers)
     env[ENV_DEV_WATCH] = os.pathsep.join(str(p) for p in serve.reload_dirs) if serve.dev else ""
+    env[ENV_STARTUP_TIMEOUT] = str(serve.startup_timeout or 0)
+    env[ENV_ALLOWED_HOSTS] = ",".join((serve.host, *serve.allowed_hosts)) if serve.dev else ""
+    env[ENV_SERVER_PID] = "" if serve.dev else str(os.getpid())
+
+
+def _tell_server_failed() -> None:
+    """A worker's start-up failed: under ``panes start``, its main process stops serving."""
+    pid = os.environ.get(ENV_SERVER_PID, "")
+    if pid.isdigit() and int(pid) == os.getppid():  # never signal anyone else
+        os.kill(int(pid), WORKER_FAILED)
 
 
 def worker_app() -> ASGIApp:
     """The ASGI app of one worker: the user's app (or the app directory), behind the root path
-    and the proxy headers as configured."""
+    and the proxy headers as configured, the ``Host`` check under dev, and the start-up's
+    timeout around its lifespan."""
+    watch_boot()  # Ctrl-C while the app is imported still stops this worker
     target = os.environ.get(ENV_TARGET)
     if target:
         app: ASGIApp = import_target(target, factory=bool(os.environ.get(ENV_FACTORY)))
@@ -159,7 +242,13 @@ def worker_app() -> ASGIApp:
     root_path = os.environ.get(ENV_ROOT_PATH, "").rstrip("/")
     if root_path:
         app = RootPath(app, root_path)
-    return app
+    if os.environ.get(ENV_DEV):
+        from .dev import HostCheck
+
+        app = HostCheck(app)
+    timeout = os.environ.get(ENV_STARTUP_TIMEOUT, "")
+    return StartupWatch(app, float(timeout) if timeout else STARTUP_TIMEOUT,
+                        failed=_tell_server_failed)
 
 
 def import_target(target: str, factory: bool = False) -> ASGIApp:

@@ -34,7 +34,9 @@ class Entry:
     its layout read (a change re-renders the layout), ``restore`` whether its slot asked for
     ``RESTORE = True``, ``via`` the URL of the page the user was on when an interception
     rendered it, ``digest`` a digest of the HTML the browser got for it (its own, without the
-    regions inside it; unknown while it streams), so that a refresh sends only what changed.
+    regions inside it; unknown while it streams), so that a refresh sends only what changed;
+    ``default`` whether it shows its slot's ``default.py`` (a slot showing its default shows no
+    URL of its own: the runtime's ``aria-current`` rule compares its links to the document's).
     """
 
     key: str
@@ -44,14 +46,15 @@ class Entry:
     restore: bool = False
     via: str | None = None  # the background URL, when an interception rendered it
     digest: str | None = None
+    default: bool = False
 
     def with_reads(self, reads: Mapping[str, tuple[str, ...]]) -> Entry:
         return Entry(self.key, self.url, self.segments, reads, self.restore, self.via,
-                     self.digest)
+                     self.digest, self.default)
 
     def with_digest(self, digest: str) -> Entry:
         return Entry(self.key, self.url, self.segments, self.reads, self.restore, self.via,
-                     digest)
+                     digest, self.default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +173,8 @@ def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
     chain, head = collapse(outcome)
     values = (segment_value(o, src) for o in (*chain, head))
     return Entry(identity(head, src), src.url, tuple(v for v in values if v is not None),
-                 restore=restore, via=src.via)
+                 restore=restore, via=src.via,
+                 default=isinstance(head, Leaf) and head.kind == "default")
 
 
 def regions_under(regions: Mapping[str, object], region_id: str) -> Iterator[str]:

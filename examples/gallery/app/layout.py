@@ -1,4 +1,4 @@
-from htpy import a, body, head, header, html, link, main, meta, nav, script, style
+from htpy import a, body, head, header, html, link, main, meta, nav, style
 from markupsafe import Markup
 
 CSS = Markup("""
@@ -26,12 +26,6 @@ form { display: grid; gap: 10px; } input, button.primary { padding: 9px 12px; fo
 .nav a { margin-right: 12px; color: #3a3aa8; }
 """)
 
-# Escape closes an open modal the way Back does (the URL is the modal's own).
-ESCAPE = Markup("""document.addEventListener("keydown", function (e) {
-  if (e.key === "Escape" && document.querySelector("dialog[data-modal][open]")) history.back();
-});""")
-
-
 # The head of every page: a page's title goes into the template (docs/metadata.md).
 metadata = {
     "metadataBase": "https://gallery.example",
@@ -53,6 +47,5 @@ def layout(children, modal, auth):
             main[children],
             modal,
             auth,
-            script[ESCAPE],
         ],
     ]

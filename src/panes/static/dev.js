@@ -57,13 +57,17 @@
     }, function () { location.reload(); });
   }
 
+  var retry = 100; // ms before connecting again: doubles while the server is away, up to 1 s
   function connect() {
     var events = new EventSource(root + "/_panes/dev/events");
     function read(event) { update(JSON.parse(event.data)); }
     events.addEventListener("hello", read);
     events.addEventListener("change", read);
-    events.onerror = function () { // closed for good (not a reconnect): start again
-      if (events.readyState === 2) setTimeout(connect, 500);
+    events.onopen = function () { retry = 100; };
+    events.onerror = function () { // the server went away (a restart): back off, then again
+      events.close();
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 1000);
     };
   }
 

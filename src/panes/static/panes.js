@@ -5,49 +5,59 @@
 // navigation sends the state back; the answer is a list of records, each a JSON line naming its
 // kind ("t"), then the raw HTML it announces. Only the regions that change are swapped; every
 // other part of the page keeps its DOM.
+//
+// Widgets live on the lifecycle it dispatches (README, "Interactive widgets"): panes:load on
+// each top-level element of content once it is in the document (document.body on a hard load),
+// panes:unload on each just before it leaves, panes:before-navigate and panes:navigate on
+// document.
 (function () {
   "use strict";
-  var ANSWER = "application/x-panes-navigation";
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
   var state, entry; // the state the browser holds; this history entry
   var cache = {}; // history entry id -> { region id -> DocumentFragment it showed }
   var prefetched = {}; // url -> feed, made for the current state only
-  var current = null; // the navigation under way: a newer one aborts it
-  var index = {}; // region id -> { start, end } comment nodes
+  var current = null, going; // the navigation under way (a newer one aborts it), its URL
+  var ready = 0; // panes:load/unload are dispatched once the document is complete (init)
+  var added = []; // the elements that got new content, since the last settle()
+  var typed = null; // during a post: [the form, the fields typed into since it was sent]
+  var openers = {}; // region id -> the element whose navigation opened a modal there
+  var waiting = 0; // navigations and posts on their way
+  var html = document.documentElement;
+
+  function emit(target, name, detail, cancelable) { // a panes:* event; false if cancelled
+    return target.dispatchEvent(new CustomEvent("panes:" + name, { bubbles: true, cancelable: cancelable, detail: detail }));
+  }
+  function lifecycle(nodes, name) { // panes:load or panes:unload on each element of content
+    if (ready) nodes.forEach(function (n) { if (n.nodeType === 1) emit(n, name), name === "load" && added.push(n); });
+  }
+  function inside(region) { // the nodes of a region in the DOM
+    for (var n = region.start.nextSibling, out = []; n && n !== region.end; n = n.nextSibling) out.push(n);
+    return out;
+  }
 
   function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
   function url(id) { return state.urls[id]; }
   function header(s) { // the state as an ASCII header value
     return JSON.stringify(s).replace(/[^ -~]/g, function (c) {
-      return "\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4);
+      return "\\u" + c.charCodeAt(0).toString(16).padStart(4, 0);
     });
   }
 
   // -- regions in the DOM ------------------------------------------------------------------
 
-  function indexMarkers(within) { // record the region markers inside a subtree
-    var walker = document.createTreeWalker(within, 128), node;
+  function find(id) { // a region's markers in the document
+    var walker = document.createTreeWalker(document, 128), node, start;
     while ((node = walker.nextNode())) {
-      var m = /^(\/?)panes:(.*)$/.exec(node.data);
-      if (m && node.data !== "panes:keep") (index[m[2]] = index[m[2]] || {})[m[1] ? "end" : "start"] = node;
+      if (node.data === "panes:" + id) start = node;
+      else if (start && node.data === "/panes:" + id) return { start: start, end: node };
     }
-  }
-
-  function find(id) {
-    var r = index[id];
-    if (!r || !r.start || !r.start.isConnected || !r.end || !r.end.isConnected) {
-      indexMarkers(document); // markers moved by something else than panes: look again
-      r = index[id];
-    }
-    return r && r.start && r.start.isConnected && r.end ? r : null;
+    return null;
   }
 
   function detach(region) { // the region's content, taken out into a fragment
     var fragment = document.createDocumentFragment();
-    while (region.start.nextSibling && region.start.nextSibling !== region.end) {
-      fragment.appendChild(region.start.nextSibling);
-    }
+    fragment.append.apply(fragment, inside(region));
     return fragment;
   }
 
@@ -59,9 +69,9 @@
   }
 
   function activate(content) { // parsed scripts do not run: recreate them, to run on insertion
-    Array.prototype.forEach.call(content.querySelectorAll("script"), function (old) {
+    [].forEach.call(content.querySelectorAll("script"), function (old) {
       var fresh = document.createElement("script");
-      Array.prototype.forEach.call(old.attributes, function (a) { fresh.setAttribute(a.name, a.value); });
+      [].forEach.call(old.attributes, function (a) { fresh.setAttribute(a.name, a.value); });
       fresh.textContent = old.textContent;
       old.replaceWith(fresh);
     });
@@ -75,6 +85,7 @@
     found.forEach(function (keep) {
       var end = keep.nextSibling, live = keep.previousSibling && find(keep.previousSibling.data.slice(6));
       if (!live || !end) return;
+      lifecycle(inside(live), "unload");
       var moved = detach(live);
       live.end.parentNode.insertBefore(keep, live.end);
       end.parentNode.insertBefore(moved, end);
@@ -83,37 +94,71 @@
 
   function swap(id, content, leftId) {
     // Put content into region id ("" is the whole body); what it showed is kept for Back.
-    var previous, first = content.firstElementChild || content.firstChild;
+    // Its elements get panes:unload before they leave, the new ones panes:load once in.
+    var previous, here = id ? find(id) : null, focused = document.activeElement, nodes;
+    var first = content.firstElementChild || content.firstChild;
+    if (id && !here) return null;
     keeps(content);
-    indexMarkers(content);
-    if (id === "") {
+    nodes = [].slice.call(content.childNodes);
+    lifecycle(id ? inside(here) : [document.body], "unload");
+    if (id) previous = detach(here);
+    else {
       previous = document.createDocumentFragment();
-      Array.prototype.slice.call(document.body.childNodes).forEach(function (n) {
+      [].slice.call(document.body.childNodes).forEach(function (n) {
         if (n !== script && n.id !== "panes-state") previous.appendChild(n);
       });
-      document.body.insertBefore(content, document.body.firstChild);
-    } else {
-      var here = find(id);
-      if (!here) return null;
-      previous = detach(here);
-      here.end.parentNode.insertBefore(content, here.end);
     }
+    (typed || []).forEach(function (el, i) { // what was typed while a post was on its way stays
+      var key = el.localName + (el.name ? '[name="' + CSS.escape(el.name) + '"]' : "");
+      var to = previous.contains(el) && content.querySelectorAll(key)[[].indexOf.call(previous.querySelectorAll(key), el)];
+      if (!to) return;
+      if (i && el.type !== "file") to.value = el.value, to.checked = el.checked;
+      if (el === focused) focused = to;
+      typed[i] = to; // the form, and the fields, as they are now
+    });
+    id ? here.end.parentNode.insertBefore(content, here.end) : document.body.insertBefore(content, document.body.firstChild);
+    if (focused && focused.isConnected) focused.focus(); // moved (kept DOM) or replaced (typed)
+    lifecycle(id ? nodes : [document.body], "load");
     if (leftId) (cache[leftId] = cache[leftId] || {})[id] = previous;
     return first;
   }
 
+  function settle(ids, old, from) {
+    // After a navigation: the first [autofocus] of the new content gets focus; a modal that
+    // closes (an interception's region) gives it back to the element that opened it.
+    var back, auto;
+    if (!ids) return added = [];
+    ids.forEach(function (id) {
+      var now = (state.regions[id] || {}).via;
+      if ((old.regions[id] || {}).via && !now) back = openers[id];
+      if (now && from) openers[id] = from;
+    });
+    added.some(function (el) { return (auto = el.matches("[autofocus]") ? el : el.querySelector("[autofocus]")); });
+    added = [];
+    if (auto) auto.focus();
+    else if (back && back.isConnected && document.activeElement === document.body) back.focus();
+  }
+
   function fill(tag) { // a streamed document's fill: its content moves into its region
     var box = tag.previousSibling, content = document.createDocumentFragment();
-    while (box.firstChild) content.appendChild(box.firstChild);
+    content.append.apply(content, box.childNodes);
     swap(box.getAttribute("data-panes-fill"), content);
     box.remove();
     tag.remove();
   }
 
-  function parseDocument(html) { // the document's own layout changed: its new body
-    var next = new DOMParser().parseFromString(html, "text/html");
+  function attributes(from, to) { // the root layout's <html> and <body> attributes follow
+    [].slice.call(to.attributes).forEach(function (a) { from.hasAttribute(a.name) || to.removeAttribute(a.name); });
+    [].forEach.call(from.attributes, function (a) { to.setAttribute(a.name, a.value); });
+  }
+
+  function parseDocument(text) { // the document's own layout changed: its new body
+    var next = new DOMParser().parseFromString(text, "text/html");
     var body = document.createDocumentFragment();
-    while (next.body.firstChild) body.appendChild(document.adoptNode(next.body.firstChild));
+    attributes(next.documentElement, html);
+    attributes(next.body, document.body);
+    wait(0);
+    body.append.apply(body, next.body.childNodes);
     document.title = next.title;
     activate(body);
     return body;
@@ -160,23 +205,22 @@
   function feed(href, headers, body) {
     // The answer's records, readable while they arrive: a JSON line, then n[i] characters of
     // HTML for each part it announces. abort() stops the download. A body: a form's post.
-    var f = { records: [], done: false, failed: false, wake: null, abort: null, at: Date.now(), post: !!body };
+    var f = { records: [], at: Date.now(), post: !!body };
     var control = new AbortController();
-    f.abort = function () { control.abort(); };
+    f.abort = control.abort.bind(control);
     function wake() { if (f.wake) { var w = f.wake; f.wake = null; w(); } }
     headers["Panes-State"] = header(state);
     // A redirect is not followed: its target may be another site (a full load goes there).
-    fetch(href, { method: body ? "POST" : "GET", body: body, headers: headers, credentials: "same-origin", redirect: "manual", signal: control.signal }).then(function (res) {
-      if (!res.ok || (res.headers.get("content-type") || "").indexOf(ANSWER) !== 0) throw (f.res = res);
-      var reader = res.body.getReader(), decoder = new TextDecoder(), buffer = "";
+    fetch(href, { method: body && "POST", body: body, headers: headers, redirect: "manual", signal: control.signal }).then(function (res) {
+      if (!res.ok || !/^application\/x-panes-navigation/.test(res.headers.get("content-type"))) throw (f.res = res);
+      var reader = res.body.pipeThrough(new TextDecoderStream()).getReader(), buffer = "";
       function cut() {
         for (;;) {
           var eol = buffer.indexOf("\n");
           if (eol < 0) return;
-          var head = JSON.parse(buffer.slice(0, eol)), sizes = head.n || [], at = eol + 1;
-          var total = sizes.reduce(function (a, b) { return a + b; }, 0);
-          if (buffer.length < at + total) return;
-          head.html = sizes.map(function (size) { at += size; return buffer.slice(at - size, at); });
+          var head = JSON.parse(buffer.slice(0, eol)), at = eol + 1;
+          head.html = (head.n || []).map(function (size) { at += size; return buffer.slice(at - size, at); });
+          if (buffer.length < at) return; // not all of its HTML yet
           buffer = buffer.slice(at);
           f.records.push(head);
         }
@@ -184,14 +228,14 @@
       function pump() {
         return reader.read().then(function (r) {
           if (r.done) return;
-          buffer += decoder.decode(r.value, { stream: true });
+          buffer += r.value;
           cut();
           wake();
           return pump();
         });
       }
       return pump();
-    }).catch(function () { f.failed = true; }).then(function () { f.done = true; wake(); });
+    }).catch(function () { f.failed = true; }).then(function () { f.done = true; if (f.busy) f.busy = 0, wait(-1); wake(); });
     return f;
   }
 
@@ -205,7 +249,7 @@
             if (handlers[record.t](record) === false) return resolve();
           }
         } catch (e) { return reject(e); }
-        if (f.done) return f.failed ? reject(new Error("navigation failed")) : resolve();
+        if (f.done) return f.failed ? reject(f) : resolve();
         f.wake = next;
       })();
     });
@@ -226,23 +270,30 @@
     return next;
   }
 
-  function hard(href, mode) { mode === "replace" ? location.replace(href) : location.assign(href); }
+  function hard(href, mode) { location[mode === "replace" ? "replace" : "assign"](href); }
 
   function start(f) { // one navigation at a time: a newer one aborts what is under way (not a post)
     if (current && current !== f && !current.post) current.abort();
     current = f;
+    if (!f.done && !f.busy) f.busy = 1, wait(1);
     return f;
+  }
+
+  function wait(n) { // <html data-panes-pending> while a navigation or a post is on its way
+    waiting += n;
+    waiting ? html.setAttribute("data-panes-pending", "") : html.removeAttribute("data-panes-pending");
   }
 
   // -- navigations -------------------------------------------------------------------------
 
-  function run(f, href, mode, leftId, again) {
+  function run(f, href, mode, leftId, again, from) {
     // Apply an answer: patches swap regions (and move the URL for a navigation), fills follow.
     // again: after an action, everything is rendered again (a redirect too), caches dropped.
+    // from: the element that started the navigation (a modal gives focus back to it).
     var first = null;
     return each(f, {
       hard: function () { mode ? hard(href, mode) : location.reload(); return false; },
-      redirect: function (r) { f.next = navigate(r.url, mode || "push", again); return false; },
+      redirect: function (r) { f.next = navigate(r.url, mode || "push", again, 1); return false; },
       patch: function (r) {
         if (current !== f) return false;
         if (r.partial) { // a prefetch's loading UI: shown while the rest is fetched, which is
@@ -250,7 +301,7 @@
           var g = start(feed(href, { "Panes-Prefetched": header(update(r)) }));
           g.held = {};
           r.swap.forEach(function (id, i) { swap(id, parse(r.html[i]), entry.id); g.held[id] = 1; });
-          f.next = run(g, href, mode, leftId);
+          f.next = run(g, href, mode, leftId, 0, from);
           return false;
         }
         if (again) cache = {};
@@ -262,20 +313,22 @@
           var shown = swap(id, id === "" ? parseDocument(r.html[i]) : parse(r.html[i]), f.held && f.held[id] ? 0 : left);
           first = first || (id === "" ? null : shown);
         });
-        var next = update(r), h = r.head || entry.head;
+        var next = update(r), h = r.head || entry.head, old = state;
         applyHead(r.head);
-        if (mode) entry = { id: newId(), state: next, scroll: 0 };
+        if (mode) entry = { id: newId(), state: next, scroll: 0, back: mode === "push" || entry.back };
         entry.head = h;
         setState(next);
         if (mode) history[mode === "replace" ? "replaceState" : "pushState"]({ panes: entry }, "", href);
         else history.replaceState({ panes: entry }, "", location.href);
-        if (mode) reveal(first, href);
+        if (mode) reveal(first, href), emit(document, "navigate", { url: location.href });
+        settle(!again && r.swap, old, from);
       },
       fill: function (r) {
         if (current !== f) return false;
         var content = parse(r.html[0]);
         links(content, r.region);
         swap(r.region, content);
+        settle(!again && [], state);
       },
       state: function (r) {
         if (current !== f) return false;
@@ -286,17 +339,21 @@
     }).then(function () { return f.next; });
   }
 
-  function navigate(href, mode, again) {
+  function navigate(href, mode, again, from) {
+    // from: the element that asked (a link, a form, a modal's dismiss), or 1 for a redirect
+    // (no panes:before-navigate: the navigation it follows was asked already).
     var to = new URL(href, location.href);
     if (!/^https?:$/.test(to.protocol)) return Promise.reject(new Error("not a web URL: " + href));
     href = to.href;
     // Another site gets a plain page load: nothing of the state goes there.
     if (to.origin !== location.origin) return Promise.resolve(hard(href, mode));
+    if (from !== 1 && !emit(document, "before-navigate", { url: href }, 1)) return Promise.resolve();
     var p = !again && fresh(href), f;
-    prefetched[href] = { used: 1, done: 1, at: Date.now(), abort: function () {} }; // not again
+    delete prefetched[href];
+    going = href; // not prefetched while the navigation goes there
     f = start(p || feed(href, again ? { "Panes-Refresh": "1" } : {}));
-    return run(f, href, mode, null, again).catch(function () { // a refused prefetch: fetch it now
-      if (current === f) return p ? navigate(href, mode) : hard(href, mode);
+    return run(f, href, mode, null, again, from).catch(function () { // a refused prefetch: fetch it now
+      if (current === f) return p ? navigate(href, mode, 0, 1) : hard(href, mode);
     });
   }
 
@@ -329,8 +386,8 @@
   window.addEventListener("popstate", function (event) {
     var target = event.state && event.state.panes;
     if (!target) return;
-    var left = entry.id, missing = [];
-    changed(state, target.state).forEach(function (id) {
+    var left = entry.id, missing = [], old = state, ids = changed(state, target.state);
+    ids.forEach(function (id) {
       var saved = cache[target.id] && cache[target.id][id];
       if (saved) {
         delete cache[target.id][id];
@@ -343,6 +400,8 @@
     entry = target;
     applyHead(target.head);
     setState(target.state);
+    emit(document, "navigate", { url: location.href });
+    settle(ids, old);
     if (current) current.abort(), current = null;
     restore(target.state, missing, left).then(function () { window.scrollTo(0, target.scroll || 0); });
     window.scrollTo(0, target.scroll || 0);
@@ -378,12 +437,10 @@
   // -- links ---------------------------------------------------------------------------------
 
   function soft(a) { // the URL of a link panes navigates softly, or null
-    if (!a || !a.href || a.hasAttribute("download") || a.hasAttribute("data-panes-reload")) return null;
-    if (a.target && a.target !== "_self") return null;
+    if (!a || !a.href || a.matches("[download],[data-panes-reload]") || (a.target || "_self") !== "_self") return null;
     var u = new URL(a.href, location.href);
     if (u.origin !== location.origin || !/^https?:$/.test(u.protocol)) return null;
-    if (u.pathname === location.pathname && u.search === location.search && u.hash) return null;
-    return u.href;
+    return u.pathname === location.pathname && u.search === location.search && u.hash ? null : u.href;
   }
 
   document.addEventListener("click", function (event) {
@@ -391,37 +448,60 @@
     if (again) return event.preventDefault(), window.panes.refresh(); // what failed renders again
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var close = event.target.closest && event.target.closest("a[data-panes-dismiss],button[data-panes-dismiss]");
+    if (close && entry.back) return event.preventDefault(), history.back();
     var a = event.target.closest && event.target.closest("a[href]");
     var href = soft(a);
     if (!href) return;
     event.preventDefault();
-    navigate(href, "push");
+    navigate(href, "push", 0, a);
   });
 
-  document.addEventListener("submit", function (event) { // a form post runs the page's action()
-    var form = event.target, to = new URL(form.action, location.href);
-    if (event.defaultPrevented || form.method !== "post" || to.origin !== location.origin) return;
-    if (form.hasAttribute("data-panes-reload")) return;
+  // A modal marked data-panes-dismiss closes with Escape, and a link or button inside it marked
+  // so closes it on a click: both go Back, when a soft navigation opened it (else a link is
+  // followed).
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !event.defaultPrevented && entry.back && document.querySelector("[data-panes-dismiss]")) history.back();
+  });
+
+  document.addEventListener("submit", function (event) {
+    // A GET form is a soft navigation to its URL with the fields as the query; a post runs the
+    // page's action().
+    var form = event.target, to = new URL(form.action, location.href), data = new FormData(form, event.submitter);
+    var sent = Array.from(data) + "", get = form.method === "get";
+    if (event.defaultPrevented || to.origin !== location.origin || form.hasAttribute("data-panes-reload")) return;
+    if (!get && form.method !== "post" || (form.target || "_self") !== "_self") return;
     event.preventDefault();
-    if (form.panesBusy) return; // a second click while the first post is under way: one post
-    form.panesBusy = 1;
+    if (get) return to.search = new URLSearchParams(data), navigate(to.href, "push", 0, event.submitter || form);
+    // A second submit while the post is on its way: the same data again (a double click) is
+    // one post; changed data is posted once the first answer is in.
+    if (typed && typed[0] === form) return typed.again = sent !== typed.sent;
+    var mine = typed = [form];
+    mine.sent = sent;
+    form.setAttribute("aria-busy", "true");
     cache = {}; // nothing cached from before the mutation is shown again
-    var f = start(feed(to.href, {}, new FormData(form, event.submitter)));
+    var f = start(feed(to.href, {}, data));
     // Never posted again: a server failure shows its page, a network failure is the page's to handle.
     return run(f, to.href, "push", null, 1).catch(function () {
-      if (!f.res) return form.dispatchEvent(new CustomEvent("panes:error", { bubbles: true }));
-      return f.res.text().then(function (html) { document.open(); document.write(html); document.close(); });
-    }).then(function () { form.panesBusy = 0; });
+      if (!f.res) return emit(form, "error");
+      return f.res.text().then(function (text) { document.open(); document.write(text); document.close(); });
+    }).then(function () {
+      var next = mine[0];
+      form.removeAttribute("aria-busy");
+      if (typed === mine) typed = null;
+      if (mine.again && next.isConnected) next.requestSubmit();
+    });
   });
+  document.addEventListener("input", function (event) { if (typed && typed.indexOf(event.target) < 0) typed.push(event.target); });
 
-  function fresh(href) { // a prefetch still worth using
+  function fresh(href) { // a prefetch made in the last 30 s (a refused one: the click fetches)
     var f = prefetched[href];
-    return f && !f.used && Date.now() - f.at < 30000 && !(f.done && f.failed) ? f : null;
+    return f && Date.now() - f.at < 30000 ? f : null;
   }
   function prefetch(href) { // at most 3 at once; each URL once for this state (refused too,
-    // for 30 s), not while a navigation goes there, never the URL shown
-    var f = prefetched[href], busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
-    if (href === location.href || (f && (f.used || Date.now() - f.at < 30000)) || busy.length > 2) return;
+    // for 30 s), never the URL shown or the one a navigation goes to
+    var busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
+    if (href === location.href || href === going || fresh(href) || busy.length > 2) return;
     prefetched[href] = feed(href, { "Panes-Prefetch": "1" });
   }
   function intent(event) { // the pointer or the focus on a link: its page will likely be wanted
@@ -435,19 +515,20 @@
 
   function links(within, id) { // aria-current on links showing their slot's URL
     var all = state.regions, here = state.url, stack = id ? [id] : [];
-    function slotUrl(id) {
+    function slotUrl(id) { // a slot showing its default shows no URL of its own
       while (all[id + "/children"]) id = id + "/children";
-      return all[id] ? url(all[id].u) : here;
+      return all[id] && !all[id].d ? url(all[id].u) : here;
     }
     var walker = document.createTreeWalker(within || document.body, 129), node;
     while ((node = walker.nextNode())) {
       if (node.nodeType === 8) {
-        if (node.data.lastIndexOf("panes:", 0) === 0 && node.data !== "panes:keep") stack.push(node.data.slice(6));
-        else if (node.data.lastIndexOf("/panes:", 0) === 0) stack.pop();
+        if (node.data.startsWith("panes:") && node.data !== "panes:keep") stack.push(node.data.slice(6));
+        else if (node.data.startsWith("/panes:")) stack.pop();
       } else if (node.tagName === "A" && node.hasAttribute("href")) {
         var u = new URL(node.href, location.href);
-        var showing = root + (stack.length ? slotUrl(stack[stack.length - 1]) : here);
-        if (u.origin === location.origin && u.pathname + u.search === showing) {
+        // current: the URL its slot shows, or the document's (a list beside its @detail)
+        var showing = root + slotUrl(stack[stack.length - 1]), to = u.pathname + u.search;
+        if (u.origin === location.origin && (to === showing || to === root + here)) {
           node.setAttribute("aria-current", "page");
         } else if (node.getAttribute("aria-current") === "page") node.removeAttribute("aria-current");
       }
@@ -462,11 +543,16 @@
     history.scrollRestoration = "manual";
     var saved = history.state && history.state.panes;
     history.replaceState({ panes: entry }, "", location.href);
-    indexMarkers(document);
     links();
+    // The progress bar: shown by CSS while <html> is pending, after 300 ms. Its rules have no
+    // specificity (:where), so a page's own CSS for .panes-progress wins (display: none hides it).
+    html.insertAdjacentHTML("beforeend", '<style>:where(.panes-progress){position:fixed;top:0;z-index:99999;height:3px;width:0;background:#07f}' +
+      ':where([data-panes-pending] .panes-progress){width:90%;transition:width 9s .3s}</style><div class="panes-progress"></div>');
+    ready = 1;
+    emit(document.body, "load");
     if (saved && saved.state && saved.state.regions) { // a reload: RESTORE = True slots come back
       var ids = changed(state, saved.state).filter(function (id) {
-        return state.regions[id] && state.regions[id].restore && saved.state.regions[id];
+        return (state.regions[id] || {}).restore && saved.state.regions[id];
       });
       restore(saved.state, ids);
       window.scrollTo(0, saved.scroll || 0);
@@ -474,8 +560,8 @@
   }
 
   window.panes = {
-    push: function (href) { return navigate(href, "push"); },
-    replace: function (href) { return navigate(href, "replace"); },
+    push: function (href) { return navigate(href, "push", 0, document.activeElement); },
+    replace: function (href) { return navigate(href, "replace", 0, document.activeElement); },
     refresh: function () { // everything again; only what changed is swapped
       return run(start(feed(location.href, { "Panes-Refresh": "1" })), location.href, null, null, 1);
     },

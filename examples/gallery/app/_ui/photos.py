@@ -59,11 +59,14 @@ def neighbours(photo_id: str):
 
 
 def modal(label: str, *content):
-    """A dialog over the page; Escape, the backdrop and the close button go back."""
+    """A dialog over the page; Escape, the backdrop and the close button go back
+    (``data-panes-dismiss``: the runtime closes the modal on Escape and on a click of the
+    button, and gives focus back to the link that opened it)."""
     return [
         div(".backdrop", onclick="history.back()"),
-        dialog_element(".modal", open=True, aria_label=label, data_modal=True)[
-            button(".close", type="button", aria_label="Close", onclick="history.back()")["×"],
+        dialog_element(".modal", open=True, aria_label=label, data_modal=True,
+                       data_panes_dismiss=True)[
+            button(".close", type="button", aria_label="Close", data_panes_dismiss=True)["×"],
             *content,
         ],
     ]

@@ -1,10 +1,6 @@
-from htpy import div, main, script, section
-from markupsafe import Markup
+from htpy import div, main, section
 
-# Escape closes the compose modal the way Back does (the modal's URL is its own).
-ESCAPE = Markup("""document.addEventListener("keydown", function (e) {
-  if (e.key === "Escape" && document.querySelector("dialog[data-modal][open]")) history.back();
-});""")
+# The compose modal closes with Escape through data-panes-dismiss (see _lib/ui.py's modal).
 
 
 def layout(children, folders, list, modal):
@@ -13,5 +9,4 @@ def layout(children, folders, list, modal):
         section(".list", aria_label="Messages")[list],
         main(".reader")[children],
         modal,
-        script[ESCAPE],
     ]

@@ -163,14 +163,15 @@ def compose_form(result: dict[str, dict[str, str]] | None = None) -> Element:
 
 
 def modal(label_text: str, *content: object) -> list[Element]:
-    """A dialog over the mail client; Escape, the backdrop and × go back (closing it)."""
+    """A dialog over the mail client; Escape and × close it (data-panes-dismiss: Back, focus
+    back on the link that opened it), and so does the backdrop."""
     return [
         div(".backdrop", onclick="history.back()"),
-        dialog_element(".modal", open=True, aria_label=label_text, data_modal=True)[
+        dialog_element(".modal", open=True, aria_label=label_text, data_modal=True,
+                       data_panes_dismiss=True)[
             header(".modal-head")[
                 h2[label_text],
-                button(".close", type="button", aria_label="Close",
-                       onclick="history.back()")["×"]],
+                button(".close", type="button", aria_label="Close", data_panes_dismiss=True)["×"]],
             *content,
         ],
     ]

@@ -1,0 +1,5 @@
+from htpy import p
+
+
+def loading():
+    return p(".loading")["Loading the issue…"]
