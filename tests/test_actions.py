@@ -120,7 +120,7 @@ async def test_the_runtime_gets_only_what_changed_signed_for_the_new_cookies(sit
     (patch,) = protocol.parse(answer.text)
     assert patch["t"] == "patch" and patch["push"] is False
     assert patch["swap"] == [""]  # the count in the root layout changed
-    assert "<!--panes:team--><!--panes:keep--><!--/panes:team-->" in patch["html"][0]
+    assert "<!--panes:team--><!--panes:~keep--><!--/panes:team-->" in patch["html"][0]
     wire = protocol.merge(wire, patch)
     # the new state is bound to the cookie the action set: the next request is soft
     client.cookies.set("last", "tea")

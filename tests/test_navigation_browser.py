@@ -268,3 +268,43 @@ def test_javascript_off_links_are_hard_navigations(browser, server):
     assert page.text_content("#tab") == "tab 2"
     assert page.text_content("#children-default") == "children default"
     context.close()
+
+
+KEEP_SLOT = {
+    # a root layout whose HTML changes on every render: a refresh sends the document's region
+    # again, with the region of its slot named keep inside (unchanged, so marked as kept); the
+    # runtime must not read that slot's own marker for its marker of kept DOM
+    "layout.py": """
+import itertools
+from htpy import a, aside, body, html, main, nav, span
+
+RENDERS = itertools.count(1)
+
+def layout(children, keep):
+    return html[body[
+        nav[a("#k-other", href="/other")["other"], span("#k-renders")[str(next(RENDERS))]],
+        main[children],
+        aside[keep],
+    ]]
+""",
+    "page.py": "def page():\n    return 'home page'\n",
+    "other/page.py": "def page():\n    return 'other page'\n",
+    "@keep/page.py": "from htpy import input\n\ndef page():\n    return input('#kept-field')\n",
+    "@keep/default.py": "from htpy import input\n\ndef default():\n    return input('#kept-field')\n",
+}
+
+
+def test_a_slot_named_keep_is_a_slot_like_any_other(page, tmp_path):
+    with serving(write_app(tmp_path / "app", KEEP_SLOT)) as live:
+        start(page, live)
+        page.fill("#kept-field", "typed")
+        before = page.text_content("#k-renders")
+        page.evaluate("panes.refresh()")
+        page.wait_for_function("b => document.querySelector('#k-renders').textContent !== b",
+                               arg=before)
+        assert page.input_value("#kept-field") == "typed"  # the slot kept its DOM
+        assert page.locator("#kept-field").count() == 1
+        page.click("#k-other")
+        page.wait_for_function("document.querySelector('main').textContent === 'other page'")
+        assert page.input_value("#kept-field") == "typed"
+        assert same_document(page)

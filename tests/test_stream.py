@@ -144,6 +144,15 @@ def test_slot_timeout_renders_the_error_boundary(server):
     assert got[-1][0] < 2.5
 
 
+def test_a_document_waiting_on_a_slot_beats_each_second(server):
+    # the runtime takes a document silent for 4 s for cut (tests/test_faults_browser.py)
+    got = chunks(server.url + "/timeout")
+    beats = [at for at, chunk in got if chunk == "<script>panes.fill()</script>"]
+    assert len(beats) == 1 and 0.95 < beats[0] < 1.4
+    quick = chunks(server.url + "/")  # fills 0.3 s, 0.3 s and 0.4 s apart: no beat
+    assert "panes.fill()" not in "".join(c for _, c in quick)
+
+
 def test_content_is_readable_without_javascript(server):
     body = visible("".join(c for _, c in chunks(server.url + "/")))
     assert "A ready" in body and "B ready" in body and "C ready" in body

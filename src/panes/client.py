@@ -15,8 +15,10 @@ from importlib.resources import files
 from markupsafe import escape
 from starlette.responses import PlainTextResponse, Response
 
+from .protocol import dumps
+
 PREFIX = b"/_panes/"
-BUDGET = 6144  # bytes, gzipped as served: README's "Client runtime" says the same
+BUDGET = 6400  # bytes, gzipped as served: README's "Client runtime" says the same
 _TRAILING_COMMENT = re.compile(r"\s+// .*$")
 
 
@@ -36,9 +38,18 @@ def path() -> str:
 @lru_cache(maxsize=64)
 def runtime_tag(root_path: str = "", defer: bool = True) -> str:
     """The runtime's script tag. A streamed document loads it before its first fill (the fills
-    use its swapper); it starts once the document, with its state, is complete."""
-    return (f'<script src="{escape(root_path)}{path()}" data-root="{escape(root_path)}"'
-            f'{" defer" if defer else ""}></script>')
+    use its swapper); it starts once the document, with its state, is complete.
+
+    A streamed document's stream may be cut while the runtime loads: Chromium then never runs
+    a script that held the parser, so a second copy is added after 3 s if none ran (the runtime
+    starts once), which reads the page again."""
+    tag = (f'<script src="{escape(root_path)}{path()}" data-root="{escape(root_path)}"'
+           f'{" defer" if defer else ""}></script>')
+    if defer:
+        return tag
+    root, src = dumps(root_path), dumps(root_path + path())
+    return ("<script>setTimeout(function(s){window.panes||(s=document.createElement('script'),"
+            f"s.src={src},s.dataset.root={root},document.body.append(s))}},3e3)</script>{tag}")
 
 
 def state_tag(state: str) -> str:

@@ -17,7 +17,9 @@ from hashlib import sha1
 
 from .state import Entry, url_safe
 
-KEEP = "<!--panes:keep-->"
+#: A region of new HTML that keeps the DOM its region has in the browser ("~" is in no region
+#: id: a slot named ``keep`` must not read as this marker).
+KEEP = "<!--panes:~keep-->"
 _MARK = re.compile(r"<!--(/?)panes:(.*?)-->")
 
 
@@ -38,7 +40,7 @@ def parse(html: str, rid: str = "") -> Region:
     stack: list[tuple[Region, int]] = [(top, -1)]
     for m in _MARK.finditer(html):
         closing, name = m.group(1), m.group(2)
-        if name == "keep" and not closing:
+        if name == "~keep" and not closing:
             continue
         if not closing:
             stack.append((Region(name, m.end(), -1), m.start()))

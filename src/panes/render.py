@@ -39,6 +39,7 @@ from starlette.requests import Request
 from .cache.region import Reads
 from .context import LayoutContext, current_layout
 from .context import segments_below as plan_segments_below
+from .diff import KEEP
 from .errors import (
     BadRequest,
     MissingSlot,
@@ -81,7 +82,6 @@ logger = logging.getLogger("panes")
 
 #: Slot placeholders carry a per-request nonce, so no text a user wrote can forge one.
 _PLACEHOLDER = re.compile("\ue000([0-9a-f]{12}):(\\d+)\ue001")
-KEEP = "<!--panes:keep-->"
 
 
 @dataclass(slots=True)  # (not frozen: made for every slot of every request, and never changed)

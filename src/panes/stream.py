@@ -6,6 +6,10 @@ it into its region (so without JavaScript the content still ends up readable, at
 page); the closing part goes last. A soft navigation streams the same way, as records
 (:mod:`panes.protocol`). While a response streams, it watches for the
 client leaving and then cancels the work still running.
+
+A document also sends a beat (:data:`BEAT`) each second no fill came: a browser gives a page no
+sign that its stream was cut (Chromium leaves it loading for ever), so the runtime takes a
+document silent for longer for cut, and reads the page again.
 """
 
 from __future__ import annotations
@@ -33,6 +37,31 @@ def fill_chunk(fill: Rendered) -> str:
                 f"<script>location.replace({protocol.dumps(fill.redirect)})</script>")
     return (f'<div data-panes-fill="{escape(fill.target)}">{fill.html}</div>'
             "<script>panes.fill(document.currentScript)</script>")
+
+
+#: what a streamed document sends after a second without a fill (see the module's docstring)
+BEAT = "<script>panes.fill()</script>"
+BEAT_EVERY = 1.0
+
+
+async def beating(fills: AsyncIterator[Rendered],
+                  every: float = BEAT_EVERY) -> AsyncIterator[Rendered | None]:
+    """The fills as they finish, and None each time none came for ``every`` seconds."""
+    step: asyncio.Future[Rendered] | None = None
+    try:
+        while True:
+            step = step or asyncio.ensure_future(fills.__anext__())
+            done, _ = await asyncio.wait((step,), timeout=every)
+            if not done:
+                yield None
+                continue
+            if isinstance(step.exception(), StopAsyncIteration):
+                return  # (not raised here: its traceback would hold this frame, a cycle)
+            fill, step = step.result(), None
+            yield fill
+    finally:
+        if step is not None:
+            step.cancel()
 
 
 def fill_record(fill: Rendered) -> str:
@@ -92,7 +121,10 @@ class StreamedDocument(_Streamed):
 
     async def chunks(self) -> AsyncIterator[str]:
         yield self.head
-        async for fill in self.renderer.fills():
+        async for fill in beating(self.renderer.fills()):
+            if fill is None:
+                yield BEAT
+                continue
             yield fill_chunk(fill)
             fill.flushed.set()
         yield self.finish()

@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Message
 
 from . import protocol
 from .app import App
+from .diff import KEEP as _KEEP
 from .forms import ACTION_FIELD
 
 __all__ = ["AsyncClient", "Client", "Page"]
@@ -57,7 +58,6 @@ _RUNTIME = re.compile(r'<script src="[^"]*/_panes/[^"]*"[^>]*></script>')
 _FILL = re.compile(r'<div data-panes-fill="([^"]*)">(.*?)</div>'
                    r"<script>panes\.fill\(document\.currentScript\)</script>", re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
-_KEEP = "<!--panes:keep-->"
 _MANAGED = re.compile(r'<(?:meta|link)\b[^>]*\bdata-panes-head="[^"]*"[^>]*>')
 
 
@@ -410,7 +410,7 @@ def _region(doc: str, rid: str) -> str | None:
 
 
 def _resolve_keeps(new: str, old: str) -> str:
-    """``<!--panes:R--><!--panes:keep--><!--/panes:R-->`` takes what region R showed."""
+    """``<!--panes:R--><!--panes:~keep--><!--/panes:R-->`` takes what region R showed."""
     def keep(match: re.Match[str]) -> str:
         rid = match.group(1)
         kept = _region(old, rid)

@@ -12,12 +12,14 @@
 // document.
 (function () {
   "use strict";
+  if (window.panes) return; // a second copy, loaded after a cut stream (client.runtime_tag)
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
   var state, entry; // the state the browser holds; this history entry
   var cache = {}; // history entry id -> { region id -> DocumentFragment it showed }
   var prefetched = {}; // url -> feed, made for the current state only
   var current = null, going; // the navigation under way (a newer one aborts it), its URL
+  var watch; // a streamed document silent for 4 s is taken for cut (the server beats every second)
   var ready = 0; // panes:load/unload are dispatched once the document is complete (init)
   var added = []; // the elements that got new content, since the last settle()
   var typed = null; // during a post: [the form, the fields typed into since it was sent]
@@ -78,10 +80,10 @@
   }
 
   function keeps(content) {
-    // A region of new content holding just <!--panes:keep--> takes the DOM that region has on
+    // A region of new content holding just <!--panes:~keep--> takes the DOM that region has on
     // the page, and leaves the marker there instead: swapping back later is the same move.
     var walker = document.createTreeWalker(content, 128), node, found = [];
-    while ((node = walker.nextNode())) if (node.data === "panes:keep") found.push(node);
+    while ((node = walker.nextNode())) if (node.data === "panes:~keep") found.push(node);
     found.forEach(function (keep) {
       var end = keep.nextSibling, live = keep.previousSibling && find(keep.previousSibling.data.slice(6));
       if (!live || !end) return;
@@ -139,7 +141,10 @@
     else if (back && back.isConnected && document.activeElement === document.body) back.focus();
   }
 
-  function fill(tag) { // a streamed document's fill: its content moves into its region
+  function fill(tag) { // a streamed document's fill (none: a beat): its content moves into its region
+    clearTimeout(watch);
+    watch = setTimeout(recover, 4e3, 1e3);
+    if (!tag) return;
     var box = tag.previousSibling, content = document.createDocumentFragment();
     content.append.apply(content, box.childNodes);
     swap(box.getAttribute("data-panes-fill"), content);
@@ -270,7 +275,9 @@
     return next;
   }
 
-  function hard(href, mode) { location[mode === "replace" ? "replace" : "assign"](href); }
+  function hard(href, mode) { // a full page load (of the URL shown: a reload, even with a #fragment)
+    href === location.href ? location.reload() : location[mode === "replace" ? "replace" : "assign"](href);
+  }
 
   function start(f) { // one navigation at a time: a newer one aborts what is under way (not a post)
     if (current && current !== f && !current.post) current.abort();
@@ -292,13 +299,13 @@
     // from: the element that started the navigation (a modal gives focus back to it).
     var first = null;
     return each(f, {
-      hard: function () { mode ? hard(href, mode) : location.reload(); return false; },
+      hard: function () { hard(href, mode); return false; },
       redirect: function (r) { f.next = navigate(r.url, mode || "push", again, 1); return false; },
       patch: function (r) {
         if (current !== f) return false;
         if (r.partial) { // a prefetch's loading UI: shown while the rest is fetched, which is
           // only what lies below the loading boundaries (the server is shown what it holds)
-          var g = start(feed(href, { "Panes-Prefetched": header(update(r)) }));
+          var g = f.inner = start(feed(href, { "Panes-Prefetched": header(update(r)) }));
           g.held = {};
           r.swap.forEach(function (id, i) { swap(id, parse(r.html[i]), entry.id); g.held[id] = 1; });
           f.next = run(g, href, mode, leftId, 0, from);
@@ -345,15 +352,20 @@
     var to = new URL(href, location.href);
     if (!/^https?:$/.test(to.protocol)) return Promise.reject(new Error("not a web URL: " + href));
     href = to.href;
-    // Another site gets a plain page load: nothing of the state goes there.
-    if (to.origin !== location.origin) return Promise.resolve(hard(href, mode));
+    // Another site gets a plain page load: nothing of the state goes there. So does a page
+    // whose stream was cut before its state arrived.
+    if (to.origin !== location.origin || !state) return Promise.resolve(hard(href, mode));
+    if (!navigator.onLine) return Promise.reject(Error("offline")); // the page stays as it is
     if (from !== 1 && !emit(document, "before-navigate", { url: href }, 1)) return Promise.resolve();
     var p = !again && fresh(href), f;
     delete prefetched[href];
     going = href; // not prefetched while the navigation goes there
     f = start(p || feed(href, again ? { "Panes-Refresh": "1" } : {}));
-    return run(f, href, mode, null, again, from).catch(function () { // a refused prefetch: fetch it now
-      if (current === f) return p ? navigate(href, mode, 0, 1) : hard(href, mode);
+    return run(f, href, mode, null, again, from).catch(function () {
+      var g = f.inner || f; // after a prefetch's loading UI: the answer itself
+      // Unless a newer navigation took over: a refused prefetch is fetched now, any other
+      // failure is a full page load of the target.
+      if (current === g) return p && g === f ? navigate(href, mode, 0, 1) : hard(href, mode);
     });
   }
 
@@ -362,7 +374,9 @@
     var f = start(feed(location.href, {
       "Panes-Target": header(target), "Panes-Regions": ids.map(encodeURIComponent).join(",")
     }));
-    return run(f, location.href, null, leftId);
+    return run(f, location.href, null, leftId).catch(function () { // what the entry shows, in full
+      if (current === f) hard(location.href);
+    });
   }
 
   function same(a, b) { // the same content, rendered by a layout that read the same segments
@@ -437,7 +451,7 @@
   // -- links ---------------------------------------------------------------------------------
 
   function soft(a) { // the URL of a link panes navigates softly, or null
-    if (!a || !a.href || a.matches("[download],[data-panes-reload]") || (a.target || "_self") !== "_self") return null;
+    if (!state || !a || !a.href || a.matches("[download],[data-panes-reload]") || (a.target || "_self") !== "_self") return null;
     var u = new URL(a.href, location.href);
     if (u.origin !== location.origin || !/^https?:$/.test(u.protocol)) return null;
     return u.pathname === location.pathname && u.search === location.search && u.hash ? null : u.href;
@@ -445,7 +459,7 @@
 
   document.addEventListener("click", function (event) {
     var again = event.target.closest && event.target.closest("[data-panes-retry]");
-    if (again) return event.preventDefault(), window.panes.refresh(); // what failed renders again
+    if (again) return event.preventDefault(), window.panes.refresh().catch(failed(again)); // what failed renders again
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     var close = event.target.closest && event.target.closest("a[data-panes-dismiss],button[data-panes-dismiss]");
@@ -454,8 +468,19 @@
     var href = soft(a);
     if (!href) return;
     event.preventDefault();
-    navigate(href, "push", 0, a);
+    navigate(href, "push", 0, a).catch(failed(a));
   });
+
+  function write(html) { // a whole page instead of this one (its own runtime starts)
+    window.panes = null;
+    document.open();
+    document.write(html);
+    document.close();
+  }
+
+  function failed(element) { // offline: the element the user acted on is told (and the page stays)
+    return function () { emit(element, "error"); };
+  }
 
   // A modal marked data-panes-dismiss closes with Escape, and a link or button inside it marked
   // so closes it on a click: both go Back, when a soft navigation opened it (else a link is
@@ -469,7 +494,7 @@
     // page's action().
     var form = event.target, to = new URL(form.action, location.href), data = new FormData(form, event.submitter);
     var sent = Array.from(data) + "", get = form.method === "get";
-    if (event.defaultPrevented || to.origin !== location.origin || form.hasAttribute("data-panes-reload")) return;
+    if (!state || event.defaultPrevented || to.origin !== location.origin || form.hasAttribute("data-panes-reload")) return;
     if (!get && form.method !== "post" || (form.target || "_self") !== "_self") return;
     event.preventDefault();
     if (get) return to.search = new URLSearchParams(data), navigate(to.href, "push", 0, event.submitter || form);
@@ -484,7 +509,7 @@
     // Never posted again: a server failure shows its page, a network failure is the page's to handle.
     return run(f, to.href, "push", null, 1).catch(function () {
       if (!f.res) return emit(form, "error");
-      return f.res.text().then(function (text) { document.open(); document.write(text); document.close(); });
+      return f.res.text().then(write);
     }).then(function () {
       var next = mine[0];
       form.removeAttribute("aria-busy");
@@ -501,7 +526,7 @@
   function prefetch(href) { // at most 3 at once; each URL once for this state (refused too,
     // for 30 s), never the URL shown or the one a navigation goes to
     var busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
-    if (href === location.href || href === going || fresh(href) || busy.length > 2) return;
+    if (!state || href === location.href || href === going || fresh(href) || busy.length > 2) return;
     prefetched[href] = feed(href, { "Panes-Prefetch": "1" });
   }
   function intent(event) { // the pointer or the focus on a link: its page will likely be wanted
@@ -522,7 +547,7 @@
     var walker = document.createTreeWalker(within || document.body, 129), node;
     while ((node = walker.nextNode())) {
       if (node.nodeType === 8) {
-        if (node.data.startsWith("panes:") && node.data !== "panes:keep") stack.push(node.data.slice(6));
+        if (node.data.startsWith("panes:") && node.data !== "panes:~keep") stack.push(node.data.slice(6));
         else if (node.data.startsWith("/panes:")) stack.pop();
       } else if (node.tagName === "A" && node.hasAttribute("href")) {
         var u = new URL(node.href, location.href);
@@ -537,8 +562,23 @@
 
   // -- start -------------------------------------------------------------------------------
 
+  function recover(wait) {
+    // The document's stream was cut before its state: the page is read again and written in
+    // full (unless its own stream ended after all). Tried again for a minute; links are full page
+    // loads meanwhile.
+    fetch(location.href).then(function (res) {
+      if (!res.ok) throw res;
+      return res.text();
+    }).then(function (html) { state || write(html); }).catch(function () {
+      if (wait < 6e4) setTimeout(recover, wait, wait * 2);
+    });
+  }
+
   function init() {
-    state = JSON.parse(document.getElementById("panes-state").textContent);
+    var el = document.getElementById("panes-state");
+    clearTimeout(watch);
+    if (!el) return recover(1e3);
+    state = JSON.parse(el.textContent);
     entry = { id: newId(), state: state, scroll: 0, head: readHead() };
     history.scrollRestoration = "manual";
     var saved = history.state && history.state.panes;
@@ -563,12 +603,12 @@
     push: function (href) { return navigate(href, "push", 0, document.activeElement); },
     replace: function (href) { return navigate(href, "replace", 0, document.activeElement); },
     refresh: function () { // everything again; only what changed is swapped
-      return run(start(feed(location.href, { "Panes-Refresh": "1" })), location.href, null, null, 1);
+      return navigate(location.href, null, 1, 1);
     },
     prefetch: prefetch,
     fill: fill,
     head: applyHead // a streamed document's metadata, once it finished
   };
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init), fill(); // streaming: the watch starts
   else init();
 })();
