@@ -10,7 +10,9 @@ Starlette endpoint, is ``bench_serve``'s ratio):
       served from the worker's own copy, kept honest by Redis's invalidation messages);
   (d) panes's own µs per request, in process (no server, no network): the time of a request
       minus the time spent in the user's functions (including rendering what they return),
-      for a document, a soft navigation and a streamed document, cached and uncached.
+      for a document, a soft navigation and a streamed document, cached and uncached; the soft
+      navigation also by many users in turn (each sends a state of its own, never seen
+      twice in a row: what a busy site's server gets).
 
 Every server runs under ``panes start`` (granian, one worker, the same options; the bare app as
 a ``module:factory`` target), so that only the app differs. The app is a copy of
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import os
 import shutil
 import statistics
@@ -161,6 +164,21 @@ async def own_us(app: Any, timer: UserTime, request: Callable[[], Awaitable[byte
     return best_total, best_own
 
 
+#: How many users (each its cookie, so its own signed state) the many-users navigation cycles
+#: through: more than a server keeps states checked, so each request's state is checked anew.
+USERS = 5000
+
+
+async def user_state(app: Any, cookie: str) -> list[tuple[bytes, bytes]]:
+    """The headers of a soft navigation by the user with ``cookie``, from ``/``."""
+    import re
+
+    html = (await call(app, "/", [(b"cookie", cookie.encode())])).decode()
+    found = re.search(r'id="panes-state">([^<]*)</script>', html)
+    assert found is not None
+    return [(b"panes-state", found.group(1).encode()), (b"cookie", cookie.encode())]
+
+
 async def in_process(live: Path, cached: Path) -> dict[str, tuple[float, float]]:
     import re
 
@@ -175,9 +193,12 @@ async def in_process(live: Path, cached: Path) -> dict[str, tuple[float, float]]
         state = [(b"panes-state", found.group(1).encode())]
         n = 300 if label == "uncached" else 2000
         timer = UserTime(app)
+        users = itertools.cycle([await user_state(app, f"user={i}") for i in range(USERS)])
         requests = {
             "document": lambda app=app: call(app, "/"),
             "soft navigation": lambda app=app, state=state: call(app, "/page-views", state),
+            "soft navigation, many users": lambda app=app, users=users: call(
+                app, "/page-views", next(users)),
             "streamed document": lambda app=app: call(app, "/realtime"),
         }
         for name, request in requests.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import re
 import sys
 import textwrap
@@ -345,17 +346,21 @@ async def test_a_cached_region_never_shows_another_users_data(make: Callable[...
     assert await text(app, "/") == "<main>hello ?team</main>"
 
 
+#: An app whose every region is cached.
+ALL_CACHED = {
+    "layout.py": LAYOUT.replace("def layout", "revalidate = 60\n\ndef layout"),
+    "page.py": counted("page", "'home'", "revalidate = 60\n"),
+    "@team/page.py": counted("page", "'team'", "revalidate = 60\n"),
+    "@team/other/page.py": counted("page", "'other team'", "revalidate = 60\n"),
+    "default.py": counted("default", "'nothing here'", "revalidate = 60\n"),
+}
+
+
 async def test_a_remembered_document_is_bound_to_each_requester(make: Callable[..., App],
                                                                 calls: ModuleType) -> None:
     """Every region cached: the second load runs no user function, but the navigation state in
     it is made for its requester (another user's state is refused)."""
-    app = make({
-        "layout.py": LAYOUT.replace("def layout", "revalidate = 60\n\ndef layout"),
-        "page.py": counted("page", "'home'", "revalidate = 60\n"),
-        "@team/page.py": counted("page", "'team'", "revalidate = 60\n"),
-        "@team/other/page.py": counted("page", "'other team'", "revalidate = 60\n"),
-        "default.py": counted("default", "'nothing here'", "revalidate = 60\n"),
-    })
+    app = make(ALL_CACHED)
     async with client(app) as c:
         await c.get("/", headers={"cookie": "session=ada"})
         before = dict(calls.CALLS)
@@ -401,6 +406,78 @@ async def test_soft_navigations_use_cached_regions(make: Callable[..., App],
             nav = await c.get("/settings", headers={"Panes-State": state})
             assert visible(protocol.parse(nav.text)[0]["html"][0]) == "settings"
     assert calls.CALLS["settings/page.py"] == 1
+
+
+class CountingStore(MemoryStore):
+    """The in-process store, counting the regions read from it."""
+
+    reads = 0
+
+    async def get(self, key: str) -> Any:
+        self.reads += 1
+        return await super().get(key)
+
+
+async def test_a_remembered_soft_navigation_is_bound_to_each_requester(
+        make: Callable[..., App], calls: ModuleType, clock: Clock) -> None:
+    """Every region it renders cached: a soft navigation (or prefetch) made again, by anyone
+    shown the same page, runs no user function and reads no region (it is answered from what
+    the first one sent), but the state it sends is still checked (signature, binding) and the
+    new one signed for the requester."""
+    store = CountingStore(clock=clock)
+    app = make(ALL_CACHED, cache=RegionCache(store, clock=clock))
+    async with client(app) as c:
+        states = {who: state_of((await c.get("/", headers={"cookie": f"session={who}"})).text)
+                  for who in ("ada", "bob")}
+        answers = {}
+        for prefetch in ({}, {"Panes-Prefetch": "1"}):
+            for who in ("ada", "bob", "ada"):
+                before, reads = dict(calls.CALLS), store.reads
+                nav = await c.get("/other", headers={"Panes-State": states[who],
+                                                     "cookie": f"session={who}", **prefetch})
+                assert nav.headers["cache-control"] == protocol.PRIVATE
+                assert nav.headers["content-type"] == protocol.MEDIA_TYPE
+                [patch] = protocol.parse(nav.text)
+                assert patch["swap"] == ["team"] and visible(patch["html"][0]) == "other team"
+                answers[who] = patch
+            assert dict(calls.CALLS) == before and store.reads == reads  # the last: nothing
+        assert answers["ada"]["sig"] != answers["bob"]["sig"]
+        assert {**answers["ada"], "sig": ""} == {**answers["bob"], "sig": ""}
+        for who, other in (("ada", "bob"), ("bob", "ada")):
+            after = protocol.dumps(protocol.merge(json.loads(states[who]), answers[who]))
+            back = await c.get("/", headers={"Panes-State": after, "cookie": f"session={who}"})
+            assert protocol.parse(back.text)[0]["t"] == "patch"  # the new state is genuine
+            stolen = await c.get("/", headers={"Panes-State": after,
+                                               "cookie": f"session={other}"})
+            assert protocol.parse(stolen.text)[0]["t"] == "hard"
+        stolen = await c.get("/other", headers={"Panes-State": states["ada"],
+                                               "cookie": "session=bob"})
+        assert protocol.parse(stolen.text)[0]["t"] == "hard"
+        forged = states["ada"].replace('"sig":"', '"sig":"x')
+        refused = await c.get("/other", headers={"Panes-State": forged,
+                                                 "cookie": "session=ada"})
+        assert refused.status_code == 400
+
+
+async def test_a_remembered_soft_navigation_goes_when_its_region_is_invalidated(
+        make: Callable[..., App], calls: ModuleType) -> None:
+    app = make({
+        "layout.py": LAYOUT,
+        "page.py": counted("page", "'home'"),
+        "@team/page.py": counted("page", "'team'"),
+        "@team/other/page.py": counted("page", "calls.DATA['team']", "TAGS = ['team']\n"
+                                       "revalidate = 60\n"),
+    })
+    async with client(app) as c:
+        state = state_of((await c.get("/")).text)
+        for _ in range(2):
+            nav = await c.get("/other", headers={"Panes-State": state})
+            assert visible(protocol.parse(nav.text)[0]["html"][0]) == "team v1"
+        calls.DATA["team"] = "team v2"
+        await app.cache.revalidate_tag("team")
+        nav = await c.get("/other", headers={"Panes-State": state})
+        assert visible(protocol.parse(nav.text)[0]["html"][0]) == "team v2"
+    assert calls.CALLS["@team/other/page.py"] == 2
 
 
 async def test_cached_content_behind_loading_shows_no_loading_ui(make: Callable[..., App],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from conftest import visible, write_app
@@ -57,6 +58,37 @@ def test_a_signer_signs_each_state_as_encode_does_and_a_changed_one_anew():
     assert decode(signer.encode(State(state.url, changed), BOUND), SECRET, BOUND).regions[
         "tabs"].digest == "newhtml"
     assert signer.encode(state, "someone else") == encode(state, SECRET, "someone else")
+
+
+def test_a_signer_checks_a_state_text_once_and_its_binding_every_time():
+    signer = protocol.Signer(SECRET)
+    wire = encode(STATES[2], SECRET, BOUND)
+    for _ in range(2):  # the second time from what it kept
+        assert signer.read(wire, BOUND).state == STATES[2]
+        with pytest.raises(StaleState):
+            signer.read(wire, "someone else")
+        with pytest.raises(BadRequest, match="not one this server sent"):
+            signer.read(wire.replace('"sig":"', '"sig":"x'), BOUND)
+        with pytest.raises(StaleState):
+            signer.check(wire, "someone else")
+    # what it shows, apart from who it was made for: the same for every requester
+    assert signer.check(encode(STATES[2], SECRET, "other"), "other") == \
+        signer.read(wire, BOUND).ident == signer.check(wire, BOUND) != \
+        signer.read(encode(STATES[1], SECRET, BOUND), BOUND).ident
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_a_patch_made_once_for_many_requesters_is_the_patch_each_would_get(state):
+    before = State("/elsewhere", {"": Entry("00000000", "/elsewhere")}, state.root, None)
+    for bound in (BOUND, "QUJD-_09", ""):
+        update = protocol.state_update(protocol.to_json(before, SECRET, bound),
+                                       protocol.to_json(state, SECRET, bound, "h1"))
+        record = protocol.Patch(("x",), ("<p>é</p>",), update, head={"title": "t"})
+        framer = protocol.patch_framer(record, state, SECRET, "h1")
+        assert framer is not None and framer(bound).decode() == protocol.frame(record)
+        merged = protocol.merge(protocol.to_json(before, SECRET, bound),
+                                protocol.parse(framer(bound).decode())[0])
+        assert decode(protocol.dumps(merged), SECRET, bound) == state
 
 
 def test_a_long_url_is_written_once_however_many_regions_it_activated():
@@ -342,3 +374,39 @@ async def test_redirects_stay_inside_the_mount(tmp_path, client_for):
     state = state_of((await client.get("/ui/")).text)
     assert lines(await client.get("/ui/old", headers={"Panes-State": state})) == [
         {"t": "redirect", "url": "/ui/x", "html": []}]
+
+
+DASHBOARD = Path(__file__).resolve().parent.parent / "examples" / "dashboard" / "app"
+
+
+async def test_the_click_after_a_partial_prefetch_gets_only_what_lies_below_its_boundary(
+        client_for):
+    """A prefetch of /realtime stops at its loading.py; the click sends the state that partial
+    patch made (``Panes-Prefetched``) and gets the state and the content below the boundary,
+    not the layout and loading UI it holds already. Held state is checked like any state."""
+    client = client_for(App(DASHBOARD, secret=SECRET))
+    state = state_of((await client.get("/page-views")).text)
+    prefetch = {"Panes-State": state, "Panes-Prefetch": "1"}
+    [partial] = lines(await client.get("/realtime", headers=prefetch))
+    assert partial["partial"] == 1 and "skeleton" in partial["html"][0]
+    held = state_after(state, partial)
+    click = await client.get("/realtime", headers={"Panes-State": state,
+                                                   "Panes-Prefetched": held})
+    patch, fill, *_ = lines(click)
+    assert patch["swap"] == [] and patch["html"] == [] and "skeleton" not in click.text
+    assert fill["t"] == "fill" and "42 online now" in fill["html"][0]
+    plain, *_ = lines(await client.get("/realtime", headers={"Panes-State": state}))
+    assert plain["swap"] == ["analytics/children"]  # without the prefetch: all of it
+    assert {k: v for k, v in plain.items() if k not in ("swap", "html", "n")} == \
+        {k: v for k, v in patch.items() if k not in ("swap", "html", "n")}
+    # held from a prefetch of another URL: nothing it holds is this page's, all is sent
+    other = state_after(state, lines(await client.get("/visitors", headers=prefetch))[0])
+    [again, *_] = lines(await client.get("/realtime", headers={"Panes-State": state,
+                                                                "Panes-Prefetched": other}))
+    assert again["swap"] == ["analytics/children"]
+    forged = await client.get("/realtime", headers={
+        "Panes-State": state, "Panes-Prefetched": held.replace('"sig":"', '"sig":"x')})
+    assert forged.status_code == 400
+    stolen = await client.get("/realtime", headers={
+        "Panes-State": state, "Panes-Prefetched": held, "cookie": "session=other"})
+    assert lines(stolen)[0]["t"] == "hard"

@@ -21,7 +21,6 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -82,7 +81,7 @@ from .resolve import (
 )
 from .routes import not_found_plan
 from .site import Site
-from .state import Source, State, replace_regions
+from .state import Entry, Source, State, regions_under, replace_regions
 from .stream import NavigationStream, StreamedDocument, fill_record
 from .wrappers import SoftRedirects, answer, not_allowed, settled
 
@@ -95,12 +94,8 @@ SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
 
-@dataclass(frozen=True, slots=True)
-class _Shown:
-    """The state the browser sent (as a record and as the object it holds), for updates."""
-
-    state: State
-    wire: dict[str, Any]
+#: The state the browser sent (as a record and as the object it holds), for updates.
+_Shown = protocol.Verified
 
 
 class App:
@@ -149,7 +144,7 @@ class App:
         self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
         self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
-        self.regions = Regions(self.cache, build, self.functions, self.key)
+        self.regions = Regions(self.cache, build, self.functions, self.key, signer=self._signer)
         self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
                           self.app_dir.name)
         name = self.app_dir.name
@@ -196,8 +191,10 @@ class App:
         """The innermost app: what :meth:`handle` answers."""
         if scope["type"] != "http":
             return
-        if self.regions.documents:  # the fast path: a document whose regions are all cached
-            remembered = await self.regions.documents.answer(scope)
+        if self.regions.documents:  # the fast path: a document or soft navigation whose
+            # regions are all cached
+            remembered = (await self.regions.documents.answer(scope)
+                          or await self.regions.navigations.answer(scope))
             if remembered is not None:
                 await remembered(scope, receive, send)
                 return
@@ -262,6 +259,9 @@ class App:
             return Response(status_code=204)  # a prefetch of a document: nothing runs
         try:
             resolution, shown = self.resolve(request, src, headers)
+            held = None  # what a partial prefetch placed, that the click need not send again
+            if protocol.PREFETCHED_HEADER in headers and shown is not None and not prefetch:
+                held = self._decode(request, headers[protocol.PREFETCHED_HEADER]).state
         except StaleState:
             return answer(Hard())
         except BadRequest as exc:
@@ -276,7 +276,7 @@ class App:
             return await self.patch(request, resolution, shown, browser, prefetch=True)
         if resolution.renders and resolution.renders[0].parent is None:
             return await self.refresh(request, resolution, shown, browser)
-        return await self.patch(request, resolution, shown, browser)
+        return await self.patch(request, resolution, shown, browser, held=held)
 
     def resolve(self, request: Request, src: Source, headers: Mapping[str, str]
                 ) -> tuple[Resolution, _Shown | None]:
@@ -305,7 +305,7 @@ class App:
                                 request.headers.get("authorization", ""), self.key)
 
     def _decode(self, request: Request, text: str) -> _Shown:
-        return _Shown(*protocol.read(text, self.key, self._binding(request, sent=True)))
+        return self._signer.read(text, self._binding(request, sent=True))
 
     def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
         return Renderer(self._site, request, resolution, state=self.state_for(request),
@@ -416,10 +416,13 @@ class App:
     # -- soft navigations and restores ------------------------------------------------------
 
     async def patch(self, request: Request, resolution: Resolution, shown: _Shown,
-                    browser: str | None = None, prefetch: bool = False) -> Response:
+                    browser: str | None = None, prefetch: bool = False,
+                    held: State | None = None) -> Response:
         """Render the resolution's regions; the browser gets them in one patch record, then the
         fills, then the regions placed inside the fills. A ``prefetch`` stops at loading
-        boundaries: its patch is partial, and nothing streams."""
+        boundaries: its patch is partial, and nothing streams. ``held``: the state a partial
+        prefetch made, whose regions the browser holds: those that are still what they were
+        (their entries, digests included, and all inside them) are not sent again."""
         renderer = self._renderer(request, resolution, prefetch=prefetch)
         target = self.model.plan_for(resolution.url, via=resolution.base)
 
@@ -447,6 +450,9 @@ class App:
             renderer.digested("", renderer.owns.pop("", ""))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
+        if held is not None:
+            sent = [i for i, rid in enumerate(regions) if not _holds(held, renderer.shown, rid)]
+            regions, rendered = [regions[i] for i in sent], [rendered[i] for i in sent]
         replaced = resolution.replaced()
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
 
@@ -467,6 +473,8 @@ class App:
                       head.json if head is not None and digest != shown_head else None,
                       partial=prefetch and bool(renderer.streamed))
         if not renderer.streaming:
+            self.regions.navigations.remember(request.scope, shown, prefetch, first,
+                                              new_state(), digest, renderer.ledger)
             return answer(first)
 
         def finish() -> str:  # regions placed inside streamed content join the state
@@ -565,6 +573,13 @@ class App:
         return NavigationStream(renderer, protocol.frame(first), finish, each)
 
     # -- form posts -------------------------------------------------------------------------
+
+def _holds(held: State, shown: Mapping[str, Entry], rid: str) -> bool:
+    """Whether the browser holds region ``rid`` as it is rendered now, from a prefetch: its
+    entry and the entry of every region inside it are the same (a streamed one's content is
+    to come: its fill is sent either way)."""
+    return all(held.regions.get(r) == shown[r] for r in (rid, *regions_under(shown, rid)))
+
 
 def _digest(head: Head | None) -> str | None:
     return None if head is None else head.digest

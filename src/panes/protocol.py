@@ -25,7 +25,10 @@ JavaScript string's length), so HTML travels unescaped and is cut out while the 
   update (see :func:`state_update`) and, when it changed, the new ``head``
   (:func:`panes.metadata.head_json`; the state's ``h`` names the head the browser shows); the
   browser's URL becomes the state's ``url`` (``push`` is false for a restore, which keeps the
-  URL; ``partial``: a prefetch's loading UI, shown while the navigation is fetched);
+  URL; ``partial``: a prefetch's loading UI, shown while the navigation is fetched: the
+  navigation then sends the state the partial patch makes as ``Panes-Prefetched``, and its
+  patch leaves out the regions that the browser holds from it, as they are, so that only what
+  lies below the loading boundaries comes, in fills);
 - ``fill``: streamed content for ``region``, after the patch that placed its loading UI;
 - ``state``: a state update alone (regions placed inside fills join the state), with the
   ``head`` when metadata behind a loading boundary finished after the patch;
@@ -63,6 +66,7 @@ TARGET_HEADER = "panes-target"  # a restore: the state whose regions to render a
 REGIONS_HEADER = "panes-regions"  # a restore: which regions (comma-separated, URL-encoded)
 REFRESH_HEADER = "panes-refresh"  # render everything again (refresh(), after an action)
 PREFETCH_HEADER = "panes-prefetch"  # a prefetch: no effects, stop at loading boundaries
+PREFETCHED_HEADER = "panes-prefetched"  # the click after a partial prefetch: the state it made
 #: The ``Cache-Control`` of what is made for one request (a page rendered per request, an
 #: answer to a navigation or a post, a response that sets a cookie): no cache keeps it, and a
 #: shared one (a proxy, a CDN) never shows it to another user.
@@ -141,36 +145,78 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
     return item
 
 
+_BOUND = "\x00bound\x00"  # JSON-escaped as \u0000bound\u0000: in no real text
+_SIG = "\x00sig\x00"
+
+
+def _signed_text(state: State, key: bytes, head: str | None = None
+                 ) -> tuple[dict[str, Any], tuple[bytes, bytes]] | None:
+    """The wire object of ``state`` bound to a marker (no ``sig``), and its signed text cut
+    around the binding: ``orjson.dumps(bound).join(cut)`` is what any binding signs."""
+    obj = to_json(state, key, _BOUND, head)
+    del obj["sig"]
+    cut = _canonical(obj).split(orjson.dumps(_BOUND))
+    return (obj, (cut[0], cut[1])) if len(cut) == 2 else None
+
+
+def _sign(key: bytes, cut: tuple[bytes, bytes], bound: str) -> str:
+    return _mac(key, orjson.dumps(bound).join(cut))
+
+
 def encoder(state: State, key: bytes) -> Callable[[str], str]:
     """``encode`` for one state and many requesters: everything but the binding and the
     signature is written once, so a document answered again (panes.cache) pays per request
     only for what depends on who asks. ``encoder(s, k)(b) == encode(s, k, b)``."""
-    marker = "\x00bound\x00"  # JSON-escaped as \u0000bound\u0000: in no real text
-    obj = to_json(state, key, marker)
-    del obj["sig"]
-    canonical = _canonical(obj).split(orjson.dumps(marker))
-    wire = dumps(obj).split(dumps(marker))
-    if len(canonical) != 2 or len(wire) != 2 or not wire[1].endswith("}"):
+    signed = _signed_text(state, key)
+    wire = dumps(signed[0]).split(dumps(_BOUND)) if signed is not None else []
+    if signed is None or len(wire) != 2 or not wire[1].endswith("}"):
         return lambda bound: encode(state, key, bound)
+    cut = signed[1]
     head, tail = wire[0], wire[1][:-1]
 
     def encode_for(bound: str) -> str:
-        quoted = json.dumps(bound)
-        sig = _mac(key, orjson.dumps(bound).join(canonical))
-        return f'{head}{quoted}{tail},"sig":{json.dumps(sig)}}}'
+        return f'{head}{json.dumps(bound)}{tail},"sig":{json.dumps(_sign(key, cut, bound))}}}'
 
     return encode_for
 
 
+def patch_framer(record: Patch, state: State, key: bytes, head: str | None
+                 ) -> Callable[[str], bytes] | None:
+    """``frame(record)`` (a patch whose update makes ``state``) for every requester who sent
+    the same state but for its binding: only the new signature differs, so the rest is
+    written once (a soft navigation answered again, panes.cache). ``None``: not cut."""
+    if "sig" not in record.state:  # the state did not change: nothing differs by requester
+        text = frame(record).encode()
+        return lambda bound: text
+    signed = _signed_text(state, key, head)
+    marked = frame(Patch(record.regions, record.html, {**record.state, "sig": _SIG},
+                         record.push, record.head, record.partial))
+    parts = marked.split(dumps(_SIG))
+    if signed is None or len(parts) != 2:
+        return None
+    cut = signed[1]
+    before, after = parts[0].encode(), parts[1].encode()
+
+    def frame_for(bound: str) -> bytes:
+        return b'%s"%s"%s' % (before, _sign(key, cut, bound).encode(), after)
+
+    return frame_for
+
+
 class Signer:
-    """:func:`encode` for one app's key, kept for states seen before. A renderer makes one entry
-    object per outcome, URL and digest, so a page shown again is made of the same entries: its
-    state is signed once, not per request. Keeps at most ``kept`` states (and
-    :data:`panes.kept.MAX_BYTES` of them), then starts over."""
+    """:func:`encode` and :func:`read` for one app's key, kept for states seen before.
+
+    A renderer makes one entry object per outcome, URL and digest, so a page shown again is
+    made of the same entries: its state is signed once, not per request. A state sent back is
+    checked once per exact text (its signature, version and fields; a prefetch and its click,
+    every hover of a link, send the same text): sent again, only its binding is compared with
+    the requester's. Keeps at most ``kept`` states of each (and :data:`panes.kept.MAX_BYTES`),
+    then starts over."""
 
     def __init__(self, key: bytes, kept: int = LIMIT) -> None:
         self.key = key
         self._signed: Kept[tuple[Any, ...], tuple[tuple[Entry, ...], str]] = Kept(kept)
+        self._checked: Kept[str, tuple[str, bytes]] = Kept(kept)  # text -> (binding, ident)
 
     def encode(self, state: State, bound: str, head: str | None = None) -> str:
         entries = tuple(state.regions.values())
@@ -181,6 +227,58 @@ class Signer:
             return found[1]
         signed = encode(state, self.key, bound, head)
         return self._signed.keep(key, (entries, signed), size_of(state.url, state.base, signed))[1]
+
+    def read(self, text: str, bound: str) -> Verified:
+        """:func:`read`, with what the state shows apart from its binding (``ident``); a text
+        checked before is parsed, not checked again."""
+        checked = self._checked.get(text)
+        found = verify(text, self.key, bound, None if checked is None else checked[1])
+        if checked is None:
+            self._keep(text, found)
+        found.state  # noqa: B018 - a malformed state is refused here, as read() refuses it
+        return found
+
+    def check(self, text: str, bound: str) -> bytes:
+        """:meth:`read` but for the record: only its ``ident``."""
+        checked = self._checked.get(text)
+        if checked is None:
+            checked = self._keep(text, verify(text, self.key, bound))
+        if checked[0] != bound:
+            raise StaleState("the navigation state was made for other credentials or code")
+        return checked[1]
+
+    def _keep(self, text: str, found: Verified) -> tuple[str, bytes]:
+        # (text only, nothing the garbage collector walks: a parsed state is made again)
+        return self._checked.keep(text, (found.wire["b"], found.ident),
+                                  size_of(text, found.ident))
+
+
+class Verified:
+    """A state this server signed: as a record (``state``, made when first asked for), as the
+    wire object the browser holds (never changed: it may be shared by requests), and
+    ``ident``, its signed text without the binding and the signature (the same for every
+    requester shown the same regions)."""
+
+    __slots__ = ("wire", "ident", "_state")
+
+    def __init__(self, wire: Mapping[str, Any], ident: bytes) -> None:
+        self.wire = wire
+        self.ident = ident
+        self._state: State | None = None
+
+    @property
+    def state(self) -> State:
+        """The record, or :class:`BadRequest` (a state signed here is never malformed, but
+        the signature is all that says so)."""
+        if self._state is None:
+            obj = self.wire
+            try:
+                urls = obj["urls"]
+                regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
+                self._state = State(obj["url"], regions, obj.get("root"), obj.get("base"))
+            except (KeyError, TypeError, AttributeError, ValueError):
+                raise BadRequest("the navigation state is malformed") from None
+        return self._state
 
 
 def dumps(obj: Any) -> str:
@@ -200,7 +298,15 @@ def decode(text: str, key: bytes, bound: str) -> State:
 
 def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
     """The state this server signed, with its wire object, or :class:`BadRequest`;
-    :class:`StaleState` when it was signed for other credentials."""
+    :class:`StaleState` when it was signed for other credentials (or by another deploy)."""
+    found = verify(text, key, bound)
+    return found.state, dict(found.wire)  # (malformed: refused here)
+
+
+def verify(text: str, key: bytes, bound: str, ident: bytes | None = None) -> Verified:
+    """The state, if this server signed it for ``bound``, or :class:`BadRequest`
+    (:class:`StaleState`: for other credentials, or by another deploy). ``ident``: the text
+    was checked before (this is its ``ident``), it is only parsed."""
     if len(text) > MAX_STATE_BYTES:
         raise BadRequest("the navigation state is too large")
     try:
@@ -213,6 +319,8 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
     if isinstance(made_for, str) and made_for != bound:  # (before the signature, which
         # another deploy's key made too: its tab gets a full load of this deploy, not a 400)
         raise StaleState("the navigation state was made for other credentials or code")
+    if ident is not None:
+        return Verified(obj, ident)
     try:
         canonical = _canonical(obj)
     except (ValueError, TypeError, RecursionError):
@@ -222,12 +330,9 @@ def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
         raise BadRequest("the navigation state is not one this server sent")
     if obj.get("v") != VERSION:
         raise BadRequest(f"navigation state version {obj.get('v')!r} is not {VERSION}")
-    try:
-        urls = obj["urls"]
-        regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
-        return State(obj["url"], regions, obj.get("root"), obj.get("base")), obj
-    except (KeyError, TypeError, AttributeError, ValueError):
-        raise BadRequest("the navigation state is malformed") from None
+    if made_for != bound:
+        raise StaleState("the navigation state was made for other credentials")
+    return Verified(obj, _canonical({k: v for k, v in obj.items() if k != "b"}))
 
 
 def _entry_from(item: Mapping[str, Any], urls: Mapping[str, str]) -> Entry:

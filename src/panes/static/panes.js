@@ -18,7 +18,7 @@
   var state, entry; // the state the browser holds; this history entry
   var cache = {}; // history entry id -> { region id -> DocumentFragment it showed }
   var prefetched = {}; // url -> feed, made for the current state only
-  var current = null; // the navigation under way: a newer one aborts it
+  var current = null, going; // the navigation under way (a newer one aborts it), its URL
   var watch; // a streamed document silent for 4 s is taken for cut (the server beats every second)
   var ready = 0; // panes:load/unload are dispatched once the document is complete (init)
   var added = []; // the elements that got new content, since the last settle()
@@ -303,8 +303,9 @@
       redirect: function (r) { f.next = navigate(r.url, mode || "push", again, 1); return false; },
       patch: function (r) {
         if (current !== f) return false;
-        if (r.partial) { // a prefetch's loading UI: shown while the navigation itself is fetched
-          var g = f.inner = start(feed(href, {}));
+        if (r.partial) { // a prefetch's loading UI: shown while the rest is fetched, which is
+          // only what lies below the loading boundaries (the server is shown what it holds)
+          var g = f.inner = start(feed(href, { "Panes-Prefetched": header(update(r)) }));
           g.held = {};
           r.swap.forEach(function (id, i) { swap(id, parse(r.html[i]), entry.id); g.held[id] = 1; });
           f.next = run(g, href, mode, leftId, 0, from);
@@ -358,6 +359,7 @@
     if (from !== 1 && !emit(document, "before-navigate", { url: href }, 1)) return Promise.resolve();
     var p = !again && fresh(href), f;
     delete prefetched[href];
+    going = href; // not prefetched while the navigation goes there
     f = start(p || feed(href, again ? { "Panes-Refresh": "1" } : {}));
     return run(f, href, mode, null, again, from).catch(function () {
       var g = f.inner || f; // after a prefetch's loading UI: the answer itself
@@ -517,19 +519,20 @@
   });
   document.addEventListener("input", function (event) { if (typed && typed.indexOf(event.target) < 0) typed.push(event.target); });
 
-  function fresh(href) { // a prefetch still worth using
+  function fresh(href) { // a prefetch made in the last 30 s (a refused one: the click fetches)
     var f = prefetched[href];
-    return f && Date.now() - f.at < 30000 && !(f.done && f.failed) ? f : null;
+    return f && Date.now() - f.at < 30000 ? f : null;
   }
-  function prefetch(href) { // at most 3 at once, each URL once, for 30 s
+  function prefetch(href) { // at most 3 at once; each URL once for this state (refused too,
+    // for 30 s), never the URL shown or the one a navigation goes to
     var busy = Object.keys(prefetched).filter(function (k) { return !prefetched[k].done; });
-    if (!state || fresh(href) || busy.length > 2) return;
+    if (!state || href === location.href || href === going || fresh(href) || busy.length > 2) return;
     prefetched[href] = feed(href, { "Panes-Prefetch": "1" });
   }
   function intent(event) { // the pointer or the focus on a link: its page will likely be wanted
     var a = event.target.closest && event.target.closest("a[href]");
     var href = soft(a);
-    if (href && href !== location.href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(href);
+    if (href && a.getAttribute("data-panes-prefetch") !== "false") prefetch(href);
   }
   document.addEventListener("mouseover", intent);
   document.addEventListener("focusin", intent);
