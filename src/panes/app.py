@@ -14,7 +14,6 @@ response.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -423,29 +422,33 @@ class App:
         boundaries: its patch is partial, and nothing streams. ``held``: the state a partial
         prefetch made, whose regions the browser holds: those that are still what they were
         (their entries, digests included, and all inside them) are not sent again."""
-        renderer = self._renderer(request, resolution, prefetch=prefetch)
+        async with self._renderer(request, resolution, prefetch=prefetch) as renderer:
+
+            async def one(item: Any) -> str:
+                html = await renderer.render(item)
+                return self._document(html) if item.parent is None else html
+
+            try:
+                rendered = await gather(*((partial(one, r), renderer.may_wait(r.outcome))
+                                          for r in resolution.renders))
+            except Redirect as exc:
+                return answer(RedirectRecord(within_mount(exc.url, request.scope)))
+            except Exception as exc:
+                if self.dev:
+                    return self._overlay(exc, f"error rendering {resolution.url} (soft navigation)")
+                logger.exception("error in a soft navigation to %s: loading it in full",
+                                 resolution.url)
+                return answer(Hard())
+            renderer.handed = renderer.streaming  # the fills go on, in the stream that sends them
+            return await self._patched(request, resolution, shown, renderer, rendered, browser,
+                                       prefetch, held)
+
+    async def _patched(self, request: Request, resolution: Resolution, shown: _Shown,
+                       renderer: Renderer, rendered: list[str], browser: str | None,
+                       prefetch: bool, held: State | None) -> Response:
+        """The answer to a soft navigation whose regions rendered: the patch record, and the
+        stream of what follows it (see :meth:`patch`)."""
         target = self.model.plan_for(resolution.url, via=resolution.base)
-
-        async def one(item: Any) -> str:
-            html = await renderer.render(item)
-            return self._document(html) if item.parent is None else html
-
-        try:
-            rendered = await gather(*((partial(one, r), renderer.may_wait(r.outcome))
-                                      for r in resolution.renders))
-        except asyncio.CancelledError:
-            renderer.close()
-            raise
-        except Redirect as exc:
-            renderer.close()
-            return answer(RedirectRecord(within_mount(exc.url, request.scope)))
-        except Exception as exc:
-            renderer.close()
-            if self.dev:
-                return self._overlay(exc, f"error rendering {resolution.url} (soft navigation)")
-            logger.exception("error in a soft navigation to %s: loading it in full",
-                             resolution.url)
-            return answer(Hard())
         if any(r.parent is None for r in resolution.renders):  # the document (others: as rendered)
             renderer.digested("", renderer.owns.pop("", ""))
         binding = self._binding(request)
