@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -150,7 +149,7 @@ class Arguments:
         """The path inside the app of the URL ``src`` renders (``/login``, decoded)."""
         found = self._paths.get(src.url)
         if found is None:
-            found = self._paths[src.url] = unquote(src.url.partition("?")[0]) or "/"
+            found = self._paths[src.url] = src.pathname
         return found
 
     def available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:

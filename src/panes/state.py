@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from .plan import Branch, Leaf, Outcome
 from .segments import Kind
@@ -97,6 +98,12 @@ class Source:
     segments: tuple[str, ...]
     query: str = ""
     via: str | None = None  # the background URL of an interception
+
+    @property
+    def pathname(self) -> str:
+        """The path inside the app of the URL (``/login``, decoded): the ``pathname`` argument
+        of what this source renders, and its part of a cache key."""
+        return unquote(self.url.partition("?")[0]) or "/"
 
 
 def identity(outcome: Outcome, src: Source) -> str:

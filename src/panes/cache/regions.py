@@ -28,7 +28,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
-from urllib.parse import unquote
 
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -144,7 +143,7 @@ class Regions:
 
 def _path(spec: Spec, src: Source) -> dict[str, list[str]] | None:
     """The ``pathname`` part of a key, for a function that declares it."""
-    return {"pathname": [unquote(src.url.partition("?")[0])]} if spec.pathname else None
+    return {"pathname": [src.pathname]} if spec.pathname else None
 
 
 def _marker(nonce: str, name: str) -> str:
