@@ -2,8 +2,8 @@
 Starlette's linear route list at the same sizes.
 
 Every tree is a real app directory (empty files in a temporary directory) with a root layout
-and two named slots, read by ``panes.scan.scan`` → ``panes.routes.build_routes`` →
-``panes.match.Matcher``. The bulk of the routes are nested static and dynamic folders with a
+and two named slots, read by ``panes.appdir.scan.scan`` → ``panes.core.routes.build_routes`` →
+``panes.core.match.Matcher``. The bulk of the routes are nested static and dynamic folders with a
 catch-all per section::
 
     app/layout.py  app/page.py  app/default.py
@@ -39,10 +39,10 @@ from pathlib import Path
 
 from starlette.routing import Match, Route, Router
 
-from panes.match import Matcher, split_path
-from panes.routes import build_routes
-from panes.scan import scan
-from panes.segments import Kind
+from panes.appdir.scan import scan
+from panes.core.match import Matcher, split_path
+from panes.core.routes import build_routes
+from panes.core.segments import Kind
 
 SIZES = (10, 100, 1_000, 10_000)
 ITEMS_PER_SECTION = 4

@@ -31,7 +31,8 @@ from typing import Any
 
 import httpx
 
-from panes import App, protocol
+from panes import App
+from panes.core import protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = ROOT / "examples" / "dashboard" / "app"

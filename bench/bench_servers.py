@@ -25,7 +25,7 @@ import attacks  # noqa: E402
 from bench_serve import APP_DIR, DURATION_S, HOST, WARMUP_S, WRK, free_port, server, wrk  # noqa: E402
 
 PY = sys.executable
-FACTORY = [PY, "-m", "uvicorn", "--factory", "panes.cli:server_app", "--no-access-log",
+FACTORY = [PY, "-m", "uvicorn", "--factory", "panes.tools.cli:server_app", "--no-access-log",
            "--no-server-header", "--log-level", "warning", "--host", HOST]
 SERVERS = {
     "uvicorn-httptools": [*FACTORY, "--http", "httptools"],

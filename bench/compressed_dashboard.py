@@ -1,10 +1,10 @@
-"""The dashboard behind :class:`panes.compress.CompressMiddleware`, for ``bench_servers``
+"""The dashboard behind :class:`panes.http.compress.CompressMiddleware`, for ``bench_servers``
 (``panes start bench.compressed_dashboard:app`` from the repository root)."""
 
 from pathlib import Path
 
 from panes import App
-from panes.compress import CompressMiddleware
+from panes.http.compress import CompressMiddleware
 
 APP_DIR = Path(__file__).resolve().parent.parent / "examples" / "dashboard" / "app"
 app = CompressMiddleware(App(APP_DIR))

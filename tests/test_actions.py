@@ -10,9 +10,10 @@ import pytest
 from actions_app import counts, make
 from test_resolve import apps, browse  # noqa: F401 - the same app and states as the table
 
-from panes import App, protocol
-from panes.diff import KEEP, Digests, changes, digest, digests
-from panes.resolve import resolve_refresh
+from panes import App
+from panes.core import protocol
+from panes.core.diff import KEEP, Digests, changes, digest, digests
+from panes.core.resolve import resolve_refresh
 
 pytestmark = pytest.mark.anyio
 
@@ -188,7 +189,7 @@ async def test_a_refresh_of_an_unchanged_page_swaps_nothing(example, url, then, 
 @pytest.mark.parametrize(("example", "url"), [("dashboard", "/"), ("dashboard", "/settings"),
                                               ("gallery", "/photos/1")])
 async def test_the_digests_a_page_is_sent_with_are_those_of_its_regions(example, url, client_for):
-    """What the renderer digests as it renders is :func:`panes.diff.digests` of what it sent
+    """What the renderer digests as it renders is :func:`panes.core.diff.digests` of what it sent
     (the document's own digest is of the root layout's HTML before the head goes in, so it is not
     compared here)."""
     client = client_for(App(EXAMPLES / example / "app"))

@@ -10,8 +10,9 @@ import re
 import pytest
 from placed_app import counts, make
 
-from panes import App, protocol
-from panes.forms import ACTION_FIELD, mark
+from panes import App
+from panes.core import protocol
+from panes.render.forms import ACTION_FIELD, mark
 
 pytestmark = pytest.mark.anyio
 

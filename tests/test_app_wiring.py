@@ -18,8 +18,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from panes import App
-from panes.check import analyze
-from panes.table import explain_url, route_table
+from panes.appdir.check import analyze
+from panes.tools.table import explain_url, route_table
 
 LAYOUT = """
 from markupsafe import Markup

@@ -1,5 +1,6 @@
 """The shape of the code, kept by tests: the public surface is exact, no module imports its way
-back into itself, and the pure core never reaches into the shells around it.
+back into itself, every import points down the layers (the folders of ``src/panes``), the
+cache is a leaf and the core does no I/O.
 
 Imports are read from the source (``ast``), lazy ones inside functions included; those under
 ``if TYPE_CHECKING:`` are not imports at run time and do not count.
@@ -14,14 +15,11 @@ import panes
 
 SRC = Path(panes.__file__).resolve().parent
 
-# The core: reading and matching the app directory, the navigation state and its wire form,
-# metadata. Pure functions and frozen records: no user code runs here and no request exists.
-CORE = frozenset({
-    "errors", "segments", "kinds", "tree", "scan", "plan", "routes", "intercept", "match",
-    "state", "resolve", "diff", "protocol", "kept",
-    "metadata", "metadata.checks", "metadata.evaluate", "metadata.merge", "metadata.records",
-    "metadata.tags",
-})
+# The layers, lowest first: a module imports from its own layer and those below it, never from
+# one above. The public faces at the top (``panes``, ``panes.testing``, and the documented
+# ``panes.cli``, ``panes.compress``, ``panes.limits``) may import anything.
+LAYERS = ("core", "cache", "appdir", "render", "http", "tools")
+FACES = frozenset({"", "__main__", "testing", "cli", "compress", "limits"})
 
 
 def module_name(path: Path) -> str:
@@ -92,10 +90,38 @@ def test_no_module_imports_its_way_back_to_itself():
     assert not cycles, " → ".join(cycles[0])
 
 
-def test_the_core_never_imports_the_shells():
-    reaching_out = {name: sorted(GRAPH[name] - CORE) for name in CORE if GRAPH[name] - CORE}
+def layer_of(name: str) -> int:
+    return len(LAYERS) if name in FACES else LAYERS.index(name.split(".")[0])
+
+
+def test_every_module_is_in_a_layer_or_a_public_face():
+    stray = sorted(n for n in MODULES if n not in FACES and n.split(".")[0] not in LAYERS)
+    assert not stray, f"{stray}: put each in one of the folders {LAYERS}"
+
+
+def test_every_import_points_down_the_layers():
+    upward = sorted(f"{name} imports {dep}" for name in GRAPH for dep in GRAPH[name]
+                    if layer_of(dep) > layer_of(name))
+    assert not upward, upward
+
+
+def test_the_cache_is_a_leaf():
+    reaching_out = sorted(f"{name} imports {dep}" for name in GRAPH if name.startswith("cache")
+                          for dep in GRAPH[name] if not dep.startswith("cache"))
     assert not reaching_out, reaching_out
 
 
-def test_every_core_module_exists():
-    assert set(MODULES) >= CORE  # a renamed module is renamed here too
+def test_the_core_does_no_io():
+    """The core reads no file, opens no socket and awaits nothing: pure functions of values."""
+    io = {"os", "io", "asyncio", "socket", "pathlib", "starlette", "subprocess", "importlib"}
+    found = {}
+    for name, path in MODULES.items():
+        if layer_of(name) == 0:
+            tree = ast.parse(path.read_text())
+            used = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                    for a in n.names}
+            used |= {(n.module or "").split(".")[0] for n in ast.walk(tree)
+                     if isinstance(n, ast.ImportFrom) and not n.level}
+            if used & io:
+                found[name] = sorted(used & io)
+    assert not found, found

@@ -34,8 +34,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from panes import App
-from panes.errors import BadRequest
-from panes.match import split_path
+from panes.core.errors import BadRequest
+from panes.core.match import split_path
 
 OUTSIDE = "PANES-OUTSIDE-SECRET-" + uuid.uuid4().hex
 INSIDE = "PANES-INSIDE-SECRET-" + uuid.uuid4().hex

@@ -24,11 +24,12 @@ import pytest
 from conftest import visible, write_app
 from test_cache_region import Clock, RedisServer, redis_server  # noqa: F401 - a fixture
 
-from panes import App, protocol
+from panes import App
+from panes.appdir.check import Analysis, analyze
 from panes.cache import MemoryStore, RegionCache
 from panes.cache.redis_store import RedisStore
-from panes.check import Analysis, analyze
-from panes.errors import AppDirError
+from panes.core import protocol
+from panes.core.errors import AppDirError
 
 pytestmark = pytest.mark.anyio
 
@@ -271,14 +272,14 @@ def test_an_app_that_caches_an_action_result_does_not_start(tmp_path: Path,
 def unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
     """Apps start whatever ``panes check`` says of ``revalidate``: the renderer alone must keep
     a per-request region out of the cache (a check skipped, a rule it does not know yet)."""
-    import panes.app
+    import panes.http.app
 
     def lenient(app_dir: str | Path) -> Analysis:
         found = analyze(app_dir)
         return dataclasses.replace(found, problems=tuple(
             p for p in found.problems if "revalidate" not in p.message))
 
-    monkeypatch.setattr(panes.app, "analyze", lenient)
+    monkeypatch.setattr(panes.http.app, "analyze", lenient)
 
 
 async def test_an_action_result_is_never_shown_to_another_request(
@@ -597,7 +598,7 @@ async def test_a_lost_redis_renders_instead(make: Callable[..., App], calls: Mod
 def test_nothing_is_cached_without_revalidate(tmp_path: Path) -> None:
     app = App(write_app(tmp_path / "app", ["layout.py", "page.py", "@team/page.py"]),
               secret=SECRET)
-    assert not app.regions.specs and not app.regions.documents
+    assert not app.regions.specs and not app.documents
 
 
 

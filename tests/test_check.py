@@ -6,8 +6,8 @@ import pytest
 from conftest import write_app
 
 from panes import App, AppDirError
-from panes.check import analyze
-from panes.cli import main
+from panes.appdir.check import analyze
+from panes.tools.cli import main
 
 LAYOUT_TEAM = "def layout(children, team):\n    return children\n"
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from panes.cli import main
+from panes.tools.cli import main
 
 DASHBOARD = Path(__file__).resolve().parent.parent / "examples" / "dashboard" / "app"
 
@@ -52,7 +52,7 @@ def test_python_dash_m_panes_is_the_same_command(tmp_path):
 
 
 def test_panes_start_gives_slots_a_timeout_by_default_and_0_turns_it_off():
-    from panes.cli import PRODUCTION_SLOT_TIMEOUT, _parser
+    from panes.tools.cli import PRODUCTION_SLOT_TIMEOUT, _parser
 
     assert _parser().parse_args(["start"]).slot_timeout == PRODUCTION_SLOT_TIMEOUT == 30
     assert _parser().parse_args(["dev"]).slot_timeout is None

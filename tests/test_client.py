@@ -6,7 +6,7 @@ import gzip
 import re
 from pathlib import Path
 
-from panes import client
+from panes.render import client
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from panes import App
-from panes.compress import CompressMiddleware, choose_encoding
+from panes.http.compress import CompressMiddleware, choose_encoding
 
 pytestmark = pytest.mark.anyio
 

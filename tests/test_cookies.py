@@ -10,7 +10,7 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 
-from panes.cookies import CookieError, Cookies, cookies_for, parse_cookie_header
+from panes.render.cookies import CookieError, Cookies, cookies_for, parse_cookie_header
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,11 @@ import httpx
 import pytest
 from conftest import write_app
 
-from panes import App, dev, protocol, serve
+from panes import App
+from panes.core import protocol
+from panes.http import dev
+from panes.render import overlay
+from panes.tools import serve
 
 pytestmark = pytest.mark.anyio
 
@@ -89,7 +93,7 @@ async def test_under_start_nothing_of_the_error_leaves_the_server(app_dir):
     for text in (answer.text, soft.text):
         assert "ZeroDivisionError" not in text and "helper" not in text
         assert "page.py" not in text and "Traceback" not in text
-    assert dev.ERROR_HEADER not in soft.headers
+    assert overlay.ERROR_HEADER not in soft.headers
     assert protocol.parse(soft.text)[0]["t"] == "hard"
 
 
@@ -98,7 +102,7 @@ async def test_a_soft_navigation_that_fails_under_dev_keeps_the_page_and_brings_
     async with client(App(app_dir, dev=True)) as c:
         home = await c.get("/")
         soft = await c.get("/boom", headers={"Panes-State": state_of(home.text)})
-    assert soft.headers[dev.ERROR_HEADER] == "1"
+    assert soft.headers[overlay.ERROR_HEADER] == "1"
     (record,) = protocol.parse(soft.text)
     assert record["t"] == "state"  # the runtime keeps what it shows
     assert set(record) == {"t", "error", "html"}  # and its state is unchanged
@@ -193,7 +197,7 @@ def test_the_terminal_report_is_short():
     try:
         exec(compile("def f():\n    return 1 / 0\nf()\n", "/tmp/user_code.py", "exec"), {})
     except ZeroDivisionError as exc:
-        text = dev.short(dev.report(exc))
+        text = overlay.short(overlay.report(exc))
     assert text.splitlines()[0] == "ZeroDivisionError: division by zero"
     assert "/tmp/user_code.py:2 in f" in text
     assert len(text.splitlines()) < 10

@@ -89,7 +89,7 @@ def test_an_error_shows_the_overlay_and_the_tab_recovers_once_fixed(browser, pro
 def test_panes_start_serves_no_dev_script(project):
     import httpx
 
-    from panes import dev
+    from panes.http import dev
 
     with panes("start", "app", cwd=project) as (url, _):
         assert "/_panes/dev" not in httpx.get(url + "/").text

@@ -11,7 +11,7 @@ import pytest
 from conftest import write_app
 from processes import Server
 
-from panes.dev import AllowedHosts
+from panes.http.dev import AllowedHosts
 
 BOOM = """DB_PASSWORD = "hunter2"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from panes.cli import _parser
-from panes.kinds import EXTRA_KINDS, FILE_KINDS
+from panes.core.kinds import EXTRA_KINDS, FILE_KINDS
+from panes.tools.cli import _parser
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "panes"

@@ -16,7 +16,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, StreamingResponse
 
 from panes import not_found, redirect
-from panes.handlers import METHODS, ROUTE_ARGUMENTS, RouteHandlers, json_bytes, load_route
+from panes.appdir.specials import ROUTE_ARGUMENTS, load_route
+from panes.core.kinds import METHODS
+from panes.http.handlers import RouteHandlers, json_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -41,10 +43,10 @@ def module(source: str) -> types.ModuleType:
 
 
 def route(source: str, file: str = "app/api/route.py") -> RouteHandlers:
-    handlers, problems = load_route(module(source), file)
+    functions, problems = load_route(module(source), file)
     assert not problems, problems
-    assert handlers is not None
-    return handlers
+    assert functions is not None
+    return RouteHandlers.from_functions(file, functions)
 
 
 async def test_return_conventions():
@@ -285,7 +287,7 @@ async def test_cross_origin_true_lets_a_route_file_take_other_sites_writes(make_
 def test_cross_origin_of_the_wrong_kind_is_a_check_error(tmp_path):
     from conftest import write_app
 
-    from panes.check import analyze
+    from panes.appdir.check import analyze
 
     analysis = analyze(write_app(tmp_path / "app", {
         "api/route.py": "CROSS_ORIGIN = 'yes'\n\ndef post():\n    return None\n"}))
@@ -376,7 +378,7 @@ def test_load_route_problems():
     _, problems = load_route(module("x = 1\n"), "app/api/route.py")
     assert "no method function" in problems[0].message
     handlers, problems = load_route(module("def get(**kw): pass\ndef post(): pass\n"), "f")
-    assert not problems and handlers is not None and set(handlers.handlers) == {"get", "post"}
+    assert not problems and handlers is not None and set(handlers) == {"get", "post"}
     assert METHODS == ("get", "head", "post", "put", "patch", "delete", "options")
 
 

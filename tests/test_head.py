@@ -11,8 +11,8 @@ import httpx
 import pytest
 from conftest import serving, write_app
 
-from panes import protocol
-from panes.check import analyze
+from panes.appdir.check import analyze
+from panes.core import protocol
 
 pytestmark = pytest.mark.anyio
 

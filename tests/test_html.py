@@ -9,8 +9,8 @@ import pytest
 from markupsafe import Markup
 from starlette.responses import JSONResponse
 
-from panes.errors import PanesError, UnrenderableValue
-from panes.html import to_html
+from panes.core.errors import PanesError, UnrenderableValue
+from panes.render.html import to_html
 
 
 class Element:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import write_app
 
-from panes.check import analyze
-from panes.cli import main
-from panes.match import Matcher, split_path
-from panes.plan import describe
+from panes.appdir.check import analyze
+from panes.core.match import Matcher, split_path
+from panes.core.plan import describe
+from panes.tools.cli import main
 
 TREE = [
     "layout.py", "page.py", "@modal/default.py",

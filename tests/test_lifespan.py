@@ -17,9 +17,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount
 
-from panes.lifespan import Lifespan, StartupWatch, State, load_lifespan, run_lifespan
+from panes.appdir.specials import load_lifespan
+from panes.http.lifespan import Lifespan, StartupWatch, State
 
 pytestmark = pytest.mark.anyio
+
+
+async def run_lifespan(factory, app, scope, receive, send) -> State:
+    """``factory`` run through the lifespan protocol as a server runs it; the state it yielded."""
+    lifespan = Lifespan(factory, app)
+    await lifespan(scope, receive, send)
+    return lifespan.state
 
 
 class Protocol:
@@ -179,7 +187,7 @@ def test_a_failing_startup_stops_the_server(tmp_path):
 
     (tmp_path / "server.py").write_text(
         "from contextlib import asynccontextmanager\n"
-        "from panes.lifespan import Lifespan\n"
+        "from panes.http.lifespan import Lifespan\n"
         "@asynccontextmanager\n"
         "async def lifespan(app):\n"
         "    raise RuntimeError('the database is down')\n"

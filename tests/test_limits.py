@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from panes.limits import BodySizeLimit
+from panes.http.limits import BodySizeLimit
 
 pytestmark = pytest.mark.anyio
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from panes.errors import BadRequest
-from panes.match import MAX_PATH_BYTES, Matcher, split_path
-from panes.plan import Branch, Leaf, Outcome, describe
-from panes.routes import build_routes
-from panes.scan import scan
+from panes.appdir.scan import scan
+from panes.core.errors import BadRequest
+from panes.core.match import MAX_PATH_BYTES, Matcher, split_path
+from panes.core.plan import Branch, Leaf, Outcome, describe
+from panes.core.routes import build_routes
 
 # --------------------------------------------------------------------------------------------
 # The app trees (paths relative to the app directory)

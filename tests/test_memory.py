@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import free_port, write_app
 
-from panes.kept import Kept, size_of
+from panes.core.kept import Kept, size_of
 
 APP = {
     # cached, with a head made of a metadata dict (kept per path)

@@ -7,9 +7,7 @@ import json
 
 import pytest
 
-from panes.metadata import (
-    MetadataError,
-    evaluate,
+from panes.core.metadata import (
     head_entries,
     head_json,
     head_tags,
@@ -334,7 +332,7 @@ def test_viewport():
     vp = merge_viewport([{"themeColor": "#fff", "colorScheme": "dark"},
                          {"themeColor": [{"color": "#000", "media": "(prefers-color-scheme: dark)"}],
                           "userScalable": False}])
-    from panes.metadata import Resolved
+    from panes.core.metadata import Resolved
     head = tags(Resolved(viewport=vp))
     assert head == [
         ("meta", {"name": "viewport",
@@ -365,66 +363,6 @@ ORDER = [
 def test_loader_order(files, ordered):
     assert loader_order(files) == ordered
 
-
-def test_evaluate_runs_functions_concurrently_with_injected_arguments():
-    calls = []
-
-    async def layout_meta():
-        await asyncio.sleep(0.05)
-        calls.append("layout")
-        return ROOT_TEMPLATE
-
-    async def page_meta(params, search_params):
-        await asyncio.sleep(0.05)
-        calls.append("page")
-        return {"title": f"Photo {params['id']}", "description": search_params["q"]}
-
-    def sync_meta(params):
-        return {"keywords": [params["id"]]}
-
-    async def run():
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        resolved = await evaluate(
-            [("layout.py", layout_meta), ("photos/layout.py", sync_meta),
-             ("photos/[id]/page.py", page_meta)],
-            {"params": {"id": "3"}, "search_params": {"q": "cats"}, "request": object()})
-        return resolved, loop.time() - start
-
-    resolved, elapsed = asyncio.run(run())
-    assert elapsed < 0.09  # two waits of 50 ms, at the same time
-    assert head_json(resolved)["title"] == "Photo 3 | Acme"
-    assert find(resolved, "name", "description") == ["cats"]
-    assert find(resolved, "name", "keywords") == ["3"]
-
-
-def test_evaluate_static_dicts_and_none():
-    resolved = asyncio.run(evaluate([("layout.py", {"title": "A"}), ("page.py", None)], {}))
-    assert head_json(resolved)["title"] == "A"
-
-
-def test_evaluate_wrong_return_value_names_the_file():
-    async def bad():
-        return {"title": 1}
-
-    with pytest.raises(MetadataError) as info:
-        asyncio.run(evaluate([("app/page.py", bad)], {}))
-    assert info.value.problems[0].path == "app/page.py"
-    assert 'metadata["title"] is int' in str(info.value)
-
-
-def test_evaluate_exception_propagates():
-    async def boom(params):
-        raise LookupError("no such photo")
-
-    with pytest.raises(LookupError):
-        asyncio.run(evaluate([("page.py", boom)], {"params": {}}))
-
-
-def test_evaluate_reports_warnings():
-    seen = []
-    asyncio.run(evaluate([("page.py", lambda: {"themeColor": "red"})], {}, warn=seen.append))
-    assert seen and seen[0].severity == "warning"
 
 
 @pytest.mark.anyio

@@ -17,16 +17,15 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
 
-from panes.cookies import cookies_for
-from panes.middleware import (
-    MIDDLEWARE_ARGUMENTS,
+from panes.appdir.specials import MIDDLEWARE_ARGUMENTS, load_middleware
+from panes.http.middleware import (
     UserMiddleware,
-    load_middleware,
     original_path,
     original_query,
     rewrite,
     wrap,
 )
+from panes.render.cookies import cookies_for
 
 pytestmark = pytest.mark.anyio
 

@@ -9,10 +9,17 @@ from pathlib import Path
 import pytest
 from conftest import visible, write_app
 
-from panes import App, protocol
-from panes.errors import BadRequest
-from panes.protocol import StaleState, decode, encode
-from panes.state import Entry, State
+from panes import App
+from panes.core import protocol
+from panes.core.errors import BadRequest
+from panes.core.protocol import StaleState, encode, verify
+from panes.core.state import Entry, State
+
+
+def decode(text, key, bound):
+    """The state a wire text carries, as the server reads it."""
+    return verify(text, key, bound).state
+
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ from conftest import visible, write_app
 from test_navigation import SECRET, state_of
 
 from panes import App
-from panes.check import analyze
+from panes.appdir.check import analyze
 
 pytestmark = pytest.mark.anyio
 
@@ -134,7 +134,7 @@ async def test_a_catch_all_interception_intercepts_a_soft_navigation(tmp_path, c
 
 
 def _pattern(path: str):
-    from panes.segments import parse_segment
+    from panes.core.segments import parse_segment
     return tuple(parse_segment(p) for p in path.strip("/").split("/") if p)
 
 
@@ -156,6 +156,6 @@ OVERLAPS = [
 
 @pytest.mark.parametrize(("a", "b", "expected"), OVERLAPS)
 def test_overlaps(a, b, expected):
-    from panes.routes import overlaps
+    from panes.core.routes import overlaps
     assert overlaps(_pattern(a), _pattern(b)) is expected
     assert overlaps(_pattern(b), _pattern(a)) is expected

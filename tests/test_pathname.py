@@ -11,7 +11,7 @@ from starlette.routing import Mount
 
 import panes
 from panes import App, href
-from panes.serve import RootPath
+from panes.tools.serve import RootPath
 
 pytestmark = pytest.mark.anyio
 
@@ -127,7 +127,7 @@ def test_href_outside_a_request_says_when_it_works():
 
 
 def test_unknown_argument_lists_pathname(tmp_path):
-    from panes.check import analyze
+    from panes.appdir.check import analyze
 
     problems = analyze(write_app(tmp_path / "app", {"page.py": "def page(path):\n    return ''\n"}))
     assert any("pathname" in p.fix for p in problems.errors)

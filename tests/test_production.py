@@ -16,7 +16,7 @@ import httpx
 import pytest
 from conftest import serving, write_app
 
-from panes import protocol
+from panes.core import protocol
 
 CSS = "".join(f".rule-{i} {{ color: #{i:06x}; margin: {i}px; }}\n" for i in range(3000))  # ~130 KB
 

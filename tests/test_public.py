@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.responses import PlainTextResponse
 
-from panes.public import PublicFiles, content_type, public_paths, serve_public
+from panes.appdir.public import PublicFiles, content_type, public_paths
 
 pytestmark = pytest.mark.anyio
 
@@ -215,12 +215,6 @@ async def test_lifespan_passes_through(public):
     await PublicFiles(public, inner)({"type": "lifespan"}, None, None)
     assert seen == ["lifespan"]
 
-
-def test_serve_public_function(public):
-    scope = {"type": "http", "method": "GET", "path": "/mail.css", "headers": []}
-    assert serve_public(public, b"/mail.css", scope) is not None
-    assert serve_public(public, b"/%2e%2e/secret.txt", scope) is None
-    assert serve_public(public / "missing", b"/mail.css", scope) is None
 
 
 def test_public_paths(public):

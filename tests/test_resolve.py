@@ -14,11 +14,18 @@ import json
 import pytest
 from conftest import write_app
 
-from panes import App, protocol
-from panes.cookies import parse_cookie_header
-from panes.protocol import decode
-from panes.resolve import resolve_navigation, resolve_restore
-from panes.state import State
+from panes import App
+from panes.core import protocol
+from panes.core.protocol import verify
+from panes.core.resolve import resolve_navigation, resolve_restore
+from panes.core.state import State
+from panes.render.cookies import parse_cookie_header
+
+
+def decode(text, key, bound):
+    """The state a wire text carries, as the server reads it."""
+    return verify(text, key, bound).state
+
 
 pytestmark = pytest.mark.anyio
 
@@ -278,7 +285,7 @@ async def test_restore(apps, client_for, path, regions, expected):
 
 
 async def test_a_restore_of_a_region_the_state_lacks_is_refused(apps, client_for):
-    from panes.errors import BadRequest
+    from panes.core.errors import BadRequest
 
     state = await browse(apps[0], client_for, "/area")
     with pytest.raises(BadRequest):

@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import same_document, serving, start, write_app
 
-from panes.check import analyze
+from panes.appdir.check import analyze
 from panes.testing import Client
 
 SHOP = """

@@ -21,7 +21,8 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 
-from panes import App, Redirect, protocol, redirect
+from panes import App, Redirect, redirect
+from panes.core import protocol
 
 SECRET = b"security tests"
 PWNED = "javascript:void(document.title='PWNED')"
@@ -318,9 +319,9 @@ def test_an_app_without_a_secret_says_so(tmp_path, monkeypatch, caplog):
 
 
 def test_the_state_in_the_page_is_safe_json_in_a_script(app):
-    wire = protocol.encode(protocol.decode(protocol.encode(
-        __import__("panes.state", fromlist=["State"]).State(
-            "/</script><script>alert(1)</script>", {}), SECRET, "b"), SECRET, "b"), SECRET, "b")
+    wire = protocol.encode(protocol.verify(protocol.encode(
+        __import__("panes.core.state", fromlist=["State"]).State(
+            "/</script><script>alert(1)</script>", {}), SECRET, "b"), SECRET, "b").state, SECRET, "b")
     assert "</script" not in wire and json.loads(wire)["url"].startswith("/</script>")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from panes.segments import Kind, SegmentError, parse_segment
+from panes.core.segments import Kind, SegmentError, parse_segment
 
 CASES = [
     ("settings", Kind.STATIC, "settings", None),

@@ -17,7 +17,7 @@ import pytest
 from conftest import free_port, write_app
 from processes import Server
 
-from panes import serve
+from panes.tools import serve
 
 APP = {
     "layout.py": "from markupsafe import Markup\n\ndef layout(children):\n    return Markup('<html><body>') + children + Markup('</body></html>')\n",
@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
 import panes
-from panes.compress import CompressMiddleware
+from panes.http.compress import CompressMiddleware
 
 
 async def who(request):
@@ -172,10 +172,10 @@ def test_a_directory_with_a_colon_is_still_an_app_dir(tmp_path):
 
 
 def test_uvicorn_still_runs_server_app(project):
-    """``uvicorn --factory panes.cli:server_app`` keeps working for those who run it."""
+    """``uvicorn --factory panes.tools.cli:server_app`` keeps working for those who run it."""
     port = free_port()
     env = {**os.environ, "PANES_APP_DIR": str(project / "app")}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "panes.cli:server_app",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "panes.tools.cli:server_app",
                              "--port", str(port)], cwd=project, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -9,9 +9,10 @@ import httpx
 import pytest
 from conftest import serving, start, write_app
 
-from panes import App, protocol
-from panes.check import analyze
-from panes.resolve import resolve_navigation
+from panes import App
+from panes.appdir.check import analyze
+from panes.core import protocol
+from panes.core.resolve import resolve_navigation
 
 LAYOUT = """
     from markupsafe import Markup
@@ -91,7 +92,7 @@ def state(app: App, url: str) -> protocol.State:
     import asyncio
     html = asyncio.run(load())
     text = re.search(r'id="panes-state">([^<]*)</script>', html).group(1)
-    return protocol.decode(text, app.key, protocol.binding({}, "", app.key))
+    return protocol.verify(text, app.key, protocol.binding({}, "", app.key)).state
 
 
 @pytest.mark.parametrize(("origin", "target", "expected"), [

@@ -1,11 +1,7 @@
 """panes: the App Router of Next.js, with parallel routes, for Python."""
 
-from .actions import Invalid, invalid
-from .app import App
-from .cache import revalidate_path, revalidate_tag
-from .context import selected_layout_segment, selected_layout_segments
-from .cookies import CookieError, Cookies
-from .errors import (
+from panes.cache import revalidate_path, revalidate_tag
+from panes.core.errors import (
     AppDirError,
     NotFound,
     PanesError,
@@ -15,8 +11,12 @@ from .errors import (
     not_found,
     redirect,
 )
-from .middleware import rewrite
-from .mount import Mount, href
+from panes.http.actions import Invalid, invalid
+from panes.http.app import App
+from panes.http.middleware import rewrite
+from panes.http.mount import Mount, href
+from panes.render.context import selected_layout_segment, selected_layout_segments
+from panes.render.cookies import CookieError, Cookies
 
 __all__ = [
     "App",

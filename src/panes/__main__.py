@@ -1,3 +1,3 @@
-from .cli import main
+from panes.tools.cli import main
 
 raise SystemExit(main())

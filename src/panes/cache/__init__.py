@@ -13,8 +13,7 @@ import os
 import time
 from collections.abc import Callable
 
-from ..workers import several_workers
-from .active import (
+from panes.cache.active import (
     activate,
     active,
     current_cache,
@@ -24,10 +23,11 @@ from .active import (
     revalidate_tag,
     uninstall,
 )
-from .keys import build_id, cache_key
-from .paths import below, invalidated_by, normalize_path
-from .region import RegionCache
-from .store import MemoryStore, Store
+from panes.cache.keys import build_id, cache_key
+from panes.cache.paths import below, invalidated_by, normalize_path
+from panes.cache.region import RegionCache
+from panes.cache.store import MemoryStore, Store
+from panes.cache.workers import several_workers
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
@@ -43,14 +43,14 @@ def create_cache(url: str | None = None, *, max_bytes: int | None = None,
     if max_bytes is None:
         max_bytes = int(os.environ.get("PANES_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
     if url:
-        from .redis_store import RedisStore
+        from panes.cache.redis_store import RedisStore
 
         prefix = os.environ.get("PANES_CACHE_PREFIX", "panes:")
         return RegionCache(RedisStore(url, prefix=prefix, local_bytes=max_bytes), clock=clock)
     store: Store = MemoryStore(max_bytes, clock=clock)
     if several_workers():
         try:
-            from .peers import PeerStore
+            from panes.cache.peers import PeerStore
 
             store = PeerStore(store)
         except OSError as exc:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
-from .region import RegionCache, _Done
+from panes.cache.region import RegionCache, _Done
 
 logger = logging.getLogger("panes.cache")
 

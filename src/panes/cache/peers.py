@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Collection
 from pathlib import Path
 
-from .store import Store
+from panes.cache.store import Store
 
 logger = logging.getLogger("panes.cache")
 

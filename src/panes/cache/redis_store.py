@@ -32,8 +32,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from .local_tier import LocalTier
-from .tracking import Tracking
+from panes.cache.local_tier import LocalTier
+from panes.cache.tracking import Tracking
 
 logger = logging.getLogger("panes.cache")
 

@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from .paths import invalidated_by, normalize_path
-from .store import MemoryStore, Store
+from panes.cache.paths import invalidated_by, normalize_path
+from panes.cache.store import MemoryStore, Store
 
 logger = logging.getLogger("panes.cache")
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from redis.connection import parse_url
 
-from .local_tier import LocalTier
+from panes.cache.local_tier import LocalTier
 
 logger = logging.getLogger("panes.cache")
 
