@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from panes import protocol
+from panes.core import protocol
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures" / "state"
