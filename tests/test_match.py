@@ -374,7 +374,7 @@ def wrapping(outcome: Outcome, layouts: tuple[str, ...] = (), label: str = "chil
     if isinstance(outcome, Leaf):
         return [f"{label}: {' > '.join((*layouts, outcome.file or '404'))}"]
     assert isinstance(outcome, Branch)
-    layout = outcome.node.file("layout")
+    layout = outcome.node.files.get("layout")
     inner = (*layouts, layout) if layout else layouts
     lines = []
     for key, child in outcome.slots.items():

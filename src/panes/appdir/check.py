@@ -77,7 +77,7 @@ def _handler_problems(root: Node, routes: Sequence[Route],
     """route.py answers a URL instead of pages: never inside a slot or an interception folder,
     never at a URL that a page serves."""
     for node in root.walk():
-        file = node.file("route")
+        file = node.files.get("route")
         if file is None:
             continue
         parts = node.path.split("/")
@@ -190,7 +190,7 @@ def _level_problems(root: Node) -> Iterator[Problem]:
 
 def _routable(node: Node) -> bool:
     """Whether a page (or a route handler) lies in ``node`` or below it."""
-    return any(n.file(kind) for n in node.walk() for kind in ROUTABLE)
+    return any(n.files.get(kind) for n in node.walk() for kind in ROUTABLE)
 
 
 def _interception_problems(node: Node, depth: int) -> Iterator[Problem]:
@@ -211,7 +211,7 @@ def _slot_warnings(root: Node, loaded: Loaded) -> Iterator[Problem]:
     for node in root.walk():
         if not node.slots:
             continue
-        layout = node.file("layout")
+        layout = node.files.get("layout")
         if layout and layout not in loaded.functions:
             continue  # its own error is reported already
         declared = declared_slots(node, loaded)
@@ -276,7 +276,7 @@ def declared_leaves(outcome: Outcome, loaded: Loaded) -> Iterator[tuple[str, Lea
 
 def declared_slots(node: Node, loaded: Loaded) -> frozenset[str]:
     """The slots a folder's layout (or template) may place; without either, only children."""
-    files = [f for f in (node.file("layout"), node.file("template")) if f]
+    files = [f for f in (node.files.get("layout"), node.files.get("template")) if f]
     if not files:
         return frozenset({CHILDREN})
     return frozenset().union(*(loaded.declared_slots.get(f, frozenset()) for f in files))
@@ -290,7 +290,7 @@ _OWN_VIEWPORT = re.compile(r"""name\s*=\s*["']viewport["']""", re.IGNORECASE)
 def _title_warnings(app_dir: Path, root: Node) -> Iterator[Problem]:
     """A layout that writes its own ``<title>``: it would not follow soft navigations."""
     for node in root.walk():
-        layout = node.file("layout")
+        layout = node.files.get("layout")
         if layout is None:
             continue
         try:
@@ -338,7 +338,7 @@ def _root_layout_problems(app_dir: Path, root: Node,
         return writes[file]
 
     def walk(node: Node, above: str | None) -> Iterator[Problem]:
-        layout = node.file("layout")
+        layout = node.files.get("layout")
         if layout is not None and above is not None and writes_html(layout):
             yield Problem(
                 layout,
@@ -351,13 +351,13 @@ def _root_layout_problems(app_dir: Path, root: Node,
             yield from walk(child, layout or above)
 
     yield from walk(root, None)
-    if root.file("layout") is not None:
+    if root.files.get("layout") is not None:
         return
     documents = sorted({d for r in routes if (d := document_layout(r.plan)) and writes_html(d)})
     if not documents:
         return  # no layout writes the document: panes's own document holds every page
     for kind in ("template", "loading"):
-        file = root.file(kind)
+        file = root.files.get(kind)
         if file is not None:
             yield Problem(
                 file,

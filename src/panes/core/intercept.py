@@ -69,7 +69,7 @@ def interception_chains(root: Node) -> Iterator[tuple[Chain, int]]:
         chain = (*chain, node)
         if node.segment.intercept is not None and marker is None:
             marker = len(chain) - 1
-        if marker is not None and node.file("page"):
+        if marker is not None and node.files.get("page"):
             yield chain, marker
         for child in (*node.children, *node.slots.values()):
             yield from walk(child, chain, marker)

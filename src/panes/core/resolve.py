@@ -122,11 +122,11 @@ def _name(render: Render) -> str:
     outcome = render.outcome
     if render.template:
         assert isinstance(outcome, Branch)
-        return outcome.node.file("template") or "?"
+        return outcome.node.files.get("template") or "?"
     head = collapse(outcome)[1]
     if isinstance(head, Leaf):
         return head.file or head.kind
-    return (head.node.file("layout") or head.node.path or ".")
+    return (head.node.files.get("layout") or head.node.path or ".")
 
 
 HARD = Resolution("", hard=True)
@@ -147,7 +147,7 @@ class RouteModel:
 
     def wraps(self, branch: Branch) -> tuple[str, ...]:
         """The slots of ``branch`` its template places, in slot order (none: no template)."""
-        inside = self.templates.get(branch.node.file("template") or "", frozenset())
+        inside = self.templates.get(branch.node.files.get("template") or "", frozenset())
         return tuple(key for key in branch.slots if key in inside)
 
     def setting(self, file: str | None, name: str, default: Any) -> Any:
@@ -174,7 +174,7 @@ def document_layout(plan: Branch) -> str | None:
     """The layout that renders the document: the first one down the children chain."""
     outcome: Outcome = plan
     while isinstance(outcome, Branch):
-        layout = outcome.node.file("layout")
+        layout = outcome.node.files.get("layout")
         if layout is not None:
             return layout
         outcome = outcome.slots[CHILDREN]
@@ -185,12 +185,12 @@ def document_regions(plan: Branch) -> frozenset[str]:
     """The regions that may hold the whole document: with no ``app/layout.py``, those down the
     children chain to the first layout (a route group's root layout writes ``<html>``). Their
     content is the document's: no markers around it, and a change renders the document."""
-    if plan.node.file("layout") is not None:
+    if plan.node.files.get("layout") is not None:
         return frozenset()
     rids: set[str] = set()
     outcome: Outcome = plan
     rid = ""
-    while isinstance(outcome, Branch) and (rid == "" or outcome.node.file("layout") is None):
+    while isinstance(outcome, Branch) and (rid == "" or outcome.node.files.get("layout") is None):
         outcome = collapse(outcome.slots[CHILDREN])[1]
         rid = join(rid, CHILDREN)
         rids.add(rid)

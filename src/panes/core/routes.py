@@ -76,7 +76,7 @@ def page_chains(root: Node) -> Iterator[Chain]:
 
     def walk(node: Node, chain: Chain) -> Iterator[Chain]:
         chain = (*chain, node)
-        if node.file("page"):
+        if node.files.get("page"):
             yield chain
         for child in node.children:
             if child.segment.intercept is None:
@@ -167,7 +167,7 @@ class _PlanBuilder:
         if len(direct) > 1:
             self._conflict(direct)
         if ends_here:
-            file = parent.file("page")
+            file = parent.files.get("page")
             return Leaf("page", parent, file, params, why)
         child, child_chains = next(iter(nexts.items()))
         seg = child.segment
@@ -176,7 +176,7 @@ class _PlanBuilder:
 
     def _fallback(self, parent: Node, holder: Node | None, params: ParamSpec) -> Leaf:
         where = holder if holder is not None else parent
-        default = where.file("default")
+        default = where.files.get("default")
         if default:
             return Leaf("default", where, default, params,
                         "default: no page in this slot serves this URL")
@@ -208,7 +208,7 @@ class _PlanBuilder:
         return best
 
     def _conflict(self, chains: Sequence[Chain]) -> None:
-        files = sorted(c[-1].file("page") or "" for c in chains)
+        files = sorted(c[-1].files.get("page") or "" for c in chains)
         self.problems.append(Problem(
             files[0],
             f"pages {' and '.join(map(ref, files))} resolve to the same URL "
@@ -265,11 +265,11 @@ def _unique(problems: list[Problem]) -> list[Problem]:
 def not_found_plan(root: Node) -> Branch:
     """The plan for a URL no route serves: the root's not_found UI, its named slots' defaults."""
     slots: dict[str, Outcome] = {
-        CHILDREN: Leaf("not_found", root, root.file("not_found"), ParamSpec(),
+        CHILDREN: Leaf("not_found", root, root.files.get("not_found"), ParamSpec(),
                        "no route serves this URL"),
     }
     for key, holder in root.slots.items():
-        default = holder.file("default")
+        default = holder.files.get("default")
         slots[key] = (Leaf("default", holder, default, ParamSpec(), "default") if default
                       else Leaf("empty", holder, None, ParamSpec(), "no default.py"))
     return Branch(root, ParamSpec(), MappingProxyType(slots))
@@ -297,7 +297,7 @@ def handler_routes(root: Node) -> list[HandlerRoute]:
             if seg.is_param:
                 params = params.add(seg.value, len(pattern), seg.is_catch_all)
             pattern = (*pattern, seg)
-        file = node.file("route")
+        file = node.files.get("route")
         if file:
             yield HandlerRoute(pattern, file, params)
         for child in node.children:

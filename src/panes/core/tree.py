@@ -38,9 +38,6 @@ class Node:
     def __post_init__(self) -> None:
         object.__setattr__(self, "bounded", any(kind in self.files for kind in BOUNDARIES))
 
-    def file(self, kind: str) -> str | None:
-        return self.files.get(kind)
-
     def walk(self) -> Iterator[Node]:
         """This node and every node below it, slots included, depth first."""
         yield self

@@ -56,10 +56,10 @@ from panes.core.state import Entry, Source, State, regions_under, replace_region
 from panes.http import mount
 from panes.http.actions import act
 from panes.http.compress import CompressMiddleware
-from panes.http.connection import SCOPE_KEY, WORK_KEY, Connection, Work
+from panes.http.connection import SCOPE_KEY, WORK_KEY, BodyTooLarge, Connection, Work
 from panes.http.handlers import RouteHandlers
 from panes.http.lifespan import Lifespan
-from panes.http.limits import DEFAULT_MAX_BODY_SIZE, BodySizeLimit
+from panes.http.limits import DEFAULT_MAX_BODY_SIZE
 from panes.http.middleware import (
     ORIGINAL_PATH,
     UserMiddleware,
@@ -68,7 +68,7 @@ from panes.http.middleware import (
     wrap,
 )
 from panes.http.remembered import MEMO_BYTES, Documents, Navigations
-from panes.http.wrappers import SoftRedirects, answer, not_allowed, settled
+from panes.http.wrappers import answer, not_allowed
 from panes.render import client
 from panes.render.caching import Regions
 from panes.render.cookies import anonymous, cookie_values
@@ -144,7 +144,7 @@ class App:
                          for file, (functions, cross_origin) in analysis.loaded.handlers.items()}
         matcher = Matcher(self.routes, self.interceptions, analysis.handlers)
         templates = {file: template_slots(self.functions[file], node)
-                     for node in self.root.walk() if (file := node.file("template"))}
+                     for node in self.root.walk() if (file := node.files.get("template"))}
         self.model = RouteModel(matcher, not_found_plan(self.root), settings, templates)
         build = build_id(self.app_dir)
         # a state made by another deploy (other code, another runtime) is stale: a full load
@@ -167,7 +167,7 @@ class App:
             stack = UserMiddleware(analysis.loaded.middleware, stack, dev=self.dev,
                                    file=f"{name}/middleware.py",
                                    state_for=self.lifespan.state_for)
-        stack = BodySizeLimit(SoftRedirects(stack), max_body_size)
+        self.max_body_size = max_body_size
         public = self.app_dir.parent / "public"
         if public.is_dir():
             stack = PublicFiles(public, stack, live=self.dev)
@@ -192,9 +192,17 @@ class App:
             return
         token = activate(self.cache)  # revalidate_tag() in this request reaches this cache
         mounted = mount.activate(scope)  # href() in this request knows the mount path
-        connection = scope[SCOPE_KEY] = Connection(receive)  # the one reader of ``receive``
+        # the one reader of ``receive`` and the one wrapper of ``send``
+        connection = scope[SCOPE_KEY] = Connection(
+            receive, send, limit=self.max_body_size, settle=self.cache.settle,
+            soft=any(name == b"panes-state" for name, _ in scope["headers"]))
         try:
-            await self._stack(scope, connection.receive, settled(self.cache, send))
+            if connection.declares_too_large(scope):
+                await connection.refuse()
+            else:
+                await self._stack(scope, connection.receive, connection.send)
+        except BodyTooLarge:
+            await connection.refuse()
         finally:
             mount.deactivate(mounted)
             deactivate(token)
@@ -416,7 +424,7 @@ class App:
         with the head that ``metadata`` gives (only the viewport while it is still pending)."""
         head = head or self._no_head
         tags = head.tags
-        if self.root.file("layout") or is_document(body):
+        if self.root.files.get("layout") or is_document(body):
             html, dropped = with_head(ensure_doctype(body), tags,
                                       replace_title=head.resolved.title is not None)
             if dropped and self.dev and not self._warned_title:

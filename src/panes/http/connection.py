@@ -1,4 +1,5 @@
-"""One request's side of its connection: the body, then whether the client has left.
+"""One request's side of its connection: the body in (bounded), whether the client has left,
+and the answer out.
 
 A server may take a cancelled ``receive()`` as the client leaving: granian (2.8.6 and later)
 answers the next ``receive()`` of that request with ``http.disconnect``. A watcher cancelled
@@ -6,6 +7,13 @@ once (a page that finished before its client left) made the stream that followed
 the client had gone. So the server's ``receive`` is called by one reader task per request,
 never cancelled while the response is under way; the body's reader and whoever waits for the
 client to leave (any number of them, cancelled as they like) are told by that task.
+
+The answer goes out through :meth:`Connection.send`, the one wrapper of the server's ``send``:
+it holds the answer's start until the invalidations the request started are applied (after an
+action's ``revalidate_tag``, the page it redirects to is rendered fresh by whichever worker
+serves it), turns a redirect answering the client runtime into a redirect record (``fetch``
+would follow it silently, leaving the old URL in the address bar), and sends nothing once the
+body has passed the app's limit (the 413 goes instead).
 """
 
 from __future__ import annotations
@@ -13,31 +21,51 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
-from starlette.types import Message, Receive, Scope
+from starlette.types import Message, Receive, Scope, Send
+
+from panes.core import protocol
 
 DISCONNECT: Message = {"type": "http.disconnect"}
 SCOPE_KEY = "panes.http.connection"
 WORK_KEY = "panes.work"  # the response's :class:`Work`
 T = TypeVar("T")
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_TOO_LARGE = b"Request body too large"
+
+
+class BodyTooLarge(Exception):
+    """Raised from :meth:`Connection.receive` when the body passes the app's limit."""
 
 
 class Connection:
     """What the server says of one request, read once and told to every reader.
 
-    :meth:`receive` gives the body's messages in order, then waits until the client leaves
-    and says so; :meth:`left` waits for that without taking any of the body; :meth:`close`
-    ends the reader once the response is complete.
+    :meth:`receive` gives the body's messages in order (``BodyTooLarge`` past ``limit``
+    bytes), then waits until the client leaves and says so; :meth:`left` waits for that
+    without taking any of the body; :meth:`send` is the answer's way out (see the module);
+    :meth:`close` ends the reader once the response is complete.
     """
 
-    __slots__ = ("_ended", "_gone", "_left", "_messages", "_reader", "_ready", "_receive",
-                 "_taken")
+    __slots__ = ("_ended", "_left", "_limit", "_messages", "_reader", "_ready", "_receive",
+                 "_received", "_send", "_settle", "_soft", "_taken", "redirected", "started",
+                 "too_large")
 
-    def __init__(self, receive: Receive) -> None:
+    def __init__(self, receive: Receive, send: Send | None = None, *,
+                 limit: int | None = None, soft: bool = False,
+                 settle: Callable[[], Awaitable[None]] | None = None) -> None:
         self._receive = receive
+        self._send = send
+        self._limit = limit
+        self._received = 0
+        self._soft = soft  # the client runtime asks: a redirect becomes a record
+        self._settle = settle
+        self.started = False  # the answer's start has gone out
+        self.redirected = False  # a redirect record went instead of the answer
+        self.too_large = False  # the body passed the limit: the 413 goes instead
         self._messages: deque[Message] = deque()
         self._ready = asyncio.Event()  # a body message is waiting, or the client has left
         self._taken = asyncio.Event()  # every body message read so far has been taken
@@ -55,7 +83,56 @@ class Connection:
         message = self._messages.popleft()
         if not self._messages:
             self._taken.set()
+        if self._limit is not None:
+            self._received += len(message.get("body", b""))
+            if self._received > self._limit:
+                self.too_large = True
+                raise BodyTooLarge
         return message
+
+    def declares_too_large(self, scope: Scope) -> bool:
+        """Whether ``Content-Length`` says the body is over the limit (nothing need run)."""
+        if self._limit is None:
+            return False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                return value.isdigit() and int(value) > self._limit
+        return False
+
+    async def send(self, message: Message) -> None:
+        """The answer out (see the module)."""
+        if self.too_large or self.redirected or self._send is None:
+            return
+        if message["type"] == "http.response.start":
+            self.started = True
+            if self._settle is not None:
+                await self._settle()
+            if self._soft and message["status"] in REDIRECTS:
+                headers = message.get("headers", ())
+                location = next((v for k, v in headers if k.lower() == b"location"), None)
+                if location is not None:
+                    self.redirected = True
+                    record = protocol.RedirectRecord(location.decode("latin-1"))
+                    await self._answer(200, protocol.frame(record).encode(), [
+                        (b"content-type", protocol.MEDIA_TYPE.encode()),
+                        (b"cache-control", protocol.PRIVATE.encode()),
+                        *((k, v) for k, v in headers if k.lower() == b"set-cookie")])
+                    return
+        await self._send(message)
+
+    async def refuse(self) -> None:
+        """The 413 for a body over the limit, if the answer has not started (Connection:
+        close, so that the server does not read the rest of the body to reuse the line)."""
+        if not self.started:
+            await self._answer(413, _TOO_LARGE, [(b"content-type", b"text/plain; charset=utf-8"),
+                                                 (b"connection", b"close")])
+
+    async def _answer(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        assert self._send is not None
+        self.started = True
+        await self._send({"type": "http.response.start", "status": status, "headers": [
+            *headers, (b"content-length", str(len(body)).encode())]})
+        await self._send({"type": "http.response.body", "body": body})
 
     async def left(self) -> None:
         """Returns once the client has gone (never, under a server that does not say so)."""

@@ -60,11 +60,9 @@ class Regions:
                  functions: Mapping[str, UserFunction]) -> None:
         self.cache = cache
         self.version = version
-        self.specs = {file: spec for file, fn in functions.items()
-                      if (spec := spec_for(fn)) is not None}
-
-    def spec(self, file: str | None) -> Spec | None:
-        return self.specs.get(file) if file is not None else None
+        #: the files that cache their region, each with how (a dict: looked up per region)
+        self.specs: dict[str | None, Spec] = {file: spec for file, fn in functions.items()
+                                              if (spec := spec_for(fn)) is not None}
 
     async def leaf(self, spec: Spec, leaf: Leaf, src: Source,
                    render: Callable[[], Awaitable[str]], ledger: Ledger) -> str:

@@ -237,7 +237,7 @@ def head_files(plan: Branch, placed: Callable[[str], bool], streamed: Callable[[
         if transparent(outcome) and not top:
             yield from walk(outcome.slots[CHILDREN], rid, inside)
             return
-        layout = outcome.node.file("layout")
+        layout = outcome.node.files.get("layout")
         if layout is not None:
             yield layout, (outcome.params, False, inside)
         for key, inner in outcome.slots.items():

@@ -255,7 +255,7 @@ class Renderer:
         declares: the layout gets it as ``children``."""
         renders, rids, placeholders = self._slot_jobs(branch, at)
         context = LayoutContext(branch, self._lookup(branch, at))
-        template = branch.node.file("template")
+        template = branch.node.files.get("template")
         if template is not None:
             wraps = tuple(k for k in branch.slots if k in template_slots(
                 self.functions[template], branch.node))
@@ -269,7 +269,7 @@ class Renderer:
                             for k, v in placeholders.items()}
             placeholders[CHILDREN] = self._placeholder(slot_id)
         html: str = str(placeholders[CHILDREN])
-        layout = branch.node.file("layout")
+        layout = branch.node.files.get("layout")
         if layout is not None:
             html, reads = await self._layout(branch, at, layout, placeholders, context)
             context.reads.update(reads)
@@ -315,7 +315,7 @@ class Renderer:
                         placeholders: Mapping[str, SlotPlaceholder]) -> str:
         """The template's region: the template around the slots it ``wraps``, each rendered
         (or kept: :meth:`slot` sees the resolution's keeps)."""
-        file = branch.node.file("template")
+        file = branch.node.files.get("template")
         assert file is not None
         rid = template_region(at.region)
         self.shown[rid] = template_entry(file, at.src)
@@ -349,7 +349,7 @@ class Renderer:
             return KEEP
         self.shown[at.region] = self.site.entry(outcome, at.src,
                                                 self.site.restores(branch.node, at.region))
-        loading = branch.node.file("loading")
+        loading = branch.node.files.get("loading")
         cached = None
         if loading is not None and self.stream and not self.prefetch and self.regions is not None:
             cached = await self._peek(outcome, at.src)  # cached content: no loading UI
@@ -387,13 +387,13 @@ class Renderer:
         except (MissingSlot, Redirect, BadRequest):
             raise
         except NotFound:
-            not_found = branch.node.file("not_found")
+            not_found = branch.node.files.get("not_found")
             if not_found is None:
                 raise
             self.status = 404
             return await self.html(not_found, self.arguments.available(branch.params, at.src))
         except Exception as exc:
-            error = branch.node.file("error")
+            error = branch.node.files.get("error")
             if error is None:
                 raise
             return await self._error(branch, error, exc, outcome, at.src)
@@ -425,7 +425,7 @@ class Renderer:
         def html_of() -> Awaitable[str]:  # the render the cache may skip
             return self.html(file, available, head_src)
 
-        spec = self.regions.spec(file) if self.regions is not None else None
+        spec = self.regions.specs.get(file) if self.regions is not None else None
         if spec is None:
             return html_of()
         assert self.regions is not None
@@ -460,7 +460,8 @@ class Renderer:
         and the function. With ``src`` (a layout or a page), the file's ``metadata()`` runs at
         the same time and must succeed too: if it raises, the error boundary renders instead,
         as in Next.js."""
-        task = None if src is None else self.evaluations.start(file, available, src)
+        task = None if src is None or file not in self.heads.evaluated \
+            else self.evaluations.start(file, available, src)  # (no metadata: no call)
         try:
             result = self.arguments.invoke(self.functions[file], file, available)
             if inspect.isawaitable(result):
@@ -561,7 +562,7 @@ class Renderer:
         """A failure no boundary inside the streamed region caught: the nearest one above."""
         kind = "not_found" if isinstance(exc, NotFound) else "error"
         for branch, above in reversed(at.trail[:-1]):
-            file = branch.node.file(kind)
+            file = branch.node.files.get(kind)
             if file is None:
                 continue
             try:
@@ -601,7 +602,7 @@ class Renderer:
             html = await self._wrapper(layout, branch, at, placeholders, context)
             return html, dict(context.reads)
 
-        spec = self.regions.spec(layout) if self.regions is not None else None
+        spec = self.regions.specs.get(layout) if self.regions is not None else None
         if spec is None:
             return await render()
         assert self.regions is not None
@@ -617,7 +618,8 @@ class Renderer:
         """A streamed slot's content if the cache holds it (a page or default, through the
         folders that add nothing around it), else ``None``."""
         head = collapse(outcome)[1]
-        spec = self.regions.spec(head.file) if isinstance(head, Leaf) and self.regions else None
+        spec = self.regions.specs.get(head.file) if isinstance(head, Leaf) and self.regions \
+            else None
         if spec is None or not isinstance(head, Leaf) or head.file is None:
             return None
         assert self.regions is not None

@@ -96,7 +96,7 @@ class Site:
         if found is None:
             key = rid.rsplit("/", 1)[-1]
             holder = node if key == CHILDREN else node.slots.get(key)
-            default = holder.file("default") if holder is not None else None
+            default = holder.files.get("default") if holder is not None else None
             found = self._restores.keep((node, rid), default is not None and bool(
                 self.functions[default].constant("RESTORE")))
         return found
@@ -110,7 +110,7 @@ class Site:
         object.__setattr__(self, "waiting", frozenset(
             file for file, fn in self.functions.items()
             if fn.is_async or any(m is not None and m.is_async for m in heads.of(file))
-            or (self.regions is not None and self.regions.spec(file) is not None)))
+            or (self.regions is not None and self.regions.specs.get(file) is not None)))
 
 
 def _size(entry: Entry) -> int:
@@ -143,7 +143,9 @@ class Arguments:
             # rendering may be streaming already: the cookies are read-only, naming the file
             available = {**available, "state": self.state,
                          "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
-        return fn.func(**fn.kwargs(available))
+        if fn.takes_all:
+            return fn.func(**available)
+        return fn.func(**{name: available[name] for name in fn.wants if name in available})
 
     def pathname(self, src: Source) -> str:
         """The path inside the app of the URL ``src`` renders (``/login``, decoded)."""

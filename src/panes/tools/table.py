@@ -107,7 +107,7 @@ def explain_url(analysis: Analysis, url: str, origin: str | None = None) -> str:
                 + (f"  params={params}" if params else ""))
     found = matcher.match(segments)
     if found is None:
-        not_found = analysis.root.file("not_found")
+        not_found = analysis.root.files.get("not_found")
         shown = f"{app}/{not_found}" if not_found else "panes's built-in 404 page"
         return f"{path}: no route serves this URL; {shown} renders, status 404"
     lines = [f"{path}: route {found.route.path}"]
