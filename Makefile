@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/panes dev examples/dashboard/app --host 127.0.0.1 --port 8000
 
-test: $(STAMP) /usr/bin/chromium /usr/bin/redis-server /usr/sbin/haproxy
+test: $(STAMP) /usr/bin/chromium /usr/bin/redis-server /usr/sbin/haproxy /usr/bin/node
 	$(PY) -m pytest
 
 # Browser tests drive Debian's Chromium (never a downloaded browser).
@@ -29,6 +29,10 @@ test: $(STAMP) /usr/bin/chromium /usr/bin/redis-server /usr/sbin/haproxy
 # The scale-out test puts three servers behind Debian's HAProxy (started on a free loopback port).
 /usr/sbin/haproxy:
 	apt-get update -qq && apt-get install -y -qq haproxy
+
+# The runtime's pure part (tests/js) runs in Debian's node: `node --test tests/js/*.test.js`.
+/usr/bin/node:
+	apt-get update -qq && apt-get install -y -qq nodejs
 
 bench: $(STAMP) /usr/bin/wrk /usr/bin/redis-server
 	$(PY) bench/run.py

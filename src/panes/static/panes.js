@@ -12,6 +12,8 @@
 // document.
 (function () {
   "use strict";
+  // Under node (tests/js) only the pure part is taken, and nothing runs.
+  if (typeof window === "undefined") return module.exports = { merge: merge, changed: changed };
   if (window.panes) return; // a second copy, loaded after a cut stream (client.runtime_tag)
   var script = document.currentScript;
   var root = (script && script.getAttribute("data-root")) || "";
@@ -39,11 +41,43 @@
   }
 
   function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2); }
-  function url(id) { return state.urls[id]; }
   function header(s) { // the state as an ASCII header value
     return JSON.stringify(s).replace(/[^ -~]/g, function (c) {
       return "\\u" + c.charCodeAt(0).toString(16).padStart(4, 0);
     });
+  }
+
+  // -- the navigation state: pure functions (node runs them in tests/js, on the cases that
+  // protocol.merge is tested on: tests/fixtures/state) ---------------------------------------
+
+  function apply(old, changes) { // entries changed, null ones removed
+    var next = Object.assign({}, old, changes);
+    Object.keys(next).forEach(function (k) { if (next[k] === null) delete next[k]; });
+    return next;
+  }
+
+  function merge(old, record) { // the state after a record's update (protocol.merge)
+    var next = { urls: apply(old.urls, record.urls), regions: apply(old.regions, record.regions) };
+    ["v", "url", "root", "base", "b", "h", "sig"].forEach(function (k) { if (k in record) next[k] = record[k]; });
+    return apply(old, next);
+  }
+
+  function same(a, b) { // the same content, rendered by a layout that read the same segments
+    return a && b && a.k === b.k && JSON.stringify(a.reads) === JSON.stringify(b.reads);
+  }
+
+  function changed(from, to) { // the outermost regions that differ between two states
+    var a = from.regions, b = to.regions, out = [];
+    if (!same(a[""], b[""])) return [""];
+    Object.keys(b).concat(Object.keys(a)).forEach(function (id) {
+      if (!id || out.indexOf(id) >= 0 || same(a[id], b[id])) return;
+      for (var up = id; up.indexOf("/") > 0;) {
+        up = up.slice(0, up.lastIndexOf("/"));
+        if (out.indexOf(up) >= 0 || !same(a[up], b[up])) return;
+      }
+      out.push(id);
+    });
+    return out;
   }
 
   // -- regions in the DOM ------------------------------------------------------------------
@@ -57,10 +91,10 @@
     return null;
   }
 
-  function detach(region) { // the region's content, taken out into a fragment
-    var fragment = document.createDocumentFragment();
-    fragment.append.apply(fragment, inside(region));
-    return fragment;
+  function fragment(nodes) { // the nodes, taken out of where they are into a fragment
+    var out = document.createDocumentFragment();
+    out.append.apply(out, nodes);
+    return out;
   }
 
   function parse(html) { // new content, its scripts ready to run once inserted
@@ -88,7 +122,7 @@
       var end = keep.nextSibling, live = keep.previousSibling && find(keep.previousSibling.data.slice(6));
       if (!live || !end) return;
       lifecycle(inside(live), "unload");
-      var moved = detach(live);
+      var moved = fragment(inside(live));
       live.end.parentNode.insertBefore(keep, live.end);
       end.parentNode.insertBefore(moved, end);
     });
@@ -103,13 +137,9 @@
     keeps(content);
     nodes = [].slice.call(content.childNodes);
     lifecycle(id ? inside(here) : [document.body], "unload");
-    if (id) previous = detach(here);
-    else {
-      previous = document.createDocumentFragment();
-      [].slice.call(document.body.childNodes).forEach(function (n) {
-        if (n !== script && n.id !== "panes-state") previous.appendChild(n);
-      });
-    }
+    previous = fragment(id ? inside(here) : [].filter.call(document.body.childNodes, function (n) {
+      return n !== script && n.id !== "panes-state"; // the whole body but the runtime and the state
+    }));
     (typed || []).forEach(function (el, i) { // what was typed while a post was on its way stays
       var key = el.localName + (el.name ? '[name="' + CSS.escape(el.name) + '"]' : "");
       var to = previous.contains(el) && content.querySelectorAll(key)[[].indexOf.call(previous.querySelectorAll(key), el)];
@@ -145,9 +175,8 @@
     clearTimeout(watch);
     watch = setTimeout(recover, 4e3, 1e3);
     if (!tag) return;
-    var box = tag.previousSibling, content = document.createDocumentFragment();
-    content.append.apply(content, box.childNodes);
-    swap(box.getAttribute("data-panes-fill"), content);
+    var box = tag.previousSibling;
+    swap(box.getAttribute("data-panes-fill"), fragment(box.childNodes));
     box.remove();
     tag.remove();
   }
@@ -158,12 +187,10 @@
   }
 
   function parseDocument(text) { // the document's own layout changed: its new body
-    var next = new DOMParser().parseFromString(text, "text/html");
-    var body = document.createDocumentFragment();
+    var next = new DOMParser().parseFromString(text, "text/html"), body = fragment(next.body.childNodes);
     attributes(next.documentElement, html);
     attributes(next.body, document.body);
     wait(0);
-    body.append.apply(body, next.body.childNodes);
     document.title = next.title;
     activate(body);
     return body;
@@ -260,21 +287,6 @@
     });
   }
 
-  function apply(old, changes) { // entries changed, null ones removed
-    var next = Object.assign({}, old, changes);
-    Object.keys(next).forEach(function (k) { if (next[k] === null) delete next[k]; });
-    return next;
-  }
-
-  function update(record) { // the state after a record's update (protocol.merge)
-    var next = Object.assign({}, state);
-    ["v", "url", "root", "base", "b", "h", "sig"].forEach(function (k) { if (k in record) next[k] = record[k]; });
-    next = apply(next, {});
-    next.urls = apply(state.urls, record.urls);
-    next.regions = apply(state.regions, record.regions);
-    return next;
-  }
-
   function hard(href, mode) { // a full page load (of the URL shown: a reload, even with a #fragment)
     href === location.href ? location.reload() : location[mode === "replace" ? "replace" : "assign"](href);
   }
@@ -305,7 +317,7 @@
         if (current !== f) return false;
         if (r.partial) { // a prefetch's loading UI: shown while the rest is fetched, which is
           // only what lies below the loading boundaries (the server is shown what it holds)
-          var g = f.inner = start(feed(href, { "Panes-Prefetched": header(update(r)) }));
+          var g = f.inner = start(feed(href, { "Panes-Prefetched": header(merge(state, r)) }));
           g.held = {};
           r.swap.forEach(function (id, i) { swap(id, parse(r.html[i]), entry.id); g.held[id] = 1; });
           f.next = run(g, href, mode, leftId, 0, from);
@@ -320,7 +332,7 @@
           var shown = swap(id, id === "" ? parseDocument(r.html[i]) : parse(r.html[i]), f.held && f.held[id] ? 0 : left);
           first = first || (id === "" ? null : shown);
         });
-        var next = update(r), h = r.head || entry.head, old = state;
+        var next = merge(state, r), h = r.head || entry.head, old = state;
         applyHead(r.head);
         if (mode) entry = { id: newId(), state: next, scroll: 0, back: mode === "push" || entry.back };
         entry.head = h;
@@ -339,7 +351,7 @@
       },
       state: function (r) {
         if (current !== f) return false;
-        setState(update(r));
+        setState(merge(state, r));
         if (r.head) applyHead(entry.head = r.head);
         history.replaceState({ panes: entry }, "", location.href);
       }
@@ -377,24 +389,6 @@
     return run(f, location.href, null, leftId).catch(function () { // what the entry shows, in full
       if (current === f) hard(location.href);
     });
-  }
-
-  function same(a, b) { // the same content, rendered by a layout that read the same segments
-    return a && b && a.k === b.k && JSON.stringify(a.reads) === JSON.stringify(b.reads);
-  }
-
-  function changed(from, to) { // the outermost regions that differ between two states
-    var a = from.regions, b = to.regions, out = [];
-    if (!same(a[""], b[""])) return [""];
-    Object.keys(b).concat(Object.keys(a)).forEach(function (id) {
-      if (!id || out.indexOf(id) >= 0 || same(a[id], b[id])) return;
-      for (var up = id; up.indexOf("/") > 0;) {
-        up = up.slice(0, up.lastIndexOf("/"));
-        if (out.indexOf(up) >= 0 || !same(a[up], b[up])) return;
-      }
-      out.push(id);
-    });
-    return out;
   }
 
   window.addEventListener("popstate", function (event) {
@@ -542,7 +536,7 @@
     var all = state.regions, here = state.url, stack = id ? [id] : [];
     function slotUrl(id) { // a slot showing its default shows no URL of its own
       while (all[id + "/children"]) id = id + "/children";
-      return all[id] && !all[id].d ? url(all[id].u) : here;
+      return all[id] && !all[id].d ? state.urls[all[id].u] : here;
     }
     var walker = document.createTreeWalker(within || document.body, 129), node;
     while ((node = walker.nextNode())) {
