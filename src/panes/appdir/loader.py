@@ -89,71 +89,105 @@ def load(app_dir: Path, root: Node) -> Loaded:
     parent = str(app_dir.resolve().parent)
     if parent not in sys.path:
         sys.path.insert(0, parent)
-    functions: dict[str, UserFunction] = {}
-    slots_of: dict[str, frozenset[str]] = {}
-    problems: list[Problem] = []
-    handlers: dict[str, tuple[Mapping[str, Callable[..., Any]], bool]] = {}
-    app_level: dict[str, Any] = {}
+    found = _Found()
     for node in root.walk():
         for kind, rel in node.files.items():
-            allowed = FILE_KINDS[kind].arguments
-            slot_names: dict[str, str] = {}
-            if FILE_KINDS[kind].slots:
-                slot_names = {slot_argument(k): k for k in node.slots}
-                allowed = allowed | slot_names.keys()
-            try:
-                module = import_file(app_dir, rel)
-            except Exception as exc:  # noqa: BLE001 - any error in user code is a problem to report
-                problems.append(Problem(rel, f"importing it raised {_one_line(exc)}",
-                                        "fix the error shown (run `panes dev` for the traceback)",
-                                        cause=exc))
+            module = _imported(app_dir, rel, found.problems)
+            if module is None:
                 continue
             if kind == "route":  # method functions instead of one named like the file
-                found, route_problems = load_route(module, rel)
-                problems.extend(route_problems)
-                try:
-                    cross_origin = bool(_constants(module, kind)["CROSS_ORIGIN"])
-                except (TypeError, ValueError) as exc:
-                    problems.append(Problem(rel, str(exc), "write CROSS_ORIGIN = True (other "
-                                            "sites may send writes with cookies) or False"))
-                    continue
-                if found is not None:
-                    handlers[rel] = (found, cross_origin)
-                continue
-            if kind in _APP_LEVEL:  # middleware.py, lifespan.py: run around every request
+                _load_route(module, rel, found)
+            elif kind in _APP_LEVEL:  # middleware.py, lifespan.py: run around every request
                 value, app_problems = _APP_LEVEL[kind](module, rel)
-                problems.extend(app_problems)
-                app_level[kind] = value
-                continue
-            fn = _function(module, kind, rel, allowed, slot_names, problems)
-            if fn is None:
-                continue
-            try:
-                fn = replace(fn, constants=_constants(module, kind))
-            except (TypeError, ValueError) as exc:
-                problems.append(Problem(rel, str(exc), "see docs/caching.md"))
-                continue
-            problems.extend(_misspelled(module, rel, FILE_KINDS[kind].extra))
-            for extra in FILE_KINDS[kind].extra:
-                if callable(getattr(module, extra, None)):
-                    more = _function(module, extra, rel, kind_of(extra).arguments, {}, problems)
-                    if more is not None:
-                        functions[function_key(rel, extra)] = more
-            functions[rel] = fn
-            if kind in METADATA_KINDS:
-                args = FILE_KINDS[kind].arguments - {CHILDREN}
-                for name in ("metadata", "viewport"):
-                    meta = _metadata(module, name, rel, args, problems)
-                    if meta is not None:
-                        functions[function_key(rel, name)] = meta
-            if FILE_KINDS[kind].slots:
-                wanted = set(node.slots) if fn.takes_all else {
-                    slot_names[a] for a in fn.wants if a in slot_names}
-                if fn.takes_all or CHILDREN in fn.wants:
-                    wanted.add(CHILDREN)
-                slots_of[rel] = frozenset(wanted)
-    return Loaded(functions, tuple(problems), slots_of, handlers,
-                  app_level.get("middleware"), app_level.get("lifespan"))
+                found.problems.extend(app_problems)
+                found.app_level[kind] = value
+            else:
+                _load_file(module, kind, rel, node, found)
+    return found.loaded()
+
+
+@dataclass
+class _Found:
+    """What :func:`load` gathers file by file, frozen into :class:`Loaded` at the end."""
+
+    functions: dict[str, UserFunction] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    slots_of: dict[str, frozenset[str]] = field(default_factory=dict)
+    handlers: dict[str, tuple[Mapping[str, Callable[..., Any]], bool]] = field(
+        default_factory=dict)
+    app_level: dict[str, Any] = field(default_factory=dict)
+
+    def loaded(self) -> Loaded:
+        return Loaded(self.functions, tuple(self.problems), self.slots_of, self.handlers,
+                      self.app_level.get("middleware"), self.app_level.get("lifespan"))
+
+
+def _imported(app_dir: Path, rel: str, problems: list[Problem]) -> ModuleType | None:
+    """The file imported, or ``None`` with the error it raised reported: one broken file does
+    not hide the problems of the others."""
+    try:
+        return import_file(app_dir, rel)
+    except Exception as exc:  # noqa: BLE001 - any error in user code is a problem to report
+        problems.append(Problem(rel, f"importing it raised {_one_line(exc)}",
+                                "fix the error shown (run `panes dev` for the traceback)",
+                                cause=exc))
+        return None
+
+
+def _load_route(module: ModuleType, rel: str, found: _Found) -> None:
+    """A ``route.py``: its method functions, and whether other sites may write to it."""
+    handlers, route_problems = load_route(module, rel)
+    found.problems.extend(route_problems)
+    try:
+        cross_origin = bool(_constants(module, "route")["CROSS_ORIGIN"])
+    except (TypeError, ValueError) as exc:
+        found.problems.append(Problem(rel, str(exc), "write CROSS_ORIGIN = True (other "
+                                      "sites may send writes with cookies) or False"))
+        return
+    if handlers is not None:
+        found.handlers[rel] = (handlers, cross_origin)
+
+
+def _load_file(module: ModuleType, kind: str, rel: str, node: Node, found: _Found) -> None:
+    """A file with one function named like it (a page, a layout, a boundary …), its constants,
+    its extra functions (a page's ``action``), its head functions and the slots it places."""
+    allowed = FILE_KINDS[kind].arguments
+    slot_names: dict[str, str] = {}
+    if FILE_KINDS[kind].slots:
+        slot_names = {slot_argument(k): k for k in node.slots}
+        allowed = allowed | slot_names.keys()
+    fn = _function(module, kind, rel, allowed, slot_names, found.problems)
+    if fn is None:
+        return
+    try:
+        fn = replace(fn, constants=_constants(module, kind))
+    except (TypeError, ValueError) as exc:
+        found.problems.append(Problem(rel, str(exc), "see docs/caching.md"))
+        return
+    found.problems.extend(_misspelled(module, rel, FILE_KINDS[kind].extra))
+    for extra in FILE_KINDS[kind].extra:
+        if callable(getattr(module, extra, None)):
+            more = _function(module, extra, rel, kind_of(extra).arguments, {}, found.problems)
+            if more is not None:
+                found.functions[function_key(rel, extra)] = more
+    found.functions[rel] = fn
+    if kind in METADATA_KINDS:
+        args = FILE_KINDS[kind].arguments - {CHILDREN}
+        for name in ("metadata", "viewport"):
+            meta = _metadata(module, name, rel, args, found.problems)
+            if meta is not None:
+                found.functions[function_key(rel, name)] = meta
+    if FILE_KINDS[kind].slots:
+        found.slots_of[rel] = _slots_placed(fn, node, slot_names)
+
+
+def _slots_placed(fn: UserFunction, node: Node, slot_names: Mapping[str, str]) -> frozenset[str]:
+    """The slots a layout places: those it declares as arguments (all for ``**kwargs``)."""
+    wanted = set(node.slots) if fn.takes_all else {
+        slot_names[a] for a in fn.wants if a in slot_names}
+    if fn.takes_all or CHILDREN in fn.wants:
+        wanted.add(CHILDREN)
+    return frozenset(wanted)
 
 
 _APP_LEVEL: Mapping[str, Callable[[ModuleType, str], tuple[Any, list[Problem]]]] = {

@@ -96,54 +96,14 @@ def parse_segment(name: str) -> Segment:
     if name.startswith("_"):
         return Segment(name, Kind.PRIVATE, name)
     if name.startswith("@"):
-        m = _SLOT.fullmatch(name)
-        if not m:
-            raise SegmentError(
-                name,
-                f"invalid slot name {name!r}",
-                "a slot is @ followed by a letter or _, then letters, digits, _ or - (e.g. @team)",
-            )
-        return Segment(name, Kind.SLOT, m.group(1))
+        return _slot(name)
     for marker, levels in MARKERS:
         if name.startswith(marker):
-            rest = name[len(marker) :]
-            if not rest:
-                raise SegmentError(
-                    name,
-                    f"interception marker {name!r} names no route",
-                    f"write the intercepted folder after the marker, e.g. {marker}photos",
-                )
-            inner = parse_segment(rest)
-            if not inner.is_url:
-                raise SegmentError(
-                    name,
-                    f"interception marker {marker} must be followed by a URL segment, not {rest!r}",
-                    f"write a folder name or [param] after the marker, e.g. {marker}photos",
-                )
-            return Segment(name, inner.kind, inner.value, intercept=levels)
+            return _intercepting(name, marker, levels)
     if name.startswith("("):
-        m = _GROUP.fullmatch(name)
-        if not m or m.group(1).strip() != m.group(1):
-            raise SegmentError(
-                name,
-                f"invalid route group or interception marker {name!r}",
-                "a group is (name); the markers are (.)x, (..)x, (..)(..)x and (...)x",
-            )
-        return Segment(name, Kind.GROUP, m.group(1))
+        return _group(name)
     if name.startswith("["):
-        for pattern, kind in (
-            (_OPTIONAL, Kind.OPTIONAL_CATCH_ALL),
-            (_CATCH_ALL, Kind.CATCH_ALL),
-            (_DYNAMIC, Kind.DYNAMIC),
-        ):
-            m = pattern.fullmatch(name)
-            if m:
-                return Segment(name, kind, m.group(1))
-        raise SegmentError(
-            name,
-            f"invalid dynamic segment {name!r}",
-            "write [name], [...name] or [[...name]] with a name of letters, digits, _ or -",
-        )
+        return _dynamic(name)
     if _STATIC_FORBIDDEN.search(name):
         raise SegmentError(
             name,
@@ -151,3 +111,64 @@ def parse_segment(name: str) -> Segment:
             "a folder is either plain text, [param], (group), @slot or an interception marker",
         )
     return Segment(name, Kind.STATIC, name)
+
+
+def _slot(name: str) -> Segment:
+    """``@team``: a slot, which a layout receives as its argument ``team``."""
+    m = _SLOT.fullmatch(name)
+    if not m:
+        raise SegmentError(
+            name,
+            f"invalid slot name {name!r}",
+            "a slot is @ followed by a letter or _, then letters, digits, _ or - (e.g. @team)",
+        )
+    return Segment(name, Kind.SLOT, m.group(1))
+
+
+def _intercepting(name: str, marker: str, levels: int) -> Segment:
+    """``(.)photos``, ``(..)[id]`` …: the URL segment after the marker, intercepting from
+    ``levels`` URL levels up (-1: the app root)."""
+    rest = name[len(marker) :]
+    if not rest:
+        raise SegmentError(
+            name,
+            f"interception marker {name!r} names no route",
+            f"write the intercepted folder after the marker, e.g. {marker}photos",
+        )
+    inner = parse_segment(rest)
+    if not inner.is_url:
+        raise SegmentError(
+            name,
+            f"interception marker {marker} must be followed by a URL segment, not {rest!r}",
+            f"write a folder name or [param] after the marker, e.g. {marker}photos",
+        )
+    return Segment(name, inner.kind, inner.value, intercept=levels)
+
+
+def _group(name: str) -> Segment:
+    """``(marketing)``: a route group, which organises folders and adds nothing to the URL."""
+    m = _GROUP.fullmatch(name)
+    if not m or m.group(1).strip() != m.group(1):
+        raise SegmentError(
+            name,
+            f"invalid route group or interception marker {name!r}",
+            "a group is (name); the markers are (.)x, (..)x, (..)(..)x and (...)x",
+        )
+    return Segment(name, Kind.GROUP, m.group(1))
+
+
+def _dynamic(name: str) -> Segment:
+    """``[id]``, ``[...path]``, ``[[...path]]``: a parameter, a catch-all, an optional one."""
+    for pattern, kind in (
+        (_OPTIONAL, Kind.OPTIONAL_CATCH_ALL),
+        (_CATCH_ALL, Kind.CATCH_ALL),
+        (_DYNAMIC, Kind.DYNAMIC),
+    ):
+        m = pattern.fullmatch(name)
+        if m:
+            return Segment(name, kind, m.group(1))
+    raise SegmentError(
+        name,
+        f"invalid dynamic segment {name!r}",
+        "write [name], [...name] or [[...name]] with a name of letters, digits, _ or -",
+    )

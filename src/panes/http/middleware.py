@@ -58,8 +58,6 @@ __all__ = ["UserMiddleware", "original_path", "original_query", "rewrite", "wrap
 
 logger = logging.getLogger("panes")
 
-#: The arguments ``middleware()`` may declare.
-
 ORIGINAL_PATH = "panes.original_path"  # raw path below the mount, bytes, as the browser sent it
 ORIGINAL_QUERY = "panes.original_query"  # the query string the browser sent, bytes
 
@@ -170,19 +168,7 @@ class UserMiddleware:
                 raise TypeError("call_next() takes the request (or rewrite(request, path))")
             channel = _Channel()
             channels.append(channel)
-            read = tee.reader()
-
-            async def app_receive() -> Message:
-                if sent.is_set():
-                    return {"type": "http.disconnect"}
-                reading = asyncio.ensure_future(read())
-                done = asyncio.ensure_future(sent.wait())
-                await asyncio.wait((reading, done), return_when=asyncio.FIRST_COMPLETED)
-                if reading.done():
-                    done.cancel()
-                    return reading.result()
-                reading.cancel()  # the response is sent: the app hears that the client left
-                return {"type": "http.disconnect"}
+            app_receive = _until_sent(tee.reader(), sent)
 
             async def run() -> None:
                 try:
@@ -193,18 +179,7 @@ class UserMiddleware:
                     await channel.put(None)
 
             tasks.append(asyncio.ensure_future(run()))
-            while True:
-                message = await channel.get()
-                if message is None:
-                    if failures:
-                        raise failures.pop()
-                    if tee.gone:
-                        raise _ClientGone
-                    raise RuntimeError("the app sent no response")
-                if message["type"] == "http.response.start":
-                    return _Streamed(message, channel, failures, tee)
-                if message["type"] == "http.response.early_hint":  # pragma: no cover
-                    await send(message)
+            return await _response_of(channel, failures, tee, send)
 
         try:
             response = await self._dispatch(request, call_next)
@@ -247,6 +222,42 @@ class UserMiddleware:
             return HTMLResponse(error_document(
                 500, f"Internal Server Error (digest {digest})", exc if self.dev else None), 500)
         return cookies.apply(response)
+
+
+def _until_sent(read: Receive, sent: asyncio.Event) -> Receive:
+    """The app's ``receive``: the request's body until the middleware's response is sent, then
+    a disconnect (the app hears that the client left, and stops)."""
+    async def receive() -> Message:
+        if sent.is_set():
+            return {"type": "http.disconnect"}
+        reading = asyncio.ensure_future(read())
+        done = asyncio.ensure_future(sent.wait())
+        await asyncio.wait((reading, done), return_when=asyncio.FIRST_COMPLETED)
+        if reading.done():
+            done.cancel()
+            return reading.result()
+        reading.cancel()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _response_of(channel: _Channel, failures: list[BaseException], tee: _Tee,
+                       send: Send) -> _Streamed:
+    """The app's response once it starts, for the middleware to change and send; an app that
+    ends without one raises what it raised (or that it sent nothing)."""
+    while True:
+        message = await channel.get()
+        if message is None:
+            if failures:
+                raise failures.pop()
+            if tee.gone:
+                raise _ClientGone
+            raise RuntimeError("the app sent no response")
+        if message["type"] == "http.response.start":
+            return _Streamed(message, channel, failures, tee)
+        if message["type"] == "http.response.early_hint":  # pragma: no cover
+            await send(message)
 
 
 class _Channel:

@@ -22,7 +22,7 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -31,6 +31,9 @@ from panes.core.errors import AppDirError
 from panes.http.app import DEV_ENV, SECRET_ENV
 from panes.http.lifespan import STARTUP_TIMEOUT, StartupWatch
 from panes.http.stopping import watch_boot
+
+if TYPE_CHECKING:
+    from granian.server import MPServer, MTServer
 
 ENV_APP_DIR = "PANES_APP_DIR"
 ENV_DEV = DEV_ENV
@@ -136,13 +139,28 @@ def run(serve: Serve) -> int:
     """Serve until interrupted: granian workers, each building :func:`worker_app`. Returns the
     exit code: 1 when a worker could not start under ``panes start`` (its lifespan raised or
     timed out), which stops the server rather than starting workers that fail again."""
-    from granian.constants import HTTPModes, Interfaces
-    from granian.http import HTTP1Settings
-    from granian.log import LogLevels
-    from granian.server import Server
-    from watchfiles import PythonFilter
-
     _export(serve)
+    _share_secret(serve)
+    server = _server(serve)
+    failed: list[int] = []
+    if not serve.dev:  # (under dev a worker that cannot start waits for a saved fix)
+
+        def worker_failed(signum: int, frame: object) -> None:
+            failed.append(signum)
+            server.signal_handler_interrupt()  # type: ignore[no-untyped-call]
+
+        signal.signal(WORKER_FAILED, worker_failed)
+    server.serve()
+    if failed:
+        print("panes: not serving: a worker could not start (its error is above)",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _share_secret(serve: Serve) -> None:
+    """Every worker signs the navigation state with the same secret, across reloads too: the
+    one set in ``PANES_SECRET``, else one made now (with a warning when workers share it)."""
     if serve.workers > 1 and not os.environ.get(SECRET_ENV):
         logger.warning(
             "PANES_SECRET is not set: the %d workers share a secret made at startup, so the "
@@ -150,10 +168,20 @@ def run(serve: Serve) -> int:
             "(browsers fall back to full page loads). Set PANES_SECRET to keep it valid.",
             serve.workers,
         )
-    # Every worker signs the navigation state with the same secret, across reloads too.
     os.environ.setdefault(SECRET_ENV, secrets.token_hex(32))
+
+
+def _server(serve: Serve) -> MPServer | MTServer:
+    """The granian server for ``serve``, its limits set (imported here: only a server needs
+    granian)."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+    from watchfiles import PythonFilter
+
     limits = serve.limits
-    server = Server(
+    return Server(
         "panes.tools.serve:worker_app",
         address=serve.host,
         port=serve.port,
@@ -179,20 +207,6 @@ def run(serve: Serve) -> int:
         # and a reload never wait on it for long
         workers_kill_timeout=DEV_KILL_TIMEOUT if serve.dev else None,
     )
-    failed: list[int] = []
-    if not serve.dev:  # (under dev a worker that cannot start waits for a saved fix)
-
-        def worker_failed(signum: int, frame: object) -> None:
-            failed.append(signum)
-            server.signal_handler_interrupt()  # type: ignore[no-untyped-call]
-
-        signal.signal(WORKER_FAILED, worker_failed)
-    server.serve()
-    if failed:
-        print("panes: not serving: a worker could not start (its error is above)",
-              file=sys.stderr)
-        return 1
-    return 0
 
 
 def _export(serve: Serve) -> None:

@@ -16,23 +16,18 @@ with no browser.
 
 The client speaks the wire protocol as the runtime (``panes.js``) does: it sends back the
 navigation state of the page it holds, applies the records of the answer
-(:func:`panes.core.protocol.parse`, state updates by
-:func:`panes.core.protocol.merge`) to its copy of
-the document, and keeps cookies between requests. It runs the app in process, over httpx's
-``ASGITransport``, on an event loop of its own (so tests stay plain ``def`` functions);
-:class:`AsyncClient` is the same for ``async def`` tests.
+(:func:`panes.core.protocol.parse`, state updates by :func:`panes.core.protocol.merge`) to
+its copy of the document (:mod:`panes.tools.document`), and keeps cookies between requests.
+It runs the app in process, over httpx's ``ASGITransport``, on an event loop of its own (so
+tests stay plain ``def`` functions); :class:`AsyncClient` is the same for ``async def`` tests.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html as html_lib
-import json
-import re
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field, replace
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,27 +35,13 @@ import httpx
 from starlette.types import ASGIApp, Message
 
 from panes.core import protocol
-from panes.core.diff import KEEP as _KEEP
 from panes.http.app import App
 from panes.render.forms import ACTION_FIELD
+from panes.tools import document
 
 __all__ = ["AsyncClient", "Client", "Page"]
 
 T = TypeVar("T")
-
-_START = re.compile(r"<!--panes:(?!keep-->)(.*?)-->")
-_MARKERS = re.compile(r"<!--/?panes:[^>]*?-->")
-_STATE = re.compile(r'<script type="application/x-panes-state" id="panes-state">(.*?)</script>',
-                    re.DOTALL)
-#: A form panes marked (panes.render.forms): its id, if any, and the value of its hidden field.
-_MARKED = re.compile(r"<form\b(?:[^>]*?\sid=(?:\"([^\"]*)\"|'([^']*)'))?[^>]*>"
-                     r'<input type="hidden" name="_panes_action" value="(\w+)">', re.IGNORECASE)
-_RUNTIME = re.compile(r'<script src="[^"]*/_panes/[^"]*"[^>]*></script>')
-_FILL = re.compile(r'<div data-panes-fill="([^"]*)">(.*?)</div>'
-                   r"<script>panes\.fill\(document\.currentScript\)</script>", re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-_MANAGED = re.compile(r'<(?:meta|link)\b[^>]*\bdata-panes-head="[^"]*"[^>]*>')
-
 
 @dataclass(frozen=True)
 class Page:
@@ -88,11 +69,7 @@ class Page:
     def regions(self) -> dict[str, str]:
         """Every region's HTML by id (``children``, ``team``, ``analytics/children`` …;
         ``""`` is the document), without panes's markers."""
-        out = {"": _visible(self.html)}
-        for match in _START.finditer(self.html):
-            rid = match.group(1)
-            out[rid] = _visible(_region(self.html, rid) or "")
-        return out
+        return document.regions(self.html)
 
     def region(self, rid: str) -> str:
         """One region's HTML (``KeyError`` naming those there are when it is not shown)."""
@@ -104,30 +81,24 @@ class Page:
 
     def text(self, rid: str = "") -> str:
         """A region's text, tags removed and whitespace collapsed (``""``: the whole body)."""
-        source = self.region(rid)
-        if rid == "":
-            body = re.search(r"<body[^>]*>(.*)</body>", source, re.DOTALL | re.IGNORECASE)
-            source = body.group(1) if body else source
-        source = re.sub(r"<(script|style|template)\b.*?</\1>", " ", source,
-                        flags=re.DOTALL | re.IGNORECASE)
-        return " ".join(html_lib.unescape(_TAGS.sub(" ", source)).split())
+        return document.text(self.region(rid), whole=rid == "")
 
     @property
     def title(self) -> str | None:
-        return _head(self.html).title
+        return document.head(self.html).title
 
     @property
     def meta(self) -> dict[str, str]:
         """``<meta>`` tags of the head by ``name`` or ``property`` (``description``,
         ``og:title``, ``robots``) → ``content``."""
-        return {key: value for tag, attrs in _head(self.html).tags if tag == "meta"
+        return {key: value for tag, attrs in document.head(self.html).tags if tag == "meta"
                 for key, value in [(attrs.get("name") or attrs.get("property"),
                                     attrs.get("content"))] if key and value is not None}
 
     @property
     def links(self) -> list[dict[str, str]]:
         """``<link>`` tags of the head (``rel``, ``href`` …): canonical URL, icons."""
-        return [attrs for tag, attrs in _head(self.html).tags if tag == "link"]
+        return [attrs for tag, attrs in document.head(self.html).tags if tag == "link"]
 
     # -- acting -------------------------------------------------------------------------------
 
@@ -156,7 +127,7 @@ class Page:
     def action_field(self, form: str | None = None) -> dict[str, str]:
         """The hidden field panes put in the form ``form`` (an id), or in the page's only
         marked form; empty when there is none (or several, and ``form`` is not given)."""
-        found = {(m.group(1) or m.group(2) or ""): m.group(3) for m in _MARKED.finditer(self.html)}
+        found = document.marked_forms(self.html)
         if form is not None:
             if form not in found:
                 raise LookupError(f"no form with id {form!r} and an action on this page")
@@ -258,12 +229,8 @@ class AsyncClient:
     # -- answers ------------------------------------------------------------------------------
 
     def _page(self, answer: httpx.Response) -> Page:
-        text = answer.text
-        state = None
-        found = _STATE.search(text)
-        if found:
-            state = json.loads(found.group(1))
-        text = _apply_fills(text)
+        state = document.state_of(answer.text)
+        text = document.apply_fills(answer.text)
         url = state["url"] if state else str(answer.url.copy_with(scheme=None, host=None)
                                              ).removeprefix("//")
         return Page(self, url or "/", answer.status_code, text, state,
@@ -289,15 +256,15 @@ class AsyncClient:
                                            again=again)
             if kind == "patch":
                 for rid, html in zip(record["swap"], record["html"], strict=True):
-                    doc = _swap(doc, rid, html)
+                    doc = document.swap(doc, rid, html)
                     changed.append(rid)
                 state = protocol.merge(state, record)
                 if record.get("push", True):
                     new_url = state["url"]
                 if "head" in record:
-                    doc = _apply_head(doc, record["head"])
+                    doc = document.apply_head(doc, record["head"])
             elif kind == "fill":
-                doc = _swap(doc, record["region"], record["html"][0])
+                doc = document.swap(doc, record["region"], record["html"][0])
                 changed.append(record["region"])
             elif kind == "state":
                 state = protocol.merge(state, record)
@@ -382,120 +349,5 @@ class Client:
         return self.run(self._async.http.request(method, url, **kwargs))
 
 
-# -- the document as text -----------------------------------------------------------------------
-
-
 def _header(state: Mapping[str, Any]) -> str:
     return protocol.dumps(state)  # what the runtime sends: JSON, ASCII
-
-
-def _visible(html: str) -> str:
-    html = _STATE.sub("", html)
-    html = _RUNTIME.sub("", html)
-    return _MARKERS.sub("", html)
-
-
-def _bounds(doc: str, rid: str) -> tuple[int, int] | None:
-    start_marker, end_marker = f"<!--panes:{rid}-->", f"<!--/panes:{rid}-->"
-    start = doc.find(start_marker)
-    if start < 0:
-        return None
-    start += len(start_marker)
-    end = doc.find(end_marker, start)
-    return None if end < 0 else (start, end)
-
-
-def _region(doc: str, rid: str) -> str | None:
-    found = _bounds(doc, rid)
-    return None if found is None else doc[found[0]:found[1]]
-
-
-def _resolve_keeps(new: str, old: str) -> str:
-    """``<!--panes:R--><!--panes:~keep--><!--/panes:R-->`` takes what region R showed."""
-    def keep(match: re.Match[str]) -> str:
-        rid = match.group(1)
-        kept = _region(old, rid)
-        return f"<!--panes:{rid}-->{kept if kept is not None else ''}<!--/panes:{rid}-->"
-
-    return re.sub(r"<!--panes:([^>]*?)-->" + re.escape(_KEEP) + r"<!--/panes:\1-->", keep, new)
-
-
-def _swap(doc: str, rid: str, html: str) -> str:
-    html = _resolve_keeps(html, doc)
-    if rid == "":
-        state = _STATE.search(doc)
-        runtime = _RUNTIME.search(doc)
-        extra = (state.group(0) if state else "") + (runtime.group(0) if runtime else "")
-        cut = html.rfind("</body>")
-        return html[:cut] + extra + html[cut:] if cut >= 0 else html + extra
-    found = _bounds(doc, rid)
-    if found is None:
-        raise AssertionError(f"the answer swaps region {rid!r}, which the page does not show")
-    return doc[:found[0]] + html + doc[found[1]:]
-
-
-def _apply_fills(doc: str) -> str:
-    """A streamed document's fills, moved into their regions as the runtime moves them."""
-    while True:
-        found = _FILL.search(doc)
-        if found is None:
-            return doc
-        rid, html = html_lib.unescape(found.group(1)), found.group(2)
-        doc = doc[:found.start()] + doc[found.end():]
-        doc = _swap(doc, rid, html)
-
-
-def _apply_head(doc: str, head: Mapping[str, Any]) -> str:
-    """A soft navigation's head (``{"title": …, "tags": [[key, name, attrs], …]}``)."""
-    title = html_lib.escape(head.get("title") or "")
-    if re.search(r"<title>.*?</title>", doc, re.DOTALL):
-        doc = re.sub(r"<title>.*?</title>", lambda _: f"<title>{title}</title>", doc, count=1,
-                     flags=re.DOTALL)
-    doc = _MANAGED.sub("", doc)
-    tags = "".join(
-        f"<{name}" + "".join(f' {k}="{html_lib.escape(str(v))}"' for k, v in attrs.items())
-        + f' data-panes-head="{key}">' for key, name, attrs in head.get("tags", []))
-    cut = doc.find("</head>")
-    return doc[:cut] + tags + doc[cut:] if cut >= 0 else doc
-
-
-@dataclass
-class _Head:
-    title: str | None = None
-    tags: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-
-
-class _HeadParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.head = _Head()
-        self._in_title = False
-        self._title: list[str] = []
-        self._done = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._done:
-            return
-        if tag == "title":
-            self._in_title = True
-        elif tag in ("meta", "link"):
-            self.head.tags.append((tag, {k: v or "" for k, v in attrs}))
-        elif tag == "body":
-            self._done = True
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title" and self._in_title:
-            self._in_title = False
-            self.head.title = "".join(self._title)
-        elif tag == "head":
-            self._done = True
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self._title.append(data)
-
-
-def _head(doc: str) -> _Head:
-    parser = _HeadParser()
-    parser.feed(doc)
-    return parser.head

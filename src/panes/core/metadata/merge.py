@@ -6,7 +6,7 @@ fallbacks of Twitter to Open Graph to the page (:func:`merge`, :func:`merge_view
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -213,73 +213,6 @@ def _link(value: Any) -> tuple[str, str | None] | None:
     return None
 
 
-def _merge_one(resolved: Resolved, file: str, metadata: Mapping[str, Any], pathname: str,
-               history: dict[str, list[tuple[str, str | None]]]) -> Resolved:
-    """One segment's metadata over what the segments above resolved: later keys win whole."""
-    changes: dict[str, Any] = {}
-    base = metadata.get("metadataBase", resolved.metadata_base)
-    here = _directory(file)
-    basic = dict(resolved.basic)
-    for key, value in metadata.items():
-        if key == "metadataBase":
-            changes["metadata_base"] = value or None
-        elif key == "title":
-            title = resolve_title(value, _template_for(history["title"], file))
-            changes["title"] = title
-            history["title"].append((here, title.template))
-        elif key == "description":
-            changes["description"] = value or None
-        elif key in dict(_BASIC):
-            name = dict(_BASIC)[key]
-            basic.pop(name, None)
-            if value:
-                basic[name] = str(value)
-        elif key == "authors":
-            changes["authors"] = tuple((a.get("name"), a.get("url") or None)
-                                       for a in _as_list(value) if isinstance(a, Mapping))
-        elif key == "keywords":
-            changes["keywords"] = tuple(str(k) for k in _as_list(value))
-        elif key == "robots":
-            changes["robots"] = _robots(value)
-            google = value.get("googleBot") if isinstance(value, Mapping) else None
-            changes["googlebot"] = _robots(google)
-        elif key == "manifest":
-            changes["manifest"] = value or None
-        elif key in ("archives", "assets", "bookmarks"):
-            rel = key
-            kept = tuple(link for link in resolved.links if link[0] != rel)
-            changes["links"] = kept + tuple((rel, str(u)) for u in _as_list(value))
-            resolved = replace(resolved, links=changes["links"])
-        elif key == "alternates":
-            changes.update(_alternates(value, base, pathname))
-        elif key == "openGraph":
-            og = None
-            if isinstance(value, Mapping):
-                og = _open_graph(value, base, pathname,
-                                 _template_for(history["openGraph"], file))
-            changes["open_graph"] = og
-            history["openGraph"].append((here, og.title.template if og and og.title else None))
-        elif key == "twitter":
-            tw = None
-            if isinstance(value, Mapping):
-                tw = _twitter(value, base, _template_for(history["twitter"], file))
-            changes["twitter"] = tw
-            history["twitter"].append((here, tw.title.template if tw and tw.title else None))
-        elif key == "icons":
-            changes["icons"] = _icons(value)
-        elif key == "verification":
-            changes["verification"] = _verification(value)
-        elif key == "formatDetection":
-            changes["format_detection"] = _format_detection(value)
-        elif key == "facebook":
-            changes["facebook"] = _facebook(value)
-        elif key == "other":
-            changes["other"] = _other(resolved.other, value)
-        # themeColor, colorScheme, viewport and the keys panes does not write: ignored
-    changes["basic"] = tuple(basic.items())
-    return replace(resolved, **changes)
-
-
 def _group(pairs: Pairs) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for k, v in pairs:
@@ -332,6 +265,85 @@ def _other(before: Pairs, value: Any) -> Pairs:
     merged = dict(_group(before))
     merged.update({k: [_text(v) for v in _as_list(val)] for k, val in (value or {}).items()})
     return tuple((k, v) for k, vs in merged.items() for v in vs)
+
+
+def _authors(value: Any) -> tuple[tuple[Any, Any], ...]:
+    return tuple((a.get("name"), a.get("url") or None)
+                 for a in _as_list(value) if isinstance(a, Mapping))
+
+
+def _keywords(value: Any) -> tuple[str, ...]:
+    return tuple(str(k) for k in _as_list(value))
+
+
+def _or_none(value: Any) -> Any:
+    return value or None
+
+
+#: The keys whose value alone makes their field (no base URL, template or segment above):
+#: key → (the field of :class:`Resolved`, the value turned into it).
+_PLAIN: Mapping[str, tuple[str, Callable[[Any], Any]]] = {
+    "metadataBase": ("metadata_base", _or_none),
+    "description": ("description", _or_none),
+    "authors": ("authors", _authors),
+    "keywords": ("keywords", _keywords),
+    "manifest": ("manifest", _or_none),
+    "icons": ("icons", _icons),
+    "verification": ("verification", _verification),
+    "formatDetection": ("format_detection", _format_detection),
+    "facebook": ("facebook", _facebook),
+}
+
+
+def _merge_one(resolved: Resolved, file: str, metadata: Mapping[str, Any], pathname: str,
+               history: dict[str, list[tuple[str, str | None]]]) -> Resolved:
+    """One segment's metadata over what the segments above resolved: later keys win whole."""
+    changes: dict[str, Any] = {}
+    base = metadata.get("metadataBase", resolved.metadata_base)
+    here = _directory(file)
+    basic = dict(resolved.basic)
+    for key, value in metadata.items():
+        if key == "title":
+            title = resolve_title(value, _template_for(history["title"], file))
+            changes["title"] = title
+            history["title"].append((here, title.template))
+        elif key in _PLAIN:
+            field, convert = _PLAIN[key]
+            changes[field] = convert(value)
+        elif key in dict(_BASIC):
+            name = dict(_BASIC)[key]
+            basic.pop(name, None)
+            if value:
+                basic[name] = str(value)
+        elif key == "robots":
+            changes["robots"] = _robots(value)
+            google = value.get("googleBot") if isinstance(value, Mapping) else None
+            changes["googlebot"] = _robots(google)
+        elif key in ("archives", "assets", "bookmarks"):
+            rel = key
+            kept = tuple(link for link in resolved.links if link[0] != rel)
+            changes["links"] = kept + tuple((rel, str(u)) for u in _as_list(value))
+            resolved = replace(resolved, links=changes["links"])
+        elif key == "alternates":
+            changes.update(_alternates(value, base, pathname))
+        elif key == "openGraph":
+            og = None
+            if isinstance(value, Mapping):
+                og = _open_graph(value, base, pathname,
+                                 _template_for(history["openGraph"], file))
+            changes["open_graph"] = og
+            history["openGraph"].append((here, og.title.template if og and og.title else None))
+        elif key == "twitter":
+            tw = None
+            if isinstance(value, Mapping):
+                tw = _twitter(value, base, _template_for(history["twitter"], file))
+            changes["twitter"] = tw
+            history["twitter"].append((here, tw.title.template if tw and tw.title else None))
+        elif key == "other":
+            changes["other"] = _other(resolved.other, value)
+        # themeColor, colorScheme, viewport and the keys panes does not write: ignored
+    changes["basic"] = tuple(basic.items())
+    return replace(resolved, **changes)
 
 
 def _post_process(resolved: Resolved) -> Resolved:
