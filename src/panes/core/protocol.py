@@ -17,8 +17,9 @@ re-serialises what it parses, so the browser may hold the object and send back
 for (its cookies and ``Authorization`` header), so a state replayed by another user, or after a
 logout, is a full page load rather than a view of what that request may not see.
 
-**Answers** to soft navigations and restores are *records*: one JSON line whose ``t`` names the
-record, then the raw HTML parts it announces (``n``: their lengths in UTF-16 code units, a
+**Answers** to soft navigations and restores are *records* (their classes and framing are in
+:mod:`panes.core.framing`, and named here too): one JSON line whose ``t`` names the record,
+then the raw HTML parts it announces (``n``: their lengths in UTF-16 code units, a
 JavaScript string's length), so HTML travels unescaped and is cut out while the answer streams:
 
 - ``patch``: the regions listed in ``swap`` get the HTML parts, and the record carries a state
@@ -47,14 +48,31 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from panes.core.errors import BadRequest
+from panes.core.framing import (
+    Fill,
+    Hard,
+    Patch,
+    Record,
+    RedirectRecord,
+    StateRecord,
+    dumps,
+    frame,
+    parse,
+)
 from panes.core.kept import LIMIT, Kept, size_of
 from panes.core.state import Entry, State, short_digest, url_safe
+
+__all__ = ["FIELDS", "MAX_STATE_BYTES", "MEDIA_TYPE", "PREFETCHED_HEADER", "PREFETCH_HEADER",
+           "PRIVATE", "REFRESH_HEADER", "REGIONS_HEADER", "STATE_HEADER", "TARGET_HEADER",
+           "VERSION", "Fill", "Hard", "Patch", "Record", "RedirectRecord", "Signer",
+           "StaleState", "StateRecord", "Verified", "binding", "dumps", "encode", "encoder",
+           "frame", "merge", "parse", "patch_framer", "read", "state_update", "to_json",
+           "verify"]
 
 VERSION = 2
 MEDIA_TYPE = "application/x-panes-navigation"
@@ -281,16 +299,8 @@ class Verified:
         return self._state
 
 
-def dumps(obj: Any) -> str:
-    """JSON that is safe as it is inside ``<script>``, in a header and in a record."""
-    raw = orjson.dumps(obj)
-    text = raw.decode() if raw.isascii() else json.dumps(obj, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def encode(state: State, key: bytes, bound: str, head: str | None = None) -> str:
     return dumps(to_json(state, key, bound, head))
-
 
 
 def read(text: str, key: bytes, bound: str) -> tuple[State, dict[str, Any]]:
@@ -376,89 +386,3 @@ def _apply(old: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]
     return {k: v for k, v in {**old, **changes}.items() if v is not None}
 
 
-# -- records ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Patch:
-    """``partial``: a prefetch that stopped at loading boundaries (shown while the navigation
-    itself is fetched, never taken as what the browser shows)."""
-
-    regions: tuple[str, ...]
-    html: tuple[str, ...]
-    state: Mapping[str, Any]
-    push: bool = True
-    head: Mapping[str, Any] | None = None  # the new head, when it changed
-    partial: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Fill:
-    region: str
-    html: str
-
-
-@dataclass(frozen=True, slots=True)
-class StateRecord:
-    state: Mapping[str, Any]
-    head: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RedirectRecord:
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Hard:
-    """Load the URL as a full page."""
-
-
-Record = Patch | Fill | StateRecord | RedirectRecord | Hard
-
-
-def frame(record: Record) -> str:
-    """One record as it is sent: its JSON line, then its HTML parts, raw."""
-    head: dict[str, Any]
-    html: Sequence[str] = ()
-    match record:
-        case Patch():
-            head = {"t": "patch", "swap": list(record.regions), **record.state}
-            if not record.push:
-                head["push"] = False
-            if record.head is not None:
-                head["head"] = record.head
-            if record.partial:
-                head["partial"] = 1
-            html = record.html
-        case Fill():
-            head, html = {"t": "fill", "region": record.region}, (record.html,)
-        case StateRecord():
-            head = {"t": "state", **record.state}
-            if record.head is not None:
-                head["head"] = record.head
-        case RedirectRecord():
-            head = {"t": "redirect", "url": record.url}
-        case Hard():
-            head = {"t": "hard"}
-    if html:
-        head["n"] = [len(h.encode("utf-16-le")) // 2 for h in html]
-    return dumps(head) + "\n" + "".join(html)
-
-
-def parse(text: str) -> list[dict[str, Any]]:
-    """The records of a whole answer, each head with its HTML parts as ``html`` (for tests and
-    :mod:`panes.testing`; the runtime cuts them out as they arrive)."""
-    out = []
-    while text:
-        eol = text.index("\n")
-        head = json.loads(text[:eol])
-        units = text[eol + 1:].encode("utf-16-le")
-        parts, at = [], 0
-        for size in head.get("n", []):
-            parts.append(units[at * 2:(at + size) * 2].decode("utf-16-le"))
-            at += size
-        head["html"] = parts
-        text = units[at * 2:].decode("utf-16-le")
-        out.append(head)
-    return out
