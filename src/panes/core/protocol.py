@@ -48,6 +48,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -120,20 +121,17 @@ def binding(cookies: Mapping[str, str], authorization: str, key: bytes) -> str:
 
 def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> dict[str, Any]:
     """The signed wire object of a state; ``head`` names the head the browser shows."""
-    urls: dict[str, str] = {}
-    ids: dict[str, str] = {}  # most regions share a URL: its id is made once
-
-    def url_id(url: str) -> str:
-        uid = ids.get(url)
-        if uid is None:
-            uid = short_digest(url, 3)
-            while urls.get(uid, url) != url:  # a clash between two URLs of one state
-                uid = short_digest(uid + url, 3)
-            urls[uid] = url
-            ids[url] = uid
-        return uid
-
-    regions = {rid: _entry_json(entry, url_id) for rid, entry in state.regions.items()}
+    urls: dict[str, str] = {}  # id -> URL
+    ids: dict[str, str] = {}  # URL -> id: most regions share a URL, its id is made once
+    for entry in state.regions.values():
+        for url in (entry.url, entry.via):
+            if url is not None and url not in ids:
+                uid = short_digest(url, 3)
+                while uid in urls:  # a clash between two URLs of one state
+                    uid = short_digest(uid + url, 3)
+                urls[uid] = url
+                ids[url] = uid
+    regions = {rid: _entry_json(entry, ids) for rid, entry in state.regions.items()}
     obj: dict[str, Any] = {"v": VERSION, "url": state.url}
     if state.root is not None:
         obj["root"] = state.root
@@ -146,8 +144,8 @@ def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> di
     return obj
 
 
-def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {"k": entry.key, "u": url_id(entry.url)}
+def _entry_json(entry: Entry, ids: Mapping[str, str]) -> dict[str, Any]:
+    item: dict[str, Any] = {"k": entry.key, "u": ids[entry.url]}
     if entry.segments:
         item["seg"] = list(entry.segments)
     if entry.reads:
@@ -155,7 +153,7 @@ def _entry_json(entry: Entry, url_id: Any) -> dict[str, Any]:
     if entry.restore:
         item["restore"] = 1
     if entry.via is not None:
-        item["via"] = url_id(entry.via)
+        item["via"] = ids[entry.via]
     if entry.digest is not None:
         item["h"] = entry.digest
     if entry.default:
@@ -277,26 +275,21 @@ class Verified:
     ``ident``, its signed text without the binding and the signature (the same for every
     requester shown the same regions)."""
 
-    __slots__ = ("wire", "ident", "_state")
-
     def __init__(self, wire: Mapping[str, Any], ident: bytes) -> None:
         self.wire = wire
         self.ident = ident
-        self._state: State | None = None
 
-    @property
+    @cached_property
     def state(self) -> State:
         """The record, or :class:`BadRequest` (a state signed here is never malformed, but
-        the signature is all that says so)."""
-        if self._state is None:
-            obj = self.wire
-            try:
-                urls = obj["urls"]
-                regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
-                self._state = State(obj["url"], regions, obj.get("root"), obj.get("base"))
-            except (KeyError, TypeError, AttributeError, ValueError):
-                raise BadRequest("the navigation state is malformed") from None
-        return self._state
+        the signature is all that says so). Made once: asked for again, it is an attribute."""
+        obj = self.wire
+        try:
+            urls = obj["urls"]
+            regions = {rid: _entry_from(item, urls) for rid, item in obj["regions"].items()}
+            return State(obj["url"], regions, obj.get("root"), obj.get("base"))
+        except (KeyError, TypeError, AttributeError, ValueError):
+            raise BadRequest("the navigation state is malformed") from None
 
 
 def encode(state: State, key: bytes, bound: str, head: str | None = None) -> str:

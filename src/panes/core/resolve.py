@@ -39,9 +39,11 @@ from panes.core.state import (
     collapse,
     identity,
     join,
+    placed,
     region_identity,
     regions_under,
     segment_value,
+    subtrees,
 )
 from panes.core.tree import CHILDREN
 
@@ -180,7 +182,7 @@ class _Diff:
         if self.missing and only_catch_alls(plan):
             return HARD
         renders = [r for r in renders if r.parent is None] or renders  # the document: all
-        keep = {rid: _subtree(self.old.regions, rid) for rid in self.kept}
+        keep = subtrees(self.old.regions, self.kept)
         return Resolution(self.src.url, tuple(renders), keep, base=self.src.via)
 
     def walk(self, branch: Branch, prefix: str, parent: Branch | None,
@@ -191,21 +193,17 @@ class _Diff:
         direct: list[Render] = []
         wraps = self.model.wraps(branch)
         renew = False  # something the template wraps changes: it gets new DOM
-        for key, outcome in branch.slots.items():
-            rid = join(prefix, key)
-            have = self.old.regions.get(rid)
-            if have is None:
-                continue  # the layout did not place it: it is never rendered
-            head = collapse(outcome)[1]
+        for slot in placed(branch, prefix, self.old.regions, self.src):
+            key, rid, head = slot.key, slot.region, slot.head
             if key == CHILDREN and isinstance(head, Leaf) and head.kind == "missing" \
                     and self.src.via is None:
                 self.missing = True
             if isinstance(head, Leaf) and self._keeps(head):
                 self.kept.add(rid)
                 self.sticky.add(rid)
-            elif have.key != identity(head, self.src):
+            elif not slot.same:
                 self.changed.add(rid)
-                direct.append(Render(rid, branch, outcome, self.src, trail))
+                direct.append(Render(rid, branch, slot.outcome, self.src, trail))
                 renew = renew or key in wraps
             elif isinstance(head, Branch):
                 below = self.walk(head, rid, branch, (*trail, (branch, rid)))
@@ -272,11 +270,6 @@ def only_catch_alls(plan: Branch) -> bool:
 def _within(rid: str, regions: Sequence[str]) -> bool:
     """Whether ``rid`` is one of ``regions`` or inside one of them."""
     return any(rid == r or rid.startswith(r + "/") for r in regions)
-
-
-def _subtree(regions: Mapping[str, Entry], rid: str) -> dict[str, Entry]:
-    """A region's entry and the entries of every region inside it."""
-    return {r: regions[r] for r in (rid, *regions_under(regions, rid))}
 
 
 # -- restores ---------------------------------------------------------------------------------

@@ -184,6 +184,40 @@ def entry_for(outcome: Outcome, src: Source, restore: bool = False) -> Entry:
                  default=isinstance(head, Leaf) and head.kind == "default")
 
 
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A slot of a branch that the page placed: its ``key`` and ``region``, its ``outcome`` in
+    the plan of a URL, what the region would show (``head``, below the transparent folders),
+    and whether it shows that already (``same``: the entry has its identity)."""
+
+    key: str
+    region: str
+    outcome: Outcome
+    head: Outcome
+    same: bool
+
+
+def placed(branch: Branch, prefix: str, shown: Mapping[str, Entry], src: Source) -> list[Placed]:
+    """The slots of ``branch`` (in region ``prefix``) that have a region in ``shown`` (what the
+    browser shows), compared with what ``src`` makes them show; a slot the layout did not
+    place is never rendered."""
+    found: list[Placed] = []
+    for key, outcome in branch.slots.items():
+        rid = join(prefix, key)
+        have = shown.get(rid)
+        if have is not None:
+            head = collapse(outcome)[1]
+            found.append(Placed(key, rid, outcome, head, have.key == identity(head, src)))
+    return found
+
+
+def subtrees(regions: Mapping[str, Entry], region_ids: Iterable[str]
+             ) -> dict[str, dict[str, Entry]]:
+    """Each of ``region_ids``, with its entry and the entries of every region inside it."""
+    return {rid: {r: regions[r] for r in (rid, *regions_under(regions, rid))}
+            for rid in region_ids}
+
+
 def regions_under(regions: Mapping[str, object], region_id: str) -> Iterator[str]:
     """The region ids strictly inside ``region_id``."""
     prefix = f"{region_id}/" if region_id else ""
