@@ -125,3 +125,23 @@ def test_the_core_does_no_io():
             if used & io:
                 found[name] = sorted(used & io)
     assert not found, found
+
+
+def test_the_cores_all_lists_are_sorted_and_exact():
+    """A core module that declares ``__all__`` lists, sorted, every class and function it
+    defines in public and nothing it does not have (what it passes on from a module beside it,
+    for the modules that import it from there, included)."""
+    import importlib
+    import inspect
+
+    wrong = {}
+    for name in sorted(n for n in MODULES if n.startswith("core")):
+        module = importlib.import_module(f"panes.{name}")
+        listed = getattr(module, "__all__", None)
+        if listed is None:
+            continue
+        own = {k for k, v in vars(module).items() if not k.startswith("_")
+               and (inspect.isclass(v) or inspect.isfunction(v)) and v.__module__ == module.__name__}
+        if listed != sorted(listed) or own - set(listed) or set(listed) - set(vars(module)):
+            wrong[name] = (sorted(own - set(listed)), sorted(set(listed) - set(vars(module))))
+    assert not wrong, wrong

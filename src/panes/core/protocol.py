@@ -68,12 +68,11 @@ from panes.core.framing import (
 from panes.core.kept import LIMIT, Kept, size_of
 from panes.core.state import Entry, State, short_digest, url_safe
 
-__all__ = ["FIELDS", "MAX_STATE_BYTES", "MEDIA_TYPE", "PREFETCHED_HEADER", "PREFETCH_HEADER",
-           "PRIVATE", "REFRESH_HEADER", "REGIONS_HEADER", "STATE_HEADER", "TARGET_HEADER",
-           "VERSION", "Fill", "Hard", "Patch", "Record", "RedirectRecord", "Signer",
-           "StaleState", "StateRecord", "Verified", "binding", "dumps", "encode", "encoder",
-           "frame", "merge", "parse", "patch_framer", "read", "state_update", "to_json",
-           "verify"]
+__all__ = ["FIELDS", "Fill", "Hard", "MAX_STATE_BYTES", "MEDIA_TYPE", "PREFETCHED_HEADER",
+           "PREFETCH_HEADER", "PRIVATE", "Patch", "REFRESH_HEADER", "REGIONS_HEADER", "Record",
+           "RedirectRecord", "STATE_HEADER", "Signer", "StaleState", "StateRecord",
+           "TARGET_HEADER", "VERSION", "Verified", "binding", "dumps", "encode", "encoder",
+           "frame", "merge", "parse", "patch_framer", "read", "state_update", "to_json", "verify"]
 
 VERSION = 2
 MEDIA_TYPE = "application/x-panes-navigation"

@@ -1,6 +1,7 @@
 """What resolution makes: the regions one request renders (:class:`Resolution`, a
-:class:`Render` per region), as plain values the renderer reads with no modes of its own, and
-the regions of templates (``shop/~template``). :mod:`panes.core.resolve` decides them.
+:class:`Render` per region), as plain values the renderer reads with no modes of its own; the
+regions of templates (``shop/~template``) and those that may hold the whole document.
+:mod:`panes.core.resolve` decides them.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from dataclasses import dataclass, field
 
 from panes.core.plan import Branch, Leaf, Outcome
 from panes.core.state import Entry, Source, Trail, collapse, join, short_digest
+from panes.core.tree import CHILDREN
 
-__all__ = ["HARD", "TEMPLATE", "Render", "Resolution", "is_template", "template_entry",
+__all__ = ["HARD", "Render", "Resolution", "TEMPLATE", "document_regions", "template_entry",
            "template_region"]
 
 
@@ -24,10 +26,6 @@ TEMPLATE = "~template"
 def template_region(rid: str) -> str:
     """The region of the template of the folder whose region is ``rid``."""
     return join(rid, TEMPLATE)
-
-
-def is_template(rid: str) -> bool:
-    return rid.rpartition("/")[2] == TEMPLATE
 
 
 def template_entry(file: str, src: Source) -> Entry:
@@ -107,3 +105,19 @@ def _name(render: Render) -> str:
 
 
 HARD = Resolution("", hard=True)
+
+
+def document_regions(plan: Branch) -> frozenset[str]:
+    """The regions that may hold the whole document: with no ``app/layout.py``, those down the
+    children chain to the first layout (a route group's root layout writes ``<html>``). Their
+    content is the document's: no markers around it, and a change renders the document."""
+    if plan.node.files.get("layout") is not None:
+        return frozenset()
+    rids: set[str] = set()
+    outcome: Outcome = plan
+    rid = ""
+    while isinstance(outcome, Branch) and (rid == "" or outcome.node.files.get("layout") is None):
+        outcome = collapse(outcome.slots[CHILDREN])[1]
+        rid = join(rid, CHILDREN)
+        rids.add(rid)
+    return frozenset(rids) if isinstance(outcome, Branch) else frozenset()

@@ -15,7 +15,7 @@ The renderer then renders the resolution, with no modes of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -25,9 +25,10 @@ from panes.core.match import Matcher, split_path
 from panes.core.plan import Branch, Leaf, Outcome, leaves
 from panes.core.resolution import (
     HARD,
+    TEMPLATE,
     Render,
     Resolution,
-    is_template,
+    document_regions,
     template_entry,
     template_region,
 )
@@ -43,6 +44,7 @@ from panes.core.state import (
     region_identity,
     regions_under,
     segment_value,
+    segments_below,
     subtrees,
 )
 from panes.core.tree import CHILDREN
@@ -102,22 +104,6 @@ def document_layout(plan: Branch) -> str | None:
     return None
 
 
-def document_regions(plan: Branch) -> frozenset[str]:
-    """The regions that may hold the whole document: with no ``app/layout.py``, those down the
-    children chain to the first layout (a route group's root layout writes ``<html>``). Their
-    content is the document's: no markers around it, and a change renders the document."""
-    if plan.node.files.get("layout") is not None:
-        return frozenset()
-    rids: set[str] = set()
-    outcome: Outcome = plan
-    rid = ""
-    while isinstance(outcome, Branch) and (rid == "" or outcome.node.files.get("layout") is None):
-        outcome = collapse(outcome.slots[CHILDREN])[1]
-        rid = join(rid, CHILDREN)
-        rids.add(rid)
-    return frozenset(rids) if isinstance(outcome, Branch) else frozenset()
-
-
 def children_leaf(plan: Branch) -> Leaf:
     """The leaf at the end of the children chain: the page whose URL a form posts to."""
     outcome: Outcome = plan
@@ -152,32 +138,35 @@ def resolve_navigation(model: RouteModel, old: State, url: str) -> Resolution:
     some slot's catch-all serves (a hard load is the not-found page, as Next.js does since its
     #79352). A URL that a real page in another slot serves keeps ``children`` as it is.
     """
-    resolved = model.plan_for(url, via=old.background)
+    resolved = model.plan_for(url, via=_background(old))
     if resolved is None:
         return HARD
     plan, src = resolved
     if document_layout(plan) != old.root:
         return HARD
-    return _Diff(model, src, old).resolve(plan)
+    return _Diff(model, plan, src, old).resolve()
+
+
+def _background(state: State) -> str:
+    """The URL of the page the user is on: the page below an intercepted one, else the URL."""
+    return state.base or state.url
 
 
 class _Diff:
     """Compares the plan of the new URL with what the browser shows, region by region."""
 
-    def __init__(self, model: RouteModel, src: Source, old: State) -> None:
+    def __init__(self, model: RouteModel, plan: Branch, src: Source, old: State) -> None:
         self.model = model
+        self.plan = plan
         self.src = src
         self.old = old
         self.kept: set[str] = set()
         self.sticky: set[str] = set()  # kept because the URL has nothing for them
         self.changed: set[str] = set()
         self.missing = False  # a children slot the browser shows has nothing for the URL
-        self.plan: Branch | None = None
-        self.documents: frozenset[str] = frozenset()
 
-    def resolve(self, plan: Branch) -> Resolution:
-        self.plan = plan
-        self.documents = document_regions(plan)
+    def resolve(self) -> Resolution:
+        plan = self.plan
         renders = self.walk(plan, "", None, ())
         if self.missing and only_catch_alls(plan):
             return HARD
@@ -223,8 +212,8 @@ class _Diff:
                                      wraps=wraps))
         entry = self.old.regions.get(prefix)
         if entry is not None and entry.reads and self._reads_change(branch, prefix, entry):
-            if prefix in self.documents:  # a route group's root layout: the document again
-                assert self.plan is not None
+            if prefix in document_regions(self.plan):
+                # a route group's root layout (it writes <html>): the document again
                 return [Render("", None, self.plan, self.src, relayout=True)]
             outcome_trail = trail[:-1]
             relayout = Render(prefix, parent, branch, self.src, outcome_trail, relayout=True)
@@ -241,22 +230,23 @@ class _Diff:
         return bool(self.model.setting(leaf.file, "STICKY", True))
 
     def _reads_change(self, branch: Branch, prefix: str, entry: Entry) -> bool:
-        return any(tuple(self._segments(branch.slots[k], join(prefix, k))) != v
+        return any(self._segments(branch.slots[k], join(prefix, k)) != v
                    for k, v in entry.reads.items() if k in branch.slots)
 
-    def _segments(self, outcome: Outcome, rid: str) -> Iterator[str]:
+    def _segments(self, outcome: Outcome, rid: str) -> tuple[str, ...]:
         """What ``selected_layout_segments`` will see below ``rid`` after this navigation."""
+        found: list[str] = []
         while True:
             chain, head = collapse(outcome)
             if rid in self.kept or (rid not in self.changed and isinstance(head, Leaf)):
-                yield from self.old.segments_below(rid)
-                return
+                found += segments_below(self.old.regions, rid)
+                return tuple(found)
             for step in (*chain, head):
                 value = segment_value(step, self.src)
                 if value is not None:
-                    yield value
+                    found.append(value)
             if isinstance(head, Leaf):
-                return
+                return tuple(found)
             outcome, rid = head.slots[CHILDREN], join(rid, CHILDREN)
 
 
@@ -275,6 +265,11 @@ def _within(rid: str, regions: Sequence[str]) -> bool:
 # -- restores ---------------------------------------------------------------------------------
 
 
+def _is_template(rid: str) -> bool:
+    """Whether ``rid`` is the region of a template (see :func:`template_region`)."""
+    return rid.rpartition("/")[2] == TEMPLATE
+
+
 def resolve_restore(model: RouteModel, current: State, target: State,
                     wanted: Sequence[str]) -> Resolution:
     """Render ``wanted`` regions again from the URLs that activated them, as ``target`` says;
@@ -289,7 +284,7 @@ def resolve_restore(model: RouteModel, current: State, target: State,
     for rid in wanted:
         if not rid or rid not in target.regions:
             raise BadRequest(f"no region {rid!r} in the target state")
-        if is_template(rid):  # (the browser lost its DOM) the folder's region, template and all
+        if _is_template(rid):  # (the browser lost its DOM) the folder's region, template and all
             rid = rid.rpartition("/")[0]
             if not rid:
                 return HARD
@@ -349,7 +344,7 @@ def resolve_refresh(model: RouteModel, current: State, url: str) -> Resolution:
     sends it) renders what a soft navigation there would show, every region again. The
     browser compares nothing: the server sends only the regions whose HTML changed.
     """
-    if url in (current.url, current.background):
+    if url in (current.url, _background(current)):
         via = current.base if current.base not in (None, url) else None
         preserved: Mapping[str, Entry] = current.regions
         push = False
@@ -357,7 +352,7 @@ def resolve_refresh(model: RouteModel, current: State, url: str) -> Resolution:
         navigation = resolve_navigation(model, current, url)
         if navigation.hard:
             return HARD
-        via = current.background
+        via = _background(current)
         preserved = {rid: e for kept in navigation.keep.values() for rid, e in kept.items()}
         push = True
     resolved = model.plan_for(url, via)
@@ -373,7 +368,7 @@ def resolve_refresh(model: RouteModel, current: State, url: str) -> Resolution:
         above = rid
         while above and above not in origin:
             above = above.rpartition("/")[0]
-        if is_template(rid):  # renders with its folder's region
+        if _is_template(rid):  # renders with its folder's region
             continue
         if (entry.url, entry.via) != origin[above]:
             found = _locate(model, rid, current)

@@ -68,13 +68,6 @@ class State:
     root: str | None = None
     base: str | None = None
 
-    @property
-    def background(self) -> str:
-        return self.base or self.url
-
-    def segments_below(self, region_id: str) -> list[str]:
-        return segments_below(self.regions, region_id)
-
 
 def segments_below(regions: Mapping[str, Entry], region_id: str) -> list[str]:
     """Follow ``children`` down from a region, as ``selected_layout_segments`` does."""

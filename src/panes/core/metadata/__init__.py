@@ -46,8 +46,8 @@ from panes.core.metadata.tags import (
 )
 
 __all__ = [
-    "Title", "Media", "OpenGraph", "Twitter", "Viewport", "Resolved", "Tag", "MetadataError",
-    "validate", "validate_viewport", "merge", "merge_viewport", "loader_order",
-    "head_entries", "head_tags", "head_json", "MANAGED_ATTRIBUTE", "checked", "resolve",
-    "head_digest", "Head",
+    "Head", "MANAGED_ATTRIBUTE", "Media", "MetadataError", "OpenGraph", "Resolved", "Tag",
+    "Title", "Twitter", "Viewport", "checked", "head_digest", "head_entries", "head_json",
+    "head_tags", "loader_order", "merge", "merge_viewport", "resolve", "validate",
+    "validate_viewport",
 ]
