@@ -84,6 +84,7 @@ class _Decider(Renderer):
     def __init__(self, site: Site, request: Request, resolution: Resolution, wanted: str,
                  state: Mapping[str, Any]) -> None:
         super().__init__(site, request, resolution, stream=False, state=state)
+        self.calls.metadata = False  # (nothing is shown: no metadata() runs)
         self.wanted = wanted
         self.found: tuple[Leaf, Source] | None = None
 
@@ -93,10 +94,6 @@ class _Decider(Renderer):
         if leaf.file == self.wanted:
             self.found = (leaf, src)
         return _empty()
-
-    async def html(self, file: str, available: Mapping[str, Any],
-                   src: Source | None = None) -> str:
-        return await super().html(file, available)  # (no metadata: nothing is shown)
 
 
 async def _empty() -> str:
@@ -163,7 +160,7 @@ async def act(app: App, request: Request, src: Source,
         logger.exception("error rendering the layouts of %s for a post", src.url)
         return HTMLResponse(error_document(500, "Internal Server Error"), 500)
     finally:
-        decider.close()
+        decider.fills.close()
     if decider.found is None:  # the layouts do not show the page to this request
         logger.info("a post to %s for %s, which its layouts do not place: refused", src.url,
                     page)
@@ -180,7 +177,7 @@ async def act(app: App, request: Request, src: Source,
     search = request.query_params if at.query == src.query else QueryParams(at.query)
     available = {"params": leaf.params.bind(at.segments), "request": request,
                  "search_params": search, "form": form, "cookies": cookies,
-                 "state": app.state_for(request), "pathname": decider.arguments.pathname(at)}
+                 "state": app.state_for(request), "pathname": decider.calls.pathname(at)}
     location = browser or src.url
     result: Any = None
     failed: tuple[str, Exception] | None = None

@@ -20,7 +20,6 @@ import logging
 import os
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -81,17 +80,9 @@ from panes.render.html import (
     late_head,
     with_head,
 )
-from panes.render.render import (
-    Failed,
-    Fill,
-    Missing,
-    Redirected,
-    Rendered,
-    Renderer,
-    gather,
-    template_slots,
-)
-from panes.render.site import Site
+from panes.render.render import Renderer
+from panes.render.results import Failed, Fill, Missing, Redirected, Rendered
+from panes.render.site import Site, template_slots
 from panes.render.stream import NavigationStream, StreamedDocument, fill_record
 
 logger = logging.getLogger("panes")
@@ -386,9 +377,6 @@ class App:
         plan = top.outcome
         assert isinstance(plan, Branch)
         html = self._document(body, first_head)
-        # the document's own digest is of the root layout's own HTML, without the head's tags:
-        # those follow navigation on their own (a refresh sends the head when it changed)
-        renderer.digested("", renderer.owns.pop("", body))
         cut = html.rfind("</body>")
         head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
         root = document_layout(top.outcome)  # type: ignore[arg-type]
@@ -445,14 +433,11 @@ class App:
         prefetch made, whose regions the browser holds: those that are still what they were
         (their entries, digests included, and all inside them) are not sent again."""
         async with self._renderer(request, resolution, prefetch=prefetch) as renderer:
-
-            async def one(item: Any) -> str:
-                html = await renderer.render(item)
-                return self._document(html) if item.parent is None else html
-
             try:
-                rendered = await gather(*((partial(one, r), renderer.may_wait(r.outcome))
-                                          for r in resolution.renders))
+                rendered = [self._document(html) if item.parent is None else html
+                            for item, html in zip(resolution.renders,
+                                                  await renderer.render_all(resolution.renders),
+                                                  strict=True)]
             except Redirect as exc:
                 return answer(RedirectRecord(within_mount(exc.url, request.scope)))
             except Exception as exc:
@@ -461,7 +446,6 @@ class App:
                 logger.exception("error in a soft navigation to %s: loading it in full",
                                  resolution.url)
                 return answer(Hard())
-            renderer.handed = renderer.streaming  # the fills go on, in the stream that sends them
             return await self._patched(request, resolution, shown, renderer, rendered, browser,
                                        prefetch, held)
 
@@ -471,8 +455,6 @@ class App:
         """The answer to a soft navigation whose regions rendered: the patch record, and the
         stream of what follows it (see :meth:`patch`)."""
         target = self.model.plan_for(resolution.url, via=resolution.base)
-        if any(r.parent is None for r in resolution.renders):  # the document (others: as rendered)
-            renderer.digested("", renderer.owns.pop("", ""))
         binding = self._binding(request)
         regions = [r.region for r in resolution.renders]
         if held is not None:
@@ -561,7 +543,6 @@ class App:
             logger.error("error in an action, not shown on the page", exc_info=raised)
             return HTMLResponse(
                 error_document(500, "Internal Server Error", raised if self.dev else None), 500)
-        renderer.digested("", renderer.owns.pop("", body))  # as document() does
         before = shown.state.regions
         new: dict[str, str | None] = {rid: entry.digest for rid, entry in renderer.shown.items()
                                       if entry.digest}

@@ -97,19 +97,22 @@ class Heads:
 
 class Evaluations:
     """One request's ``metadata``/``viewport`` evaluations, by file and URL, and the heads
-    made of them. ``invoke`` calls a user function with the arguments it declares;
-    ``available`` gives the arguments of a file (a layout's, or a page's)."""
+    made of them: the evaluating part of the request's calls
+    (:class:`panes.render.calls.Calls`, which says how a function is called)."""
 
-    def __init__(self, heads: Heads,
-                 invoke: Callable[[UserFunction, str, Mapping[str, Any]], Any],
-                 available: Callable[[ParamSpec, Source, bool], dict[str, Any]],
-                 dev: bool = False, app_name: str = "app") -> None:
+    def __init__(self, heads: Heads, dev: bool = False, app_name: str = "app") -> None:
         self.heads = heads
-        self._invoke = invoke
-        self._available = available
-        self._dev = dev
-        self._app_name = app_name  # files are named as panes check names them: app/page.py
+        self.dev = dev
+        self.app_name = app_name  # files are named as panes check names them: app/page.py
         self._started: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
+
+    def invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
+        """Call a user function with the arguments it declares."""
+        raise NotImplementedError
+
+    def available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
+        """The arguments of a file's function (a layout's, or a page's)."""
+        raise NotImplementedError
 
     def start(self, file: str, available: Mapping[str, Any],
               src: Source) -> asyncio.Future[Values] | None:
@@ -125,7 +128,7 @@ class Evaluations:
             return future
         future = asyncio.get_running_loop().create_future()
         try:
-            raw = [None if fn is None else self._invoke(fn, file, available) for fn in sources]
+            raw = [None if fn is None else self.invoke(fn, file, available) for fn in sources]
             if any(inspect.isawaitable(value) for value in raw):
                 future = asyncio.ensure_future(self._awaited(file, raw))
                 # cancelled (the file raised not_found(), say) before awaiting them all: close
@@ -144,14 +147,14 @@ class Evaluations:
     def _checked(self, file: str, raw: list[Any]) -> Values:
         """The values checked; a dict the module holds was checked when it was loaded."""
         def warn(problem: Any) -> None:
-            if self._dev:
+            if self.dev:
                 logger.warning("%s", problem)
 
         def value(fn: UserFunction | None, got: Any, name: Literal["metadata", "viewport"]
                   ) -> Mapping[str, Any] | None:
             if fn is not None and fn.value:
                 return got if isinstance(got, Mapping) else None
-            return checked(f"{self._app_name}/{file}", got, name=name, warn=warn)
+            return checked(f"{self.app_name}/{file}", got, name=name, warn=warn)
 
         meta, viewport = self.heads.of(file)
         return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
@@ -171,7 +174,7 @@ class Evaluations:
         for file, (params, page, inside) in self.heads.files(plan, placed, streamed).info.items():
             task = self._started.get((file, src.url, src.via))
             if task is None and (wait or not inside):
-                task = self.start(file, self._available(params, src, not page), src)
+                task = self.start(file, self.available(params, src, not page), src)
             if task is not None and (wait or not inside) and not task.done():
                 tasks.append(task)
         if tasks:  # (asyncio.wait would give the loop a turn even for finished ones)
@@ -196,7 +199,7 @@ class Evaluations:
             task = self._started.get((file, src.url, src.via))
             if task is None and not any(fn is not None and fn.is_async
                                         for fn in self.heads.of(file)):
-                task = self.start(file, self._available(params, src, not page), src)
+                task = self.start(file, self.available(params, src, not page), src)
             if task is None or not task.done():
                 return None
             if not task.cancelled() and task.exception() is None:
