@@ -22,7 +22,6 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -30,12 +29,12 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from panes.appdir.check import analyze
-from panes.appdir.public import PublicFiles, route_path
+from panes.appdir.public import PublicFiles
 from panes.cache import activate, build_id, create_cache, deactivate, install, uninstall
 from panes.cache.region import RegionCache
 from panes.core import diff, protocol
 from panes.core.errors import AppDirError, BadRequest, Redirect, within_mount
-from panes.core.match import Matcher, split_path
+from panes.core.match import Matcher
 from panes.core.metadata import Head, Resolved
 from panes.core.plan import Branch
 from panes.core.protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
@@ -51,25 +50,24 @@ from panes.core.resolve import (
     resolve_restore,
 )
 from panes.core.routes import not_found_plan
-from panes.core.state import Entry, Source, State, regions_under, replace_regions
+from panes.core.state import Entry, State, regions_under, replace_regions
 from panes.http import mount
 from panes.http.actions import act
+from panes.http.ask import Handler, Moved, Page, Post, Refused, Runtime, read
 from panes.http.compress import CompressMiddleware
 from panes.http.connection import SCOPE_KEY, WORK_KEY, BodyTooLarge, Connection, Work
 from panes.http.handlers import RouteHandlers
 from panes.http.lifespan import Lifespan
 from panes.http.limits import DEFAULT_MAX_BODY_SIZE
 from panes.http.middleware import (
-    ORIGINAL_PATH,
     UserMiddleware,
-    original_path,
-    original_query,
     wrap,
 )
 from panes.http.remembered import MEMO_BYTES, Documents, Navigations
 from panes.http.wrappers import answer, not_allowed
 from panes.render import client
 from panes.render.caching import Regions
+from panes.render.cookies import SCOPE_KEY as JAR_KEY
 from panes.render.cookies import anonymous, cookie_values
 from panes.render.html import (
     builtin_not_found,
@@ -87,12 +85,13 @@ from panes.render.stream import NavigationStream, StreamedDocument, fill_record
 
 logger = logging.getLogger("panes")
 
-MAX_QUERY_PARAMS = 1000
 VARY = "Panes-State"  # a document's URL answers soft navigations too
 _READS = ("GET", "HEAD")
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
+
+_BINDING_KEY = "panes.binding"  # the request's binding, while no cookie was set
 
 #: The state the browser sent (as a record and as the object it holds), for updates.
 _Shown = protocol.Verified
@@ -185,8 +184,7 @@ class App:
         mounted = mount.activate(scope)  # href() in this request knows the mount path
         # the one reader of ``receive`` and the one wrapper of ``send``
         connection = scope[SCOPE_KEY] = Connection(
-            receive, send, limit=self.max_body_size, settle=self.cache.settle,
-            soft=any(name == b"panes-state" for name, _ in scope["headers"]))
+            receive, send, limit=self.max_body_size, scope=scope, cache=self.cache)
         try:
             if connection.declares_too_large(scope):
                 await connection.refuse()
@@ -203,7 +201,7 @@ class App:
         """The innermost app: what :meth:`handle` answers."""
         if scope["type"] != "http":
             return
-        if self.documents:  # the fast path: a document or soft navigation whose
+        if self.documents.max_bytes:  # the fast path: a document or soft navigation whose
             # regions are all cached
             remembered = (await self.documents.answer(scope)
                           or await self.navigations.answer(scope))
@@ -228,52 +226,37 @@ class App:
         return self.lifespan.state_for(request.scope)
 
     async def handle(self, request: Request) -> Response:
-        """A request after the middleware: a route handler's answer, or a page's."""
-        scope = request.scope
+        """A request after the middleware: what it asks (:mod:`panes.http.ask`), answered."""
+        match read(request, self.model.matcher):
+            case Page() as page:
+                return await self.page(request, page)
+            case Post(src, browser):
+                return await act(self, request, src, browser)
+            case Handler(file, params):
+                request.scope[WORK_KEY].watch()  # a handler may wait: the client leaving
+                return await self.handlers[file].respond(  # cancels it
+                    request, params, state=self.state_for(request), dev=self.dev)
+            case Runtime(path):
+                return client.response(path)
+            case Moved(location):
+                return RedirectResponse(location, 308)
+            case Refused(405):
+                return not_allowed()
+            case Refused(204):
+                return Response(status_code=204)
+            case Refused(status, message):
+                return HTMLResponse(error_document(status, message), status)
+        raise AssertionError("every ask is answered")
+
+    async def page(self, request: Request, page: Page) -> Response:
+        """A page, as it is asked for: the state the browser sent read once (its signature,
+        and the credentials it is bound to), what it renders resolved, then rendered."""
+        binding = self._binding(request, sent=True)  # (no cookie set yet: also the answer's)
         try:
-            raw = route_path(scope)  # the path to render (a middleware may have rewritten it)
-            if raw.startswith(client.PREFIX):
-                if request.method not in ("GET", "HEAD"):
-                    return not_allowed()
-                return client.response(raw)
-            segments = split_path(raw)
-            query = _query(scope)
-            if query and len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
-                raise BadRequest("too many query parameters")
-            asked, asked_query, asked_segments = raw, query, segments
-            if ORIGINAL_PATH in scope:  # rewritten: what panes writes uses the browser's URL
-                asked, asked_query = original_path(scope), original_query(scope).decode()
-                asked_segments = split_path(asked)
-        except (BadRequest, UnicodeDecodeError) as exc:
-            return HTMLResponse(error_document(400, f"Bad request: {exc}"), 400)
-        if _trailing_slash(asked_segments):
-            # /settings/ is /settings, as in Next.js: for the URL the browser asked for (never
-            # a rewritten one); the path is kept on this site and mount.
-            location = quote(scope.get("root_path", "")) + quote(asked[:-1], safe=_SAFE)
-            return RedirectResponse(location + (f"?{asked_query}" if asked_query else ""), 308)
-        if _trailing_slash(segments):  # a rewrite to /en/ renders /en
-            segments, raw = segments[:-1], raw[:-1]
-        handler = self.model.matcher.handler(segments)
-        if handler is not None:
-            scope[WORK_KEY].watch()  # a handler may wait: the client leaving cancels it
-            return await self.handlers[handler.route.file].respond(
-                request, handler.params, state=self.state_for(request), dev=self.dev)
-        if request.method not in ("GET", "HEAD", "POST"):
-            return not_allowed()
-        src = Source(raw.decode("latin-1") + (f"?{query}" if query else ""), segments, query)
-        browser = asked.decode("latin-1") + (f"?{asked_query}" if asked_query else "")
-        if request.method == "POST":
-            return await act(self, request, src, browser)
-        headers = _runtime_headers(scope)
-        prefetch = (headers.get(protocol.PREFETCH_HEADER) == "1"
-                    or headers.get("sec-purpose", "").startswith("prefetch"))
-        if prefetch and protocol.STATE_HEADER not in headers:
-            return Response(status_code=204)  # a prefetch of a document: nothing runs
-        try:
-            resolution, shown = self.resolve(request, src, headers)
+            resolution, shown = self._resolve(page, binding)
             held = None  # what a partial prefetch placed, that the click need not send again
-            if protocol.PREFETCHED_HEADER in headers and shown is not None and not prefetch:
-                held = self._decode(request, headers[protocol.PREFETCHED_HEADER]).state
+            if page.prefetched is not None and shown is not None:
+                held = self._signer.read(page.prefetched, binding).state
         except StaleState:
             return answer(Hard())
         except BadRequest as exc:
@@ -281,38 +264,39 @@ class App:
         if resolution.hard:
             return answer(Hard())
         if shown is None:
-            return await self.document(request, resolution, browser)
-        if prefetch:
+            return await self.document(request, resolution, page.browser)
+        if page.prefetch:
             if not self._prefetchable(resolution):
                 return Response(status_code=204, headers={"cache-control": protocol.PRIVATE})
-            return await self.patch(request, resolution, shown, browser, prefetch=True)
+            return await self.patch(request, resolution, shown, page.browser, prefetch=True)
         if resolution.renders and resolution.renders[0].parent is None:
-            return await self.refresh(request, resolution, shown, browser)
-        return await self.patch(request, resolution, shown, browser, held=held)
+            return await self.refresh(request, resolution, shown, page.browser)
+        return await self.patch(request, resolution, shown, page.browser, held=held)
 
-    def resolve(self, request: Request, src: Source, headers: Mapping[str, str]
-                ) -> tuple[Resolution, _Shown | None]:
-        """What the request renders, and the state the browser sent with it (if any), as the
-        runtime's ``headers`` say (see :func:`_runtime_headers`)."""
-        if protocol.REFRESH_HEADER in headers:
-            old = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
-            return resolve_refresh(self.model, old.state, src.url), old
-        if protocol.TARGET_HEADER in headers:
-            current = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
-            target = self._decode(request, headers[protocol.TARGET_HEADER]).state
-            wanted = [unquote(r) for r in headers.get(protocol.REGIONS_HEADER, "").split(",")
-                      if r]
-            return resolve_restore(self.model, current.state, target, wanted), current
-        if protocol.STATE_HEADER in headers:
-            old = self._decode(request, headers[protocol.STATE_HEADER])
-            return resolve_navigation(self.model, old.state, src.url), old
-        return resolve_load(self.model, src), None
+    def _resolve(self, page: Page, binding: str) -> tuple[Resolution, _Shown | None]:
+        """What the page renders, and the state the browser sent with it (if any)."""
+        if page.kind == "document":
+            return resolve_load(self.model, page.src), None
+        shown = self._signer.read(page.state, binding)
+        if page.kind == "refresh":
+            return resolve_refresh(self.model, shown.state, page.src.url), shown
+        if page.kind == "restore":
+            target = self._signer.read(page.target, binding).state
+            return resolve_restore(self.model, shown.state, target, page.regions), shown
+        return resolve_navigation(self.model, shown.state, page.src.url), shown
 
     def _binding(self, request: Request, sent: bool = False) -> str:
         """What a state is bound to: the request's cookies as the browser will hold them
-        after this response (an action's ``cookies.set`` included), or as it ``sent`` them."""
-        if anonymous(request.scope):  # (made once: the binding of no cookie, no Authorization)
-            return self._anonymous
+        after this response (an action's ``cookies.set`` included), or as it ``sent`` them;
+        the same while nothing set a cookie, so then it is made once per request."""
+        scope = request.scope
+        if JAR_KEY not in scope:
+            found: str | None = scope.get(_BINDING_KEY)
+            if found is None:
+                found = scope[_BINDING_KEY] = self._anonymous if anonymous(scope) else \
+                    protocol.binding(cookie_values(request, True),
+                                     request.headers.get("authorization", ""), self.key)
+            return found
         return protocol.binding(cookie_values(request, sent),
                                 request.headers.get("authorization", ""), self.key)
 
@@ -463,33 +447,31 @@ class App:
         replaced = resolution.replaced()
         url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
 
-        def new_state() -> State:
+        def new_state() -> State:  # (made again at the end of a stream: fills add regions)
             return replace_regions(shown.state, url, replaced, renderer.shown, base)
 
-        def wire(digest: str | None) -> dict[str, Any]:
-            return protocol.to_json(new_state(), self.key, binding, digest)
-
+        state = new_state()
         shown_head = shown.wire.get("h")
         head = None
         if target is not None:  # the head follows: sent when it changed
-            head = await renderer.head(*target, new_state().regions)
-        digest = _digest(head) if head is not None else shown_head
-        provisional = wire(digest)
+            head = await renderer.head(*target, state.regions)
+        digest = head.digest if head is not None else shown_head
+        provisional = protocol.to_json(state, self.key, binding, digest)
         first = Patch(tuple(regions), tuple(rendered),
                       protocol.state_update(shown.wire, provisional), resolution.push,
                       head.json if head is not None and digest != shown_head else None,
                       partial=prefetch and bool(renderer.streamed))
         if not renderer.streaming:
-            self.navigations.remember(request.scope, shown, prefetch, first,
-                                              new_state(), digest, renderer.ledger)
+            self.navigations.remember(request.scope, shown, prefetch, first, state, digest,
+                                      renderer.ledger)
             return answer(first)
 
         def finish() -> str:  # regions placed inside streamed content join the state
-            late = None
+            late, final_state = None, new_state()
             if target is not None and head is None:  # metadata behind a loading boundary
-                late = renderer.head_ready(target[0], target[1],
-                                           new_state().regions)
-            final = wire(_digest(late) if late is not None else digest)
+                late = renderer.head_ready(target[0], target[1], final_state.regions)
+            final = protocol.to_json(final_state, self.key, binding,
+                                     late.digest if late is not None else digest)
             changed = late is not None and final.get("h") != shown_head
             return protocol.frame(StateRecord(protocol.state_update(provisional, final),
                                               late.json if changed and late else None))
@@ -630,30 +612,6 @@ def _state_key(secret: str | bytes | None, root: Any, deploy: str = "") -> bytes
                     hashlib.sha256).digest()
 
 
-_SAFE = "/%:@!$&'()*+,;=-._~"
-
-
-def _runtime_headers(scope: Scope) -> dict[str, str]:
-    """The headers the client runtime sends (``Panes-*``) and ``Sec-Purpose``, by their
-    lowercase names (as ASGI gives them): one pass over the request's headers."""
-    found: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        if name.startswith(b"panes-") or name == b"sec-purpose":
-            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-    return found
-
-
-def _query(scope: Scope) -> str:
-    try:
-        query: str = scope.get("query_string", b"").decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("the query string is not valid UTF-8") from None
-    return query
-
-
-def _trailing_slash(segments: Sequence[str]) -> bool:
-    """``/settings/``: one empty segment, at the end (``//x`` is no page's URL at all)."""
-    return len(segments) > 1 and segments[-1] == "" and "" not in segments[:-1]
 
 
 def _urls(browser: str | None, app: str, base: str | None) -> tuple[str, str | None]:

@@ -1,6 +1,7 @@
 """One request's calls of the user's functions: the arguments each may declare, the call, what
 it returns as HTML, from the cache when the file says ``revalidate``, with the file's
-``metadata()`` evaluated beside it (:class:`~panes.render.heads.Evaluations`).
+``metadata()``/``viewport()`` evaluated beside it (once per file and URL, so that a failure
+renders the same error boundary), and the heads made of them, in Next.js's order.
 
 The renderer decides *which* file renders where (layouts, slots, boundaries, streaming);
 :class:`Calls` is how a file renders. It holds nothing of the renderer, so that what the
@@ -9,13 +10,15 @@ request's metadata evaluations hold leaves no reference cycle behind.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import numbers
 import secrets
 import traceback
-from collections.abc import Awaitable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Awaitable, Collection, Iterable, Iterator, Mapping, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from markupsafe import escape
 from starlette.datastructures import QueryParams
@@ -25,12 +28,14 @@ from starlette.responses import Response
 from panes.appdir.loader import UserFunction, slot_argument
 from panes.cache.region import Ledger, Reads
 from panes.core.errors import NotFound, ServerError, UnrenderableValue
+from panes.core.metadata import Head, Resolved, checked
+from panes.core.metadata import resolve as resolve_head
 from panes.core.plan import Branch, Leaf, Outcome, ParamSpec
 from panes.core.state import Source, Trail, collapse
 from panes.render.context import LayoutContext, current_layout
 from panes.render.cookies import cookies_for
 from panes.render.forms import mark
-from panes.render.heads import Evaluations
+from panes.render.heads import Values
 
 if TYPE_CHECKING:  # (types only: the site and the response's task group are handed in)
     from panes.http.connection import Work
@@ -41,7 +46,7 @@ T = TypeVar("T")
 logger = logging.getLogger("panes")
 
 
-class Calls(Evaluations):
+class Calls:
     """What one request gives the functions it calls, and the calls: :meth:`html` for a file
     rendered as it is, :meth:`leaf`, :meth:`layout` and :meth:`peek` through the cache. The
     ``ledger`` notes whether user code ran (an answer made only of cached regions is the same
@@ -49,7 +54,11 @@ class Calls(Evaluations):
 
     def __init__(self, site: Site, request: Request, state: Mapping[str, Any] | None,
                  action_result: Any, work: Work | None) -> None:
-        super().__init__(site.heads, site.dev, site.app_name)
+        self.heads = site.heads
+        self.dev = site.dev
+        self.app_name = site.app_name  # files are named as panes check names them: app/page.py
+        #: each file's metadata()/viewport(), by file and URL: started with its render
+        self._started: dict[tuple[str, str, str | None], asyncio.Future[Values]] = {}
         self.functions = site.functions
         self.regions = site.regions
         self.actions = site.actions
@@ -220,6 +229,100 @@ class Calls(Evaluations):
             await task
         return value
 
+    # -- metadata ----------------------------------------------------------------------------
+
+    def start(self, file: str, available: Mapping[str, Any],
+              src: Source) -> asyncio.Future[Values] | None:
+        """Start evaluating a file's ``metadata``/``viewport`` (once per file and URL). A
+        sync function is evaluated at once, so its value is ready for the first flush; a
+        dict needs no evaluation (it was checked when its module loaded)."""
+        if file not in self.heads.evaluated:
+            return None
+        sources = self.heads.of(file)
+        key = (file, src.url, src.via)
+        future = self._started.get(key)
+        if future is not None:
+            return future
+        future = asyncio.get_running_loop().create_future()
+        try:
+            raw = [None if fn is None else self.invoke(fn, file, available) for fn in sources]
+            if any(inspect.isawaitable(value) for value in raw):
+                future = asyncio.ensure_future(self._awaited(file, raw))
+                # cancelled (the file raised not_found(), say) before awaiting them all: close
+                # the rest, or each would warn that it was never awaited
+                future.add_done_callback(partial(_close_unawaited, raw))
+            else:
+                future.set_result(self._checked(file, raw))
+        except Exception as exc:  # noqa: BLE001 - raised where the file renders
+            future.set_exception(exc)
+        self._started[key] = future
+        return future
+
+    async def _awaited(self, file: str, raw: list[Any]) -> Values:
+        return self._checked(file, [await v if inspect.isawaitable(v) else v for v in raw])
+
+    def _checked(self, file: str, raw: list[Any]) -> Values:
+        """The values checked; a dict the module holds was checked when it was loaded."""
+        def warn(problem: Any) -> None:
+            if self.dev:
+                logger.warning("%s", problem)
+
+        def value(fn: UserFunction | None, got: Any, name: Literal["metadata", "viewport"]
+                  ) -> Mapping[str, Any] | None:
+            if fn is not None and fn.value:
+                return got if isinstance(got, Mapping) else None
+            return checked(f"{self.app_name}/{file}", got, name=name, warn=warn)
+
+        meta, viewport = self.heads.of(file)
+        return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
+
+    async def head(self, plan: Branch, src: Source, placed: Collection[str],
+                   streamed: Collection[str], *, wait: bool = False) -> Head | None:
+        """The head of ``src``'s URL: the metadata of the layouts on ``plan`` and of the page
+        each placed slot shows, merged in Next.js's order (docs/metadata.md); None while a
+        file behind a loading boundary (``streamed``) is still evaluating (``wait``: wait for
+        those too).
+
+        Files that did not render in this request (the layouts above a soft navigation's
+        regions) are evaluated here; one that failed contributes nothing (its error boundary
+        shows instead).
+        """
+        tasks = []
+        for file, (params, page, inside) in self.heads.files(plan, placed, streamed).info.items():
+            task = self._started.get((file, src.url, src.via))
+            if task is None and (wait or not inside):
+                task = self.start(file, self.available(params, src, not page), src)
+            if task is not None and (wait or not inside) and not task.done():
+                tasks.append(task)
+        if tasks:  # (asyncio.wait would give the loop a turn even for finished ones)
+            await asyncio.wait(tasks)
+        return self.ready(plan, src, placed, streamed)
+
+    def ready(self, plan: Branch, src: Source, placed: Collection[str],
+              streamed: Collection[str]) -> Head | None:
+        """The head, if every file it needs has been evaluated; else None."""
+        files = self.heads.files(plan, placed, streamed)
+        pathname = src.url.partition("?")[0]
+        values: dict[str, Values] = {}
+        if files.constant:  # the same head for every request to this path
+            values = self.heads.constant_values
+            return self.heads.kept(files.order, pathname, lambda: _merge(
+                files.order, values, pathname))
+        for file, (params, page, _) in files.info.items():
+            fixed = self.heads.constant_values.get(file)
+            if fixed is not None:
+                values[file] = fixed
+                continue
+            task = self._started.get((file, src.url, src.via))
+            if task is None and not any(fn is not None and fn.is_async
+                                        for fn in self.heads.of(file)):
+                task = self.start(file, self.available(params, src, not page), src)
+            if task is None or not task.done():
+                return None
+            if not task.cancelled() and task.exception() is None:
+                values[file] = task.result()
+        return Head(_merge([f for f in files.order if f in values], values, pathname))
+
     # -- boundaries ------------------------------------------------------------------------
 
     async def error(self, branch: Branch, file: str, exc: Exception, outcome: Outcome,
@@ -256,6 +359,19 @@ class Calls(Evaluations):
         if self.dev:
             details = f"<pre>{escape(''.join(traceback.format_exception(exc)))}</pre>"
         return region, f'<div role="alert">{text}</div>{details}'
+
+
+def _close_unawaited(raw: list[Any], future: asyncio.Future[Any]) -> None:
+    if future.cancelled():
+        for value in raw:
+            if inspect.iscoroutine(value):
+                value.close()
+
+
+def _merge(order: Sequence[str], values: Mapping[str, Values], pathname: str) -> Resolved:
+    """The files' values merged in their order (see docs/metadata.md)."""
+    return resolve_head([(f, values[f][0]) for f in order], [values[f][1] for f in order],
+                        pathname=pathname)
 
 
 async def ready(html: str) -> str:

@@ -373,7 +373,7 @@ class Renderer:
 
     async def head(self, plan: Branch, src: Source, placed: Collection[str], *,
                    wait: bool = False) -> Head | None:
-        """The head of ``src``'s URL (see :meth:`panes.render.heads.Evaluations.head`)."""
+        """The head of ``src``'s URL (see :meth:`panes.render.calls.Calls.head`)."""
         return await self.calls.head(plan, src, placed, self.streamed, wait=wait)
 
     def head_ready(self, plan: Branch, src: Source,
