@@ -19,7 +19,7 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +32,16 @@ from panes.appdir.check import analyze
 from panes.appdir.public import PublicFiles
 from panes.cache import activate, build_id, create_cache, deactivate, install, uninstall
 from panes.cache.region import RegionCache
-from panes.core import diff, protocol
+from panes.core import protocol
 from panes.core.errors import AppDirError, BadRequest, Redirect, within_mount
 from panes.core.match import Matcher
 from panes.core.metadata import Head, Resolved
 from panes.core.plan import Branch
-from panes.core.protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
+from panes.core.protocol import Hard, RedirectRecord, StaleState
 from panes.core.resolve import (
     Render,
     Resolution,
     RouteModel,
-    document_layout,
     not_found_document,
     resolve_load,
     resolve_navigation,
@@ -50,9 +49,10 @@ from panes.core.resolve import (
     resolve_restore,
 )
 from panes.core.routes import not_found_plan
-from panes.core.state import Entry, State, regions_under, replace_regions
+from panes.core.state import State
 from panes.http import mount
 from panes.http.actions import act
+from panes.http.answers import Answers, Shown
 from panes.http.ask import Handler, Moved, Page, Post, Refused, Runtime, read
 from panes.http.compress import CompressMiddleware
 from panes.http.connection import SCOPE_KEY, WORK_KEY, BodyTooLarge, Connection, Work
@@ -71,30 +71,20 @@ from panes.render.cookies import SCOPE_KEY as JAR_KEY
 from panes.render.cookies import anonymous, cookie_values
 from panes.render.html import (
     builtin_not_found,
-    document,
-    ensure_doctype,
     error_document,
-    is_document,
-    late_head,
-    with_head,
 )
 from panes.render.render import Renderer
-from panes.render.results import Failed, Fill, Missing, Redirected, Rendered
+from panes.render.results import Failed, Missing, Redirected, Rendered
 from panes.render.site import Site, template_slots
-from panes.render.stream import NavigationStream, StreamedDocument, fill_record
 
 logger = logging.getLogger("panes")
 
-VARY = "Panes-State"  # a document's URL answers soft navigations too
-_READS = ("GET", "HEAD")
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
 
 _BINDING_KEY = "panes.binding"  # the request's binding, while no cookie was set
 
-#: The state the browser sent (as a record and as the object it holds), for updates.
-_Shown = protocol.Verified
 
 
 class App:
@@ -148,6 +138,8 @@ class App:
         memo_bytes = MEMO_BYTES if self.regions.specs else 0  # nothing to remember otherwise
         self.documents = Documents(self.cache, self.key, memo_bytes)
         self.navigations = Navigations(self.cache, self._signer, memo_bytes)
+        self.answers = Answers(self._signer, self.key, "layout" in self.root.files,
+                               self.documents, self.navigations, self.dev)
         self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
                           self.app_dir.name)
         name = self.app_dir.name
@@ -273,7 +265,7 @@ class App:
             return await self.refresh(request, resolution, shown, page.browser)
         return await self.patch(request, resolution, shown, page.browser, held=held)
 
-    def _resolve(self, page: Page, binding: str) -> tuple[Resolution, _Shown | None]:
+    def _resolve(self, page: Page, binding: str) -> tuple[Resolution, Shown | None]:
         """What the page renders, and the state the browser sent with it (if any)."""
         if page.kind == "document":
             return resolve_load(self.model, page.src), None
@@ -300,7 +292,7 @@ class App:
         return protocol.binding(cookie_values(request, sent),
                                 request.headers.get("authorization", ""), self.key)
 
-    def _decode(self, request: Request, text: str) -> _Shown:
+    def _decode(self, request: Request, text: str) -> Shown:
         return self._signer.read(text, self._binding(request, sent=True))
 
     def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
@@ -332,12 +324,13 @@ class App:
         async with self._renderer(request, resolution, **options) as renderer:
             result = await renderer.result(top)
             if isinstance(result, Rendered):
-                return self._page(request, resolution, renderer, result, browser)
+                return self.answers.document(request, resolution, renderer, result, browser,
+                                             self._binding(request))
         match result:  # (the renderer is closed: what it started has stopped)
             case Redirected(url, status):
                 return RedirectResponse(url, status)
             case Missing() if resolution.status == 404:
-                return HTMLResponse(self._document(builtin_not_found()), 404)
+                return HTMLResponse(self.answers.html(builtin_not_found()), 404)
             case Missing():
                 return await self.document(request, not_found_document(self.model, top.src),
                                            browser, **options)
@@ -352,63 +345,9 @@ class App:
                     error_document(500, "Internal Server Error", exc if self.dev else None), 500)
         raise AssertionError(result)
 
-    def _page(self, request: Request, resolution: Resolution, renderer: Renderer,
-              rendered: Rendered, browser: str | None) -> Response:
-        """The document rendered: whole, or its first part with the fills to stream."""
-        top = resolution.renders[0]
-        body, first_head = rendered.html, rendered.head
-        status = resolution.status if renderer.status == 200 else renderer.status
-        plan = top.outcome
-        assert isinstance(plan, Branch)
-        html = self._document(body, first_head)
-        cut = html.rfind("</body>")
-        head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
-        root = document_layout(top.outcome)  # type: ignore[arg-type]
-        root_path = request.scope.get("root_path", "")
-        binding = self._binding(request)
-
-        url, base = _urls(browser, top.src.url, None)
-
-        def state() -> str:  # after the fills: the head too may have finished by then
-            final = first_head or renderer.head_ready(plan, top.src, renderer.shown)
-            late = "" if first_head is not None or final is None else late_head(
-                final.tags, protocol.dumps(final.json))
-            return late + client.state_tag(self._signer.encode(
-                State(url, renderer.shown, root, base), binding, _digest(final)))
-
-        if renderer.streaming:
-            streamed = StreamedDocument(renderer, head + client.runtime_tag(root_path, False),
-                                        lambda: state() + tail, status)
-            streamed.headers["vary"] = VARY
-            return streamed
-        page = "".join((head, state(), client.runtime_tag(root_path), tail))
-        response = HTMLResponse(page, status, headers={"vary": VARY})
-        ledger = renderer.ledger  # every region from the cache, nothing run: the same for all
-        if not (ledger.complete and ledger.epoch is not None and request.method in _READS):
-            response.headers["cache-control"] = protocol.PRIVATE  # made for this request
-        if status == 200 and url == top.src.url:
-            self.documents.remember(request.scope, head, tail, url, renderer.shown,
-                                            root, renderer.ledger)
-        return response
-
-    def _document(self, body: str, head: Head | None = None) -> str:
-        """The root layout's document, or panes's minimal one around what has no document,
-        with the head that ``metadata`` gives (only the viewport while it is still pending)."""
-        head = head or self._no_head
-        tags = head.tags
-        if self.root.files.get("layout") or is_document(body):
-            html, dropped = with_head(ensure_doctype(body), tags,
-                                      replace_title=head.resolved.title is not None)
-            if dropped and self.dev and not self._warned_title:
-                self._warned_title = True
-                logger.warning("panes: the root layout writes its own <title>; the title from "
-                               "metadata replaces it (set the title with metadata instead)")
-            return html
-        return document(body, head=tags)
-
     # -- soft navigations and restores ------------------------------------------------------
 
-    async def patch(self, request: Request, resolution: Resolution, shown: _Shown,
+    async def patch(self, request: Request, resolution: Resolution, shown: Shown,
                     browser: str | None = None, prefetch: bool = False,
                     held: State | None = None) -> Response:
         """Render the resolution's regions; the browser gets them in one patch record, then the
@@ -418,7 +357,7 @@ class App:
         (their entries, digests included, and all inside them) are not sent again."""
         async with self._renderer(request, resolution, prefetch=prefetch) as renderer:
             try:
-                rendered = [self._document(html) if item.parent is None else html
+                rendered = [self.answers.html(html) if item.parent is None else html
                             for item, html in zip(resolution.renders,
                                                   await renderer.render_all(resolution.renders),
                                                   strict=True)]
@@ -426,69 +365,19 @@ class App:
                 return answer(RedirectRecord(within_mount(exc.url, request.scope)))
             except Exception as exc:
                 if self.dev:
-                    return self._overlay(exc, f"error rendering {resolution.url} (soft navigation)")
+                    return self.answers.overlay(
+                        exc, f"error rendering {resolution.url} (soft navigation)")
                 logger.exception("error in a soft navigation to %s: loading it in full",
                                  resolution.url)
                 return answer(Hard())
-            return await self._patched(request, resolution, shown, renderer, rendered, browser,
-                                       prefetch, held)
-
-    async def _patched(self, request: Request, resolution: Resolution, shown: _Shown,
-                       renderer: Renderer, rendered: list[str], browser: str | None,
-                       prefetch: bool, held: State | None) -> Response:
-        """The answer to a soft navigation whose regions rendered: the patch record, and the
-        stream of what follows it (see :meth:`patch`)."""
-        target = self.model.plan_for(resolution.url, via=resolution.base)
-        binding = self._binding(request)
-        regions = [r.region for r in resolution.renders]
-        if held is not None:
-            sent = [i for i, rid in enumerate(regions) if not _holds(held, renderer.shown, rid)]
-            regions, rendered = [regions[i] for i in sent], [rendered[i] for i in sent]
-        replaced = resolution.replaced()
-        url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
-
-        def new_state() -> State:  # (made again at the end of a stream: fills add regions)
-            return replace_regions(shown.state, url, replaced, renderer.shown, base)
-
-        state = new_state()
-        shown_head = shown.wire.get("h")
-        head = None
-        if target is not None:  # the head follows: sent when it changed
-            head = await renderer.head(*target, state.regions)
-        digest = head.digest if head is not None else shown_head
-        provisional = protocol.to_json(state, self.key, binding, digest)
-        first = Patch(tuple(regions), tuple(rendered),
-                      protocol.state_update(shown.wire, provisional), resolution.push,
-                      head.json if head is not None and digest != shown_head else None,
-                      partial=prefetch and bool(renderer.streamed))
-        if not renderer.streaming:
-            self.navigations.remember(request.scope, shown, prefetch, first, state, digest,
-                                      renderer.ledger)
-            return answer(first)
-
-        def finish() -> str:  # regions placed inside streamed content join the state
-            late, final_state = None, new_state()
-            if target is not None and head is None:  # metadata behind a loading boundary
-                late = renderer.head_ready(target[0], target[1], final_state.regions)
-            final = protocol.to_json(final_state, self.key, binding,
-                                     late.digest if late is not None else digest)
-            changed = late is not None and final.get("h") != shown_head
-            return protocol.frame(StateRecord(protocol.state_update(provisional, final),
-                                              late.json if changed and late else None))
-
-        return NavigationStream(renderer, protocol.frame(first), finish)
-
-    def _overlay(self, exc: Exception, what: str) -> Response:
-        """Under ``panes dev``: the error overlay over the page, which keeps what it shows."""
-        from panes.render.overlay import error_answer, overlay_html, terminal
-
-        terminal(exc, what)
-        body, headers = error_answer(overlay_html(exc))
-        return Response(body, 200, media_type=protocol.MEDIA_TYPE, headers=headers)
+            target = self.model.plan_for(resolution.url, via=resolution.base)
+            return await self.answers.patch(request, resolution, shown, renderer, rendered,
+                                            browser, prefetch, held, target,
+                                            self._binding(request))
 
     # -- refreshes --------------------------------------------------------------------------
 
-    async def refresh(self, request: Request, resolution: Resolution, shown: _Shown,
+    async def refresh(self, request: Request, resolution: Resolution, shown: Shown,
                       browser: str | None = None, **options: Any) -> Response:
         """Render everything the browser shows again (see :func:`resolve_refresh`), and send
         only the regions whose HTML changed (:mod:`panes.core.diff`). It streams like a
@@ -499,103 +388,21 @@ class App:
         async with self._renderer(request, resolution, **options) as renderer:
             result = await renderer.result(resolution.renders[0], wait=True)
             if isinstance(result, Rendered):
-                return self._refreshed(request, resolution, shown, browser, renderer, result)
+                return self.answers.refresh(request, resolution, shown, browser, renderer, result,
+                                            self._binding(request))
         match result:  # (the renderer is closed: what it started has stopped)
             case Redirected(url):
                 return answer(RedirectRecord(url))
             case Missing():
                 return answer(Hard())
             case Failed(exc) if self.dev:
-                return self._overlay(exc, f"error rendering {resolution.url} again")
+                return self.answers.overlay(exc, f"error rendering {resolution.url} again")
             case Failed(exc):
                 logger.error("error rendering %s again", resolution.url, exc_info=exc)
                 return HTMLResponse(error_document(500, "Internal Server Error"), 500)
         raise AssertionError(result)
 
-    def _refreshed(self, request: Request, resolution: Resolution, shown: _Shown,
-                   browser: str | None, renderer: Renderer, rendered: Rendered) -> Response:
-        """The regions of a refresh whose HTML changed, then the fills (see :meth:`refresh`)."""
-        top = resolution.renders[0]
-        plan = top.outcome
-        assert isinstance(plan, Branch)  # a refresh renders the document
-        body, head = rendered.html, rendered.head
-        html = self._document(body, head)
-        if renderer.failed is not None and not renderer.streaming:
-            raised = renderer.failed[1]  # the failed page is not on this page: no boundary
-            logger.error("error in an action, not shown on the page", exc_info=raised)
-            return HTMLResponse(
-                error_document(500, "Internal Server Error", raised if self.dev else None), 500)
-        before = shown.state.regions
-        new: dict[str, str | None] = {rid: entry.digest for rid, entry in renderer.shown.items()
-                                      if entry.digest}
-        kept = diff.waiting(renderer.streamed, before, renderer.shown)
-        new.update(kept)
-        regions, parts = diff.changes(html, new, {rid: e.digest for rid, e in before.items()})
-        url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
-        binding = self._binding(request)
-
-        def wire(head: Head | None) -> dict[str, Any]:
-            state = replace_regions(shown.state, url, [""], renderer.shown, base)
-            digest = _digest(head) if head is not None else shown.wire.get("h")
-            return protocol.to_json(state, self.key, binding, digest)
-
-        provisional = wire(head)
-        changed_head = head.json if head is not None and _digest(head) != shown.wire.get("h") \
-            else None
-        first = Patch(tuple(regions), tuple(parts), protocol.state_update(shown.wire, provisional),
-                      resolution.push, changed_head)
-        if not renderer.streaming:
-            return answer(first)
-        each = _refill(renderer, before, set(kept))
-
-        def finish() -> str:
-            if renderer.failed is not None:
-                logger.error("error in an action, not shown on the page",
-                             exc_info=renderer.failed[1])
-            late = head or renderer.head_ready(plan, top.src, renderer.shown)
-            final = wire(late)
-            news = late.json if head is None and late is not None \
-                and final.get("h") != shown.wire.get("h") else None
-            return protocol.frame(StateRecord(protocol.state_update(provisional, final), news))
-
-        return NavigationStream(renderer, protocol.frame(first), finish, each)
-
     # -- form posts -------------------------------------------------------------------------
-
-def _holds(held: State, shown: Mapping[str, Entry], rid: str) -> bool:
-    """Whether the browser holds region ``rid`` as it is rendered now, from a prefetch: its
-    entry and the entry of every region inside it are the same (a streamed one's content is
-    to come: its fill is sent either way)."""
-    return all(held.regions.get(r) == shown[r] for r in (rid, *regions_under(shown, rid)))
-
-
-def _digest(head: Head | None) -> str | None:
-    return None if head is None else head.digest
-
-
-def _refill(renderer: Renderer, before: Mapping[str, Any], keeping: set[str]
-            ) -> Callable[[Fill], str]:
-    """A refresh's records for each fill: a region the browser keeps until its fill (in
-    ``keeping``) gets only what changed in it; the others are replaced as they come."""
-
-    def each(fill: Fill) -> str:
-        if fill.redirect is not None or fill.target not in keeping:
-            for rid, digest in diff.digests(fill.html, fill.target).items():
-                if rid in renderer.shown and (rid == fill.target
-                                              or rid not in renderer.streamed):
-                    renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
-            return fill_record(fill)
-        swaps, html, digests, inside = diff.fill_changes(
-            fill.html, fill.target, renderer.streamed, before, renderer.shown)
-        keeping.update(inside)
-        for rid, digest in digests.items():
-            if rid in renderer.shown:
-                renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
-        return "".join(protocol.frame(protocol.Fill(rid, part))
-                       for rid, part in zip(swaps, html, strict=True))
-
-    return each
-
 
 def _state_key(secret: str | bytes | None, root: Any, deploy: str = "") -> bytes:
     """The key that signs this app's states: the secret, bound to the app's files, so that a
@@ -610,16 +417,3 @@ def _state_key(secret: str | bytes | None, root: Any, deploy: str = "") -> bytes
     files = "\n".join(sorted(f for node in root.walk() for f in node.files.values()))
     return hmac.new(raw, b"panes navigation state\x00" + f"{deploy}\x00{files}".encode(),
                     hashlib.sha256).digest()
-
-
-
-
-def _urls(browser: str | None, app: str, base: str | None) -> tuple[str, str | None]:
-    """The state's URL (the browser's) and base (the URL of what the app rendered below: an
-    intercepted page's background, or the path a middleware rewrote the URL to), so that
-    interceptions and restores resolve the app's URLs while the browser keeps its own."""
-    if browser is None or browser == app:
-        return app, base
-    return browser, base or app
-
-

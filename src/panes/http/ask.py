@@ -95,6 +95,7 @@ def read(request: Request, matcher: Matcher) -> Ask:
         if raw.startswith(PREFIX):
             return Runtime(raw) if request.method in ("GET", "HEAD") else Refused(405)
         segments = split_path(raw)
+        handler = matcher.handler(segments)  # (looked up beside the split: one pass)
         query = _query(scope)
         if query and len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
             raise BadRequest("too many query parameters")
@@ -109,7 +110,7 @@ def read(request: Request, matcher: Matcher) -> Ask:
         return Moved(location + (f"?{asked_query}" if asked_query else ""))
     if _trailing_slash(segments):  # a rewrite to /en/ renders /en
         segments, raw = segments[:-1], raw[:-1]
-    handler = matcher.handler(segments)
+        handler = matcher.handler(segments)
     if handler is not None:
         return Handler(handler.route.file, handler.params)
     if request.method not in ("GET", "HEAD", "POST"):

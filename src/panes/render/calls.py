@@ -67,6 +67,9 @@ class Calls:
         self.state = state if state is not None else {}
         self.action_result = action_result  # after an action: its result, for every function
         self.work = work
+        #: the regions whose content comes after the first flush (or on click), as the
+        #: renderer finds them: their files' metadata is not waited for
+        self.streamed: set[str] = set()
         self.metadata = True  # whether files' metadata() run with them (a page shown: yes)
         self.ledger = Ledger()
         self._query = request.scope.get("query_string", b"").decode("latin-1")
@@ -211,7 +214,7 @@ class Calls:
                                         self.ledger)
         if found is None or head.kind != "page" or file not in self.heads.evaluated:
             return found
-        return await self._with_head(file, available, src, ready(found))
+        return await self._with_head(file, available, src, already(found))
 
     async def _with_head(self, file: str, available: Mapping[str, Any], src: Source,
                          cached: Awaitable[T]) -> T:
@@ -276,11 +279,11 @@ class Calls:
         meta, viewport = self.heads.of(file)
         return value(meta, raw[0], "metadata"), value(viewport, raw[1], "viewport")
 
-    async def head(self, plan: Branch, src: Source, placed: Collection[str],
-                   streamed: Collection[str], *, wait: bool = False) -> Head | None:
+    async def head(self, plan: Branch, src: Source, placed: Collection[str], *,
+                   wait: bool = False) -> Head | None:
         """The head of ``src``'s URL: the metadata of the layouts on ``plan`` and of the page
         each placed slot shows, merged in Next.js's order (docs/metadata.md); None while a
-        file behind a loading boundary (``streamed``) is still evaluating (``wait``: wait for
+        file behind a loading boundary (:attr:`streamed`) is still evaluating (``wait``: wait for
         those too).
 
         Files that did not render in this request (the layouts above a soft navigation's
@@ -288,7 +291,8 @@ class Calls:
         shows instead).
         """
         tasks = []
-        for file, (params, page, inside) in self.heads.files(plan, placed, streamed).info.items():
+        files = self.heads.files(plan, placed, self.streamed)
+        for file, (params, page, inside) in files.info.items():
             task = self._started.get((file, src.url, src.via))
             if task is None and (wait or not inside):
                 task = self.start(file, self.available(params, src, not page), src)
@@ -296,12 +300,11 @@ class Calls:
                 tasks.append(task)
         if tasks:  # (asyncio.wait would give the loop a turn even for finished ones)
             await asyncio.wait(tasks)
-        return self.ready(plan, src, placed, streamed)
+        return self.ready(plan, src, placed)
 
-    def ready(self, plan: Branch, src: Source, placed: Collection[str],
-              streamed: Collection[str]) -> Head | None:
+    def ready(self, plan: Branch, src: Source, placed: Collection[str]) -> Head | None:
         """The head, if every file it needs has been evaluated; else None."""
-        files = self.heads.files(plan, placed, streamed)
+        files = self.heads.files(plan, placed, self.streamed)
         pathname = src.url.partition("?")[0]
         values: dict[str, Values] = {}
         if files.constant:  # the same head for every request to this path
@@ -374,7 +377,7 @@ def _merge(order: Sequence[str], values: Mapping[str, Values], pathname: str) ->
                         pathname=pathname)
 
 
-async def ready(html: str) -> str:
+async def already(html: str) -> str:
     return html
 
 

@@ -36,7 +36,6 @@ from starlette.requests import Request
 
 from panes.core.diff import KEEP
 from panes.core.errors import BadRequest, MissingSlot, NotFound, Redirect, within_mount
-from panes.core.metadata import Head
 from panes.core.plan import Branch, Leaf, Outcome
 from panes.core.resolve import (
     Render,
@@ -47,7 +46,7 @@ from panes.core.resolve import (
 )
 from panes.core.state import Entry, Source, Trail, join, segments_below
 from panes.core.tree import CHILDREN
-from panes.render.calls import Calls, ready
+from panes.render.calls import Calls, already
 from panes.render.context import LayoutContext
 from panes.render.context import segments_below as plan_segments_below
 from panes.render.html import builtin_not_found, is_document
@@ -129,7 +128,7 @@ class Renderer:
         self.failed = failed
         # a prefetch renders loading boundaries' UI and stops there: nothing below runs
         self.prefetch = prefetch
-        self.streamed: set[str] = set()  # regions whose content comes later (or on click)
+        self.streamed = self.calls.streamed  # regions whose content comes later (or on click)
         #: the regions that may hold the whole document (see :func:`document_regions`)
         self.documents: frozenset[str] = frozenset()
         #: each region's own HTML (the regions inside it emptied), left by the branch that
@@ -141,7 +140,8 @@ class Renderer:
         self.handed = False  # whether a stream sends the fills (see :meth:`result`)
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
-        self.fills = Fills(work)  # what comes after the first flush
+        self._work = work  # the response's task group: where fills run
+        self._fills: Fills | None = None  # made with the first slot that streams
 
     async def __aenter__(self) -> Renderer:
         return self
@@ -150,8 +150,9 @@ class Renderer:
                         tb: TracebackType | None) -> None:
         """Leaving the renderer stops its fills, unless a stream sends them (they end with the
         response then, in its :class:`~panes.http.connection.Work`)."""
-        if self.fills.running and (kind is not None or not self.handed):
-            self.fills.close()
+        if self._fills is not None and self._fills.running \
+                and (kind is not None or not self.handed):
+            self._fills.close()
 
     async def result(self, item: Render, wait: bool = False) -> Result:
         """The document and its head (once every file it needs has been evaluated, or, to
@@ -163,25 +164,28 @@ class Renderer:
             html = await self.render(item)
             self._digest()
             if wait:
-                found = await self.head(plan, item.src, self.shown)
+                found = await self.calls.head(plan, item.src, self.shown)
             else:
-                found = self.head_ready(plan, item.src, self.shown)
+                found = self.calls.ready(plan, item.src, self.shown)
         except Redirect as exc:
             return Redirected(within_mount(exc.url, self.request.scope), exc.status)
         except NotFound:
             return Missing()
         except Exception as exc:  # noqa: BLE001 - the caller shows it (a 500, an overlay)
             return Failed(exc)
-        self.handed = self.fills.streaming  # the fills go on, in the stream that sends them
+        self.handed = self.streaming  # the fills go on, in the stream that sends them
         return Rendered(html, found)
 
     async def render_all(self, items: Collection[Render]) -> list[str]:
         """The regions of a soft navigation, side by side (those that may wait concurrently)."""
 
-        rendered = await gather(*((partial(self.render, r), self.site.may_wait(r.outcome))
-                                  for r in items))
+        if len(items) == 1:  # (most navigations: one region, nothing to run beside it)
+            rendered = [await self.render(next(iter(items)))]
+        else:
+            rendered = await gather(*((partial(self.render, r), self.site.may_wait(r.outcome))
+                                      for r in items))
         self._digest()
-        self.handed = self.fills.streaming
+        self.handed = self.streaming
         return rendered
 
     def _digest(self) -> None:
@@ -361,32 +365,27 @@ class Renderer:
         if leaf.kind == "missing":
             raise MissingSlot(leaf.node.path or CHILDREN)
         if leaf.kind == "empty":
-            return ready("")
+            return already("")
         if leaf.file is None:  # the root not_found.py is missing: panes's own
-            return ready(builtin_not_found())
+            return already(builtin_not_found())
         if self.failed is not None and leaf.file == self.failed[0]:
             failed, self.failed = self.failed[1], None
             raise failed
         return self.calls.leaf(leaf, leaf.file, src)
-
-    # -- metadata ---------------------------------------------------------------------------
-
-    async def head(self, plan: Branch, src: Source, placed: Collection[str], *,
-                   wait: bool = False) -> Head | None:
-        """The head of ``src``'s URL (see :meth:`panes.render.calls.Calls.head`)."""
-        return await self.calls.head(plan, src, placed, self.streamed, wait=wait)
-
-    def head_ready(self, plan: Branch, src: Source,
-                   placed: Collection[str]) -> Head | None:
-        """The head, if every file it needs has been evaluated; else None."""
-        return self.calls.ready(plan, src, placed, self.streamed)
 
     # -- after the first flush --------------------------------------------------------------
 
     @property
     def streaming(self) -> bool:
         """Whether fills are still to come after the first flush."""
-        return self.fills.streaming
+        return self._fills is not None and self._fills.streaming
+
+    @property
+    def fills(self) -> Fills:
+        """What comes after the first flush, in the order it finishes."""
+        if self._fills is None:
+            self._fills = Fills(self._work)
+        return self._fills
 
     async def _streamed(self, branch: Branch, outcome: Outcome, at: Place) -> None:
         flushed = asyncio.Event()
