@@ -1,15 +1,12 @@
-"""The ASGI application: request in → parse → resolve → render → respond.
+"""The ASGI application: a request as a line, connection → ask → resolve → render → answer.
 
-What a request goes through, outermost first: the Starlette middleware given to ``App`` (its
-``middleware=[...]``), the files of ``public/``, ``app/middleware.py``, then :meth:`App.handle`:
-a ``route.py`` handler or the pages. The lifespan (``app/lifespan.py``) runs around all of it.
-
-Three kinds of request reach a page URL: a hard load (a document), a soft navigation from the
-client runtime (its ``Panes-State`` header holds what the browser shows), and a restore
-(``Panes-Target`` and ``Panes-Regions``: some regions rendered again from the URLs that
-activated them, for ``refresh()``, back/forward without a cache, and ``RESTORE``). What each
-renders is decided by :mod:`panes.core.resolve`; this module only reads the request and writes the
-response.
+What a request goes through, outermost first: its :class:`~panes.http.connection.Connection`
+(the body within the limit in, the answer out), compression, the Starlette middleware given to
+``App`` (its ``middleware=[...]``), the files of ``public/``, ``app/middleware.py``, then
+:meth:`App.handle`: what the request asks is read once (:mod:`panes.http.ask`), a page's state
+checked once, what it renders resolved (:mod:`panes.core.resolve`), rendered
+(:mod:`panes.render.render`, whose outcome is a value), and answered
+(:mod:`panes.http.answers`). The lifespan (``app/lifespan.py``) runs around all of it.
 """
 
 from __future__ import annotations
@@ -35,7 +32,6 @@ from panes.cache.region import RegionCache
 from panes.core import protocol
 from panes.core.errors import AppDirError, BadRequest, Redirect, within_mount
 from panes.core.match import Matcher
-from panes.core.metadata import Head, Resolved
 from panes.core.plan import Branch
 from panes.core.protocol import Hard, RedirectRecord, StaleState
 from panes.core.resolve import (
@@ -131,8 +127,6 @@ class App:
         self.key = _state_key(secret, self.root, "" if self.dev else f"{build} {client.path()}")
         self._anonymous = protocol.binding({}, "", self.key)  # no cookie, no Authorization
         self._signer = protocol.Signer(self.key)  # a document's state, signed once per page
-        self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
-        self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
         self.regions = Regions(self.cache, build, self.functions)
         memo_bytes = MEMO_BYTES if self.regions.specs else 0  # nothing to remember otherwise
