@@ -94,7 +94,7 @@ class UserTime:
     def wrap(self, inner: Callable[..., Any]) -> Callable[..., Any]:
         from markupsafe import Markup
 
-        from panes.render.html import to_html
+        from panes.render.calls import to_html
 
         def rendered(result: Any) -> Any:  # a metadata() function's dict stays a dict
             return result if isinstance(result, Mapping) else Markup(to_html(result))

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from starlette.responses import JSONResponse
 
 from panes.core.errors import PanesError, UnrenderableValue
-from panes.render.html import to_html
+from panes.render.calls import to_html
 
 
 class Element:

@@ -68,7 +68,8 @@ class RegionCache:
         self.lock_ttl = lock_ttl
         self._flights: dict[str, asyncio.Future[tuple[str, Reads]]] = {}
         self._refreshing: dict[str, asyncio.Task[None]] = {}
-        self._pending: set[asyncio.Future[None]] = set()
+        #: the invalidations started here that are still being applied to the store
+        self.pending: set[asyncio.Future[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
@@ -106,7 +107,7 @@ class RegionCache:
         loading UI and calls ``get_or_render`` in the stream."""
         if not revalidate > 0:
             return None
-        if self._pending:
+        if self.pending:
             await self._settle()
         value, epoch = await self.store.get(key)
         if value is None:
@@ -138,7 +139,7 @@ class RegionCache:
         """
         if not revalidate > 0:
             return await render()
-        if self._pending:
+        if self.pending:
             await self._settle()
         spec_key = key + "~vary"
         spec, epoch = await self.store.get(spec_key)
@@ -183,7 +184,7 @@ class RegionCache:
                       ledger: Ledger | None = None) -> tuple[str, Reads]:
         """From the store if there (refreshing it in the background when stale), else one
         render for every concurrent request of ``key``. Reads are ``{}`` for a hit."""
-        if self._pending:
+        if self.pending:
             await self._settle()
         value, epoch = await self.store.get(key)
         if value is not None:
@@ -285,7 +286,7 @@ class RegionCache:
         if loop is not None and (mine is None or mine is loop or not mine.is_running()):
             self._loop = loop
             future = asyncio.ensure_future(work)
-            self._pending.add(future)
+            self.pending.add(future)
             future.add_done_callback(self._settled)
             return future
         if mine is not None and mine.is_running():
@@ -298,31 +299,26 @@ class RegionCache:
 
     def _track(self, concurrent: Any) -> None:
         future: asyncio.Future[None] = asyncio.wrap_future(concurrent)
-        self._pending.add(future)
+        self.pending.add(future)
         future.add_done_callback(self._settled)
 
     def _settled(self, future: asyncio.Future[None]) -> None:
-        self._pending.discard(future)
+        self.pending.discard(future)
         if not future.cancelled() and future.exception() is not None:
             logger.error("cache: invalidation failed", exc_info=future.exception())
 
     async def _settle(self) -> None:
-        await asyncio.gather(*self._pending, return_exceptions=True)
-
-    @property
-    def settling(self) -> bool:
-        """Whether invalidations started here are still being applied to the store."""
-        return bool(self._pending)
+        await asyncio.gather(*self.pending, return_exceptions=True)
 
     async def settle(self) -> None:
         """Wait until the invalidations started here are applied (before an action's answer
         goes out, so that the page it leads to, on any worker, is rendered without them)."""
-        while self._pending:
+        while self.pending:
             await self._settle()
 
     async def epoch(self) -> int:
         """The store's invalidation counter (``-1`` when it cannot be read)."""
-        if self._pending:
+        if self.pending:
             await self._settle()
         return await self.store.epoch()
 
@@ -331,8 +327,8 @@ class RegionCache:
 
     async def idle(self) -> None:
         """Wait until no background render or invalidation of this cache is under way."""
-        while self._refreshing or self._pending:
-            await asyncio.gather(*self._refreshing.values(), *self._pending,
+        while self._refreshing or self.pending:
+            await asyncio.gather(*self._refreshing.values(), *self.pending,
                                  return_exceptions=True)
 
     async def close(self) -> None:

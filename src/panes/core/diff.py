@@ -95,11 +95,15 @@ class Digests:
                 self._chars += len(own)
         return found
 
+    def many(self, owns: list[str]) -> list[str]:
+        """The digest of each, in order (one call for all the regions of a render)."""
+        return [self(own) for own in owns]
+
 
 def digests(html: str, rid: str = "") -> dict[str, str]:
     """Each region's digest (``rid``: the region ``html`` is the content of), left out for
     regions whose content is a keep marker. The definition: the renderer computes the same
-    while it renders (:meth:`panes.render.Renderer.digested`), without scanning the page; the
+    as it renders (:meth:`panes.render.render.Renderer._digest`), without scanning the page; the
     document's own (``""``) it takes before the head and the runtime's tags go in."""
     out: dict[str, str] = {}
     for region in walk(parse(html, rid)):

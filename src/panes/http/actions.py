@@ -35,14 +35,15 @@ from panes.core.resolve import (
 from panes.core.state import Source
 from panes.http.origin import same_origin
 from panes.http.wrappers import answer
-from panes.render.cookies import cookies_for
+from panes.render.cookies import Cookies, cookies_for
 from panes.render.forms import unmarked
 from panes.render.html import error_document
 from panes.render.render import Renderer
 from panes.render.site import Site
 
 if TYPE_CHECKING:
-    from panes.http.app import App, _Shown
+    from panes.http.answers import Shown
+    from panes.http.app import App
 
 logger = logging.getLogger("panes")
 
@@ -84,6 +85,7 @@ class _Decider(Renderer):
     def __init__(self, site: Site, request: Request, resolution: Resolution, wanted: str,
                  state: Mapping[str, Any]) -> None:
         super().__init__(site, request, resolution, stream=False, state=state)
+        self.calls.metadata = False  # (nothing is shown: no metadata() runs)
         self.wanted = wanted
         self.found: tuple[Leaf, Source] | None = None
 
@@ -94,13 +96,22 @@ class _Decider(Renderer):
             self.found = (leaf, src)
         return _empty()
 
-    async def html(self, file: str, available: Mapping[str, Any],
-                   src: Source | None = None) -> str:
-        return await super().html(file, available)  # (no metadata: nothing is shown)
-
 
 async def _empty() -> str:
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Acted:
+    """What an action came to, as a value: its result (and the status a page answering it
+    without JavaScript has), the exception its page's error boundary shows, or where its
+    ``redirect()`` sends the browser, or ``not_found()``."""
+
+    result: Any = None
+    status: int = 200
+    failed: tuple[str, Exception] | None = None
+    redirect: str | None = None
+    missing: bool = False
 
 
 async def act(app: App, request: Request, src: Source,
@@ -117,6 +128,43 @@ async def act(app: App, request: Request, src: Source,
     cookies the action set, and sends the runtime there (it refreshes everything there).
     The cookies it set go with every answer, and every render after it sees them.
     """
+    form = await _form(request)
+    if isinstance(form, Response):
+        return form
+    form, token = unmarked(form)
+    soft = protocol.STATE_HEADER in request.headers
+    shown: Shown | None = None
+    if soft:
+        with contextlib.suppress(BadRequest):  # a stale state: decided as a hard load would
+            shown = app._decode(request, request.headers[protocol.STATE_HEADER])
+    refresh = None if shown is None else resolve_refresh(app.model, shown.state, src.url)
+    if refresh is not None and refresh.hard:
+        shown, refresh = None, None
+    load = resolve_load(app.model, src)
+    found = app.model.matcher.match(src.segments)
+    page = _posted_page(app, token, found)
+    if page is None:
+        return await _unserved(app, request, src, browser, found, soft)
+    # what the browser shows (a slot's page, a modal) when the form came from it; else what
+    # a hard load of the URL shows
+    decided = refresh if refresh is not None and token is not None else load
+    placed = await _decide(app, request, decided, page, src, browser, soft)
+    if isinstance(placed, Response):
+        return placed
+    if placed is None:  # the layouts do not show the page to this request
+        logger.info("a post to %s for %s, which its layouts do not place: refused", src.url,
+                    page)
+        if shown is not None and refresh is not None:
+            return await app.refresh(request, refresh, shown, browser)
+        return _private(await app.document(request, load, browser, stream=False), 403)
+    cookies = cookies_for(request)
+    acted = await _run(app, request, page, *placed, src, form, cookies)
+    return cookies.apply(await _answer(app, request, src, browser, acted, shown, refresh, load))
+
+
+async def _form(request: Request) -> Any:
+    """The posted form (with panes's hidden field), or the refusal: another site's, or
+    unreadable, or over the limits."""
     if not same_origin(request):
         return PlainTextResponse("Forbidden: a form from another site", 403)
     try:
@@ -126,97 +174,101 @@ async def act(app: App, request: Request, src: Source,
         return PlainTextResponse(f"Bad request: the form cannot be read ({exc})", 400)
     if len(raw) > MAX_FORM_FIELDS:
         return PlainTextResponse("Bad request: too many form fields", 400)
-    form, token = unmarked(raw)
-    soft = protocol.STATE_HEADER in request.headers
-    shown: _Shown | None = None
-    if soft:
-        with contextlib.suppress(BadRequest):  # a stale state: decided as a hard load would
-            shown = app._decode(request, request.headers[protocol.STATE_HEADER])
-    refresh = None if shown is None else resolve_refresh(app.model, shown.state, src.url)
-    if refresh is not None and refresh.hard:
-        shown, refresh = None, None
-    load = resolve_load(app.model, src)
-    found = app.model.matcher.match(src.segments)
-    page = app._site.action_pages.get(token) if token is not None else None
-    if page is None and token is None and found is not None:
+    return raw
+
+
+def _posted_page(app: App, token: str | None, found: Any) -> str | None:
+    """The page whose action the post runs: the one its hidden field names, else (a form
+    without it: no JavaScript, another page's markup) the URL's own page, if it has one."""
+    if token is not None:
+        return app._site.action_pages.get(token)
+    if found is not None:
         leaf = children_leaf(found.plan)
         if leaf.kind == "page" and leaf.file in app._site.actions:
-            page = leaf.file
-    if page is None:
-        return await _unserved(app, request, src, browser, found, soft)
-    # what the browser shows (a slot's page, a modal) when the form came from it; else what
-    # a hard load of the URL shows
-    decided = refresh if refresh is not None and token is not None else load
+            return leaf.file
+    return None
+
+
+async def _decide(app: App, request: Request, decided: Resolution, page: str, src: Source,
+                  browser: str | None, soft: bool) -> tuple[Leaf, Source] | Response | None:
+    """Where the layouts place ``page`` for this request (its leaf and the URL it renders
+    from), ``None`` when they do not, or the answer when they send the request elsewhere."""
     decider = _Decider(app._site, request, decided, page, app.state_for(request))
-    try:
-        await decider.render(decided.renders[0])
-    except Redirect as exc:  # a layout sends this request elsewhere: so does its post
-        location = within_mount(exc.url, request.scope)
-        return answer(RedirectRecord(location)) if soft else RedirectResponse(location, 303)
-    except NotFound:
-        if soft:
-            return answer(Hard())
-        return await app.document(request, not_found_document(app.model, src), browser)
-    except BadRequest as exc:
-        return PlainTextResponse(f"Bad request: {exc}", 400)
-    except Exception:  # noqa: BLE001 - a layout failed: the page it would show is not shown
-        logger.exception("error rendering the layouts of %s for a post", src.url)
-        return HTMLResponse(error_document(500, "Internal Server Error"), 500)
-    finally:
-        decider.close()
-    if decider.found is None:  # the layouts do not show the page to this request
-        logger.info("a post to %s for %s, which its layouts do not place: refused", src.url,
-                    page)
-        if shown is not None and refresh is not None:
-            return await app.refresh(request, refresh, shown, browser)
-        response = await app.document(request, load, browser, stream=False)
-        if response.status_code == 200:
-            response.status_code = 403
-        response.headers["cache-control"] = protocol.PRIVATE
-        return response
-    leaf, at = decider.found
+    async with decider:
+        try:
+            await decider.render(decided.renders[0])
+        except Redirect as exc:  # a layout sends this request elsewhere: so does its post
+            location = within_mount(exc.url, request.scope)
+            return answer(RedirectRecord(location)) if soft else RedirectResponse(location, 303)
+        except NotFound:
+            if soft:
+                return answer(Hard())
+            return await app.document(request, not_found_document(app.model, src), browser)
+        except BadRequest as exc:
+            return PlainTextResponse(f"Bad request: {exc}", 400)
+        except Exception:  # noqa: BLE001 - a layout failed: the page it would show is not shown
+            logger.exception("error rendering the layouts of %s for a post", src.url)
+            return HTMLResponse(error_document(500, "Internal Server Error"), 500)
+        return decider.found
+
+
+async def _run(app: App, request: Request, page: str, leaf: Leaf, at: Source, src: Source,
+               form: Any, cookies: Cookies) -> Acted:
+    """Run the page's ``action()`` once, with the arguments it declares; what it came to."""
     action = app.functions[function_key(page, "action")]
-    cookies = cookies_for(request)
     search = request.query_params if at.query == src.query else QueryParams(at.query)
     available = {"params": leaf.params.bind(at.segments), "request": request,
                  "search_params": search, "form": form, "cookies": cookies,
-                 "state": app.state_for(request), "pathname": decider.arguments.pathname(at)}
-    location = browser or src.url
-    result: Any = None
-    failed: tuple[str, Exception] | None = None
+                 "state": app.state_for(request), "pathname": at.pathname}
     try:
         result = action.func(**action.kwargs(available))
         if inspect.isawaitable(result):
             result = await result
     except Redirect as exc:
+        return Acted(redirect=within_mount(exc.url, request.scope))
+    except NotFound:
+        return Acted(missing=True)
+    except Exception as exc:  # noqa: BLE001 - shown by the page's error boundary
+        logger.info("the action of %s raised: its error boundary shows it", page)
+        return Acted(failed=(page, exc))
+    value, status = unwrap(result)
+    return Acted(value, status)
+
+
+async def _answer(app: App, request: Request, src: Source, browser: str | None, acted: Acted,
+                  shown: Shown | None, refresh: Resolution | None,
+                  load: Resolution) -> Response:
+    """The answer to a post whose action ran (see :func:`act`)."""
+    soft = protocol.STATE_HEADER in request.headers
+    if acted.redirect is not None:
         if not soft:
-            return cookies.apply(RedirectResponse(within_mount(exc.url, request.scope), 303))
-        records: list[protocol.Record] = [RedirectRecord(within_mount(exc.url, request.scope))]
+            return RedirectResponse(acted.redirect, 303)
+        records: list[protocol.Record] = [RedirectRecord(acted.redirect)]
         if shown is not None:  # the same state, for the cookies the browser will hold
             wire = protocol.to_json(shown.state, app.key, app._binding(request))
             records.insert(0, StateRecord(protocol.state_update(shown.wire, wire)))
-        return cookies.apply(answer(*records))
-    except NotFound:
-        return cookies.apply(
-            await app.document(request, not_found_document(app.model, src), browser))
-    except Exception as exc:  # noqa: BLE001 - shown by the page's error boundary
-        logger.info("the action of %s raised: its error boundary shows it", page)
-        failed = (page, exc)
-    value, status = unwrap(result)
-    options = {"action_result": value, "failed": failed}
-    if shown is None or refresh is None:
-        if result is None and failed is None:
-            if soft:  # a stale state: load the page in full
-                return cookies.apply(answer(RedirectRecord(within_mount(location, request.scope))))
-            return cookies.apply(RedirectResponse(within_mount(location, request.scope), 303))
-        response = await app.document(request, load, browser, stream=False, **options)
-        if failed is not None and response.status_code == 200:
-            response.status_code = 500
-        elif response.status_code == 200:
-            response.status_code = status
-        response.headers["cache-control"] = protocol.PRIVATE
-        return cookies.apply(response)
-    return cookies.apply(await app.refresh(request, refresh, shown, browser, **options))
+        return answer(*records)
+    if acted.missing:
+        return await app.document(request, not_found_document(app.model, src), browser)
+    options = {"action_result": acted.result, "failed": acted.failed}
+    if shown is not None and refresh is not None:
+        return await app.refresh(request, refresh, shown, browser, **options)
+    if acted.result is None and acted.failed is None:
+        location = within_mount(browser or src.url, request.scope)
+        if soft:  # a stale state: load the page in full
+            return answer(RedirectRecord(location))
+        return RedirectResponse(location, 303)
+    response = await app.document(request, load, browser, stream=False, **options)
+    return _private(response, 500 if acted.failed is not None else acted.status)
+
+
+def _private(response: Response, status: int) -> Response:
+    """A page answering a post: made for this request, with the post's status where it
+    rendered (a 404 or an error page keeps its own)."""
+    if response.status_code == 200:
+        response.status_code = status
+    response.headers["cache-control"] = protocol.PRIVATE
+    return response
 
 
 async def _unserved(app: App, request: Request, src: Source, browser: str | None,
@@ -233,7 +285,7 @@ async def _unserved(app: App, request: Request, src: Source, browser: str | None
         f"{file} defines no action() (a page's action() serves the forms it renders; "
         "a form in a page without one posts to its action attribute's URL)")
     if app.dev and soft:
-        return app._overlay(error, f"a post to {src.url}")
+        return app.answers.overlay(error, f"a post to {src.url}")
     message = f"Method Not Allowed: {error}"
     page = error_document(405, message, error if app.dev else None)
     return HTMLResponse(page, 405, headers={"Allow": "GET, HEAD"})

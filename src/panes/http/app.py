@@ -1,15 +1,12 @@
-"""The ASGI application: request in → parse → resolve → render → respond.
+"""The ASGI application: a request as a line, connection → ask → resolve → render → answer.
 
-What a request goes through, outermost first: the Starlette middleware given to ``App`` (its
-``middleware=[...]``), the files of ``public/``, ``app/middleware.py``, then :meth:`App.handle`:
-a ``route.py`` handler or the pages. The lifespan (``app/lifespan.py``) runs around all of it.
-
-Three kinds of request reach a page URL: a hard load (a document), a soft navigation from the
-client runtime (its ``Panes-State`` header holds what the browser shows), and a restore
-(``Panes-Target`` and ``Panes-Regions``: some regions rendered again from the URLs that
-activated them, for ``refresh()``, back/forward without a cache, and ``RESTORE``). What each
-renders is decided by :mod:`panes.core.resolve`; this module only reads the request and writes the
-response.
+What a request goes through, outermost first: its :class:`~panes.http.connection.Connection`
+(the body within the limit in, the answer out), compression, the Starlette middleware given to
+``App`` (its ``middleware=[...]``), the files of ``public/``, ``app/middleware.py``, then
+:meth:`App.handle`: what the request asks is read once (:mod:`panes.http.ask`), a page's state
+checked once, what it renders resolved (:mod:`panes.core.resolve`), rendered
+(:mod:`panes.render.render`, whose outcome is a value), and answered
+(:mod:`panes.http.answers`). The lifespan (``app/lifespan.py``) runs around all of it.
 """
 
 from __future__ import annotations
@@ -19,11 +16,9 @@ import hmac
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping, Sequence
-from functools import partial
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -31,20 +26,18 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from panes.appdir.check import analyze
-from panes.appdir.public import PublicFiles, route_path
+from panes.appdir.public import PublicFiles
 from panes.cache import activate, build_id, create_cache, deactivate, install, uninstall
 from panes.cache.region import RegionCache
-from panes.core import diff, protocol
+from panes.core import protocol
 from panes.core.errors import AppDirError, BadRequest, Redirect, within_mount
-from panes.core.match import Matcher, split_path
-from panes.core.metadata import Head, Resolved
+from panes.core.match import Matcher
 from panes.core.plan import Branch
-from panes.core.protocol import Hard, Patch, RedirectRecord, StaleState, StateRecord
+from panes.core.protocol import Hard, RedirectRecord, StaleState
 from panes.core.resolve import (
     Render,
     Resolution,
     RouteModel,
-    document_layout,
     not_found_document,
     resolve_load,
     resolve_navigation,
@@ -52,59 +45,42 @@ from panes.core.resolve import (
     resolve_restore,
 )
 from panes.core.routes import not_found_plan
-from panes.core.state import Entry, Source, State, regions_under, replace_regions
+from panes.core.state import State
 from panes.http import mount
 from panes.http.actions import act
+from panes.http.answers import Answers, Shown
+from panes.http.ask import Handler, Moved, Page, Post, Refused, Runtime, read
 from panes.http.compress import CompressMiddleware
 from panes.http.connection import SCOPE_KEY, WORK_KEY, BodyTooLarge, Connection, Work
 from panes.http.handlers import RouteHandlers
 from panes.http.lifespan import Lifespan
 from panes.http.limits import DEFAULT_MAX_BODY_SIZE
 from panes.http.middleware import (
-    ORIGINAL_PATH,
     UserMiddleware,
-    original_path,
-    original_query,
     wrap,
 )
 from panes.http.remembered import MEMO_BYTES, Documents, Navigations
 from panes.http.wrappers import answer, not_allowed
 from panes.render import client
 from panes.render.caching import Regions
+from panes.render.cookies import SCOPE_KEY as JAR_KEY
 from panes.render.cookies import anonymous, cookie_values
 from panes.render.html import (
     builtin_not_found,
-    document,
-    ensure_doctype,
     error_document,
-    is_document,
-    late_head,
-    with_head,
 )
-from panes.render.render import (
-    Failed,
-    Fill,
-    Missing,
-    Redirected,
-    Rendered,
-    Renderer,
-    gather,
-    template_slots,
-)
-from panes.render.site import Site
-from panes.render.stream import NavigationStream, StreamedDocument, fill_record
+from panes.render.render import Renderer
+from panes.render.results import Failed, Missing, Redirected, Rendered
+from panes.render.site import Site, template_slots
 
 logger = logging.getLogger("panes")
 
-MAX_QUERY_PARAMS = 1000
-VARY = "Panes-State"  # a document's URL answers soft navigations too
-_READS = ("GET", "HEAD")
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
 
 
-#: The state the browser sent (as a record and as the object it holds), for updates.
-_Shown = protocol.Verified
+_BINDING_KEY = "panes.binding"  # the request's binding, while no cookie was set
+
 
 
 class App:
@@ -151,13 +127,13 @@ class App:
         self.key = _state_key(secret, self.root, "" if self.dev else f"{build} {client.path()}")
         self._anonymous = protocol.binding({}, "", self.key)  # no cookie, no Authorization
         self._signer = protocol.Signer(self.key)  # a document's state, signed once per page
-        self._no_head = Head(Resolved())  # a document with no metadata: the viewport alone
-        self._warned_title = False
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
         self.regions = Regions(self.cache, build, self.functions)
         memo_bytes = MEMO_BYTES if self.regions.specs else 0  # nothing to remember otherwise
         self.documents = Documents(self.cache, self.key, memo_bytes)
         self.navigations = Navigations(self.cache, self._signer, memo_bytes)
+        self.answers = Answers(self._signer, self.key, "layout" in self.root.files,
+                               self.documents, self.navigations, self.dev)
         self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
                           self.app_dir.name)
         name = self.app_dir.name
@@ -194,8 +170,7 @@ class App:
         mounted = mount.activate(scope)  # href() in this request knows the mount path
         # the one reader of ``receive`` and the one wrapper of ``send``
         connection = scope[SCOPE_KEY] = Connection(
-            receive, send, limit=self.max_body_size, settle=self.cache.settle,
-            soft=any(name == b"panes-state" for name, _ in scope["headers"]))
+            receive, send, limit=self.max_body_size, scope=scope, cache=self.cache)
         try:
             if connection.declares_too_large(scope):
                 await connection.refuse()
@@ -212,7 +187,7 @@ class App:
         """The innermost app: what :meth:`handle` answers."""
         if scope["type"] != "http":
             return
-        if self.documents:  # the fast path: a document or soft navigation whose
+        if self.documents.max_bytes:  # the fast path: a document or soft navigation whose
             # regions are all cached
             remembered = (await self.documents.answer(scope)
                           or await self.navigations.answer(scope))
@@ -237,52 +212,37 @@ class App:
         return self.lifespan.state_for(request.scope)
 
     async def handle(self, request: Request) -> Response:
-        """A request after the middleware: a route handler's answer, or a page's."""
-        scope = request.scope
+        """A request after the middleware: what it asks (:mod:`panes.http.ask`), answered."""
+        match read(request, self.model.matcher):
+            case Page() as page:
+                return await self.page(request, page)
+            case Post(src, browser):
+                return await act(self, request, src, browser)
+            case Handler(file, params):
+                request.scope[WORK_KEY].watch()  # a handler may wait: the client leaving
+                return await self.handlers[file].respond(  # cancels it
+                    request, params, state=self.state_for(request), dev=self.dev)
+            case Runtime(path):
+                return client.response(path)
+            case Moved(location):
+                return RedirectResponse(location, 308)
+            case Refused(405):
+                return not_allowed()
+            case Refused(204):
+                return Response(status_code=204)
+            case Refused(status, message):
+                return HTMLResponse(error_document(status, message), status)
+        raise AssertionError("every ask is answered")
+
+    async def page(self, request: Request, page: Page) -> Response:
+        """A page, as it is asked for: the state the browser sent read once (its signature,
+        and the credentials it is bound to), what it renders resolved, then rendered."""
+        binding = self._binding(request, sent=True)  # (no cookie set yet: also the answer's)
         try:
-            raw = route_path(scope)  # the path to render (a middleware may have rewritten it)
-            if raw.startswith(client.PREFIX):
-                if request.method not in ("GET", "HEAD"):
-                    return not_allowed()
-                return client.response(raw)
-            segments = split_path(raw)
-            query = _query(scope)
-            if query and len(request.query_params.multi_items()) > MAX_QUERY_PARAMS:
-                raise BadRequest("too many query parameters")
-            asked, asked_query, asked_segments = raw, query, segments
-            if ORIGINAL_PATH in scope:  # rewritten: what panes writes uses the browser's URL
-                asked, asked_query = original_path(scope), original_query(scope).decode()
-                asked_segments = split_path(asked)
-        except (BadRequest, UnicodeDecodeError) as exc:
-            return HTMLResponse(error_document(400, f"Bad request: {exc}"), 400)
-        if _trailing_slash(asked_segments):
-            # /settings/ is /settings, as in Next.js: for the URL the browser asked for (never
-            # a rewritten one); the path is kept on this site and mount.
-            location = quote(scope.get("root_path", "")) + quote(asked[:-1], safe=_SAFE)
-            return RedirectResponse(location + (f"?{asked_query}" if asked_query else ""), 308)
-        if _trailing_slash(segments):  # a rewrite to /en/ renders /en
-            segments, raw = segments[:-1], raw[:-1]
-        handler = self.model.matcher.handler(segments)
-        if handler is not None:
-            scope[WORK_KEY].watch()  # a handler may wait: the client leaving cancels it
-            return await self.handlers[handler.route.file].respond(
-                request, handler.params, state=self.state_for(request), dev=self.dev)
-        if request.method not in ("GET", "HEAD", "POST"):
-            return not_allowed()
-        src = Source(raw.decode("latin-1") + (f"?{query}" if query else ""), segments, query)
-        browser = asked.decode("latin-1") + (f"?{asked_query}" if asked_query else "")
-        if request.method == "POST":
-            return await act(self, request, src, browser)
-        headers = _runtime_headers(scope)
-        prefetch = (headers.get(protocol.PREFETCH_HEADER) == "1"
-                    or headers.get("sec-purpose", "").startswith("prefetch"))
-        if prefetch and protocol.STATE_HEADER not in headers:
-            return Response(status_code=204)  # a prefetch of a document: nothing runs
-        try:
-            resolution, shown = self.resolve(request, src, headers)
+            resolution, shown = self._resolve(page, binding)
             held = None  # what a partial prefetch placed, that the click need not send again
-            if protocol.PREFETCHED_HEADER in headers and shown is not None and not prefetch:
-                held = self._decode(request, headers[protocol.PREFETCHED_HEADER]).state
+            if page.prefetched is not None and shown is not None:
+                held = self._signer.read(page.prefetched, binding).state
         except StaleState:
             return answer(Hard())
         except BadRequest as exc:
@@ -290,42 +250,43 @@ class App:
         if resolution.hard:
             return answer(Hard())
         if shown is None:
-            return await self.document(request, resolution, browser)
-        if prefetch:
+            return await self.document(request, resolution, page.browser)
+        if page.prefetch:
             if not self._prefetchable(resolution):
                 return Response(status_code=204, headers={"cache-control": protocol.PRIVATE})
-            return await self.patch(request, resolution, shown, browser, prefetch=True)
+            return await self.patch(request, resolution, shown, page.browser, prefetch=True)
         if resolution.renders and resolution.renders[0].parent is None:
-            return await self.refresh(request, resolution, shown, browser)
-        return await self.patch(request, resolution, shown, browser, held=held)
+            return await self.refresh(request, resolution, shown, page.browser)
+        return await self.patch(request, resolution, shown, page.browser, held=held)
 
-    def resolve(self, request: Request, src: Source, headers: Mapping[str, str]
-                ) -> tuple[Resolution, _Shown | None]:
-        """What the request renders, and the state the browser sent with it (if any), as the
-        runtime's ``headers`` say (see :func:`_runtime_headers`)."""
-        if protocol.REFRESH_HEADER in headers:
-            old = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
-            return resolve_refresh(self.model, old.state, src.url), old
-        if protocol.TARGET_HEADER in headers:
-            current = self._decode(request, headers.get(protocol.STATE_HEADER, ""))
-            target = self._decode(request, headers[protocol.TARGET_HEADER]).state
-            wanted = [unquote(r) for r in headers.get(protocol.REGIONS_HEADER, "").split(",")
-                      if r]
-            return resolve_restore(self.model, current.state, target, wanted), current
-        if protocol.STATE_HEADER in headers:
-            old = self._decode(request, headers[protocol.STATE_HEADER])
-            return resolve_navigation(self.model, old.state, src.url), old
-        return resolve_load(self.model, src), None
+    def _resolve(self, page: Page, binding: str) -> tuple[Resolution, Shown | None]:
+        """What the page renders, and the state the browser sent with it (if any)."""
+        if page.kind == "document":
+            return resolve_load(self.model, page.src), None
+        shown = self._signer.read(page.state, binding)
+        if page.kind == "refresh":
+            return resolve_refresh(self.model, shown.state, page.src.url), shown
+        if page.kind == "restore":
+            target = self._signer.read(page.target, binding).state
+            return resolve_restore(self.model, shown.state, target, page.regions), shown
+        return resolve_navigation(self.model, shown.state, page.src.url), shown
 
     def _binding(self, request: Request, sent: bool = False) -> str:
         """What a state is bound to: the request's cookies as the browser will hold them
-        after this response (an action's ``cookies.set`` included), or as it ``sent`` them."""
-        if anonymous(request.scope):  # (made once: the binding of no cookie, no Authorization)
-            return self._anonymous
+        after this response (an action's ``cookies.set`` included), or as it ``sent`` them;
+        the same while nothing set a cookie, so then it is made once per request."""
+        scope = request.scope
+        if JAR_KEY not in scope:
+            found: str | None = scope.get(_BINDING_KEY)
+            if found is None:
+                found = scope[_BINDING_KEY] = self._anonymous if anonymous(scope) else \
+                    protocol.binding(cookie_values(request, True),
+                                     request.headers.get("authorization", ""), self.key)
+            return found
         return protocol.binding(cookie_values(request, sent),
                                 request.headers.get("authorization", ""), self.key)
 
-    def _decode(self, request: Request, text: str) -> _Shown:
+    def _decode(self, request: Request, text: str) -> Shown:
         return self._signer.read(text, self._binding(request, sent=True))
 
     def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
@@ -357,12 +318,13 @@ class App:
         async with self._renderer(request, resolution, **options) as renderer:
             result = await renderer.result(top)
             if isinstance(result, Rendered):
-                return self._page(request, resolution, renderer, result, browser)
+                return self.answers.document(request, resolution, renderer, result, browser,
+                                             self._binding(request))
         match result:  # (the renderer is closed: what it started has stopped)
             case Redirected(url, status):
                 return RedirectResponse(url, status)
             case Missing() if resolution.status == 404:
-                return HTMLResponse(self._document(builtin_not_found()), 404)
+                return HTMLResponse(self.answers.html(builtin_not_found()), 404)
             case Missing():
                 return await self.document(request, not_found_document(self.model, top.src),
                                            browser, **options)
@@ -377,66 +339,9 @@ class App:
                     error_document(500, "Internal Server Error", exc if self.dev else None), 500)
         raise AssertionError(result)
 
-    def _page(self, request: Request, resolution: Resolution, renderer: Renderer,
-              rendered: Rendered, browser: str | None) -> Response:
-        """The document rendered: whole, or its first part with the fills to stream."""
-        top = resolution.renders[0]
-        body, first_head = rendered.html, rendered.head
-        status = resolution.status if renderer.status == 200 else renderer.status
-        plan = top.outcome
-        assert isinstance(plan, Branch)
-        html = self._document(body, first_head)
-        # the document's own digest is of the root layout's own HTML, without the head's tags:
-        # those follow navigation on their own (a refresh sends the head when it changed)
-        renderer.digested("", renderer.owns.pop("", body))
-        cut = html.rfind("</body>")
-        head, tail = (html[:cut], html[cut:]) if cut >= 0 else (html, "")
-        root = document_layout(top.outcome)  # type: ignore[arg-type]
-        root_path = request.scope.get("root_path", "")
-        binding = self._binding(request)
-
-        url, base = _urls(browser, top.src.url, None)
-
-        def state() -> str:  # after the fills: the head too may have finished by then
-            final = first_head or renderer.head_ready(plan, top.src, renderer.shown)
-            late = "" if first_head is not None or final is None else late_head(
-                final.tags, protocol.dumps(final.json))
-            return late + client.state_tag(self._signer.encode(
-                State(url, renderer.shown, root, base), binding, _digest(final)))
-
-        if renderer.streaming:
-            streamed = StreamedDocument(renderer, head + client.runtime_tag(root_path, False),
-                                        lambda: state() + tail, status)
-            streamed.headers["vary"] = VARY
-            return streamed
-        page = "".join((head, state(), client.runtime_tag(root_path), tail))
-        response = HTMLResponse(page, status, headers={"vary": VARY})
-        ledger = renderer.ledger  # every region from the cache, nothing run: the same for all
-        if not (ledger.complete and ledger.epoch is not None and request.method in _READS):
-            response.headers["cache-control"] = protocol.PRIVATE  # made for this request
-        if status == 200 and url == top.src.url:
-            self.documents.remember(request.scope, head, tail, url, renderer.shown,
-                                            root, renderer.ledger)
-        return response
-
-    def _document(self, body: str, head: Head | None = None) -> str:
-        """The root layout's document, or panes's minimal one around what has no document,
-        with the head that ``metadata`` gives (only the viewport while it is still pending)."""
-        head = head or self._no_head
-        tags = head.tags
-        if self.root.files.get("layout") or is_document(body):
-            html, dropped = with_head(ensure_doctype(body), tags,
-                                      replace_title=head.resolved.title is not None)
-            if dropped and self.dev and not self._warned_title:
-                self._warned_title = True
-                logger.warning("panes: the root layout writes its own <title>; the title from "
-                               "metadata replaces it (set the title with metadata instead)")
-            return html
-        return document(body, head=tags)
-
     # -- soft navigations and restores ------------------------------------------------------
 
-    async def patch(self, request: Request, resolution: Resolution, shown: _Shown,
+    async def patch(self, request: Request, resolution: Resolution, shown: Shown,
                     browser: str | None = None, prefetch: bool = False,
                     held: State | None = None) -> Response:
         """Render the resolution's regions; the browser gets them in one patch record, then the
@@ -445,86 +350,28 @@ class App:
         prefetch made, whose regions the browser holds: those that are still what they were
         (their entries, digests included, and all inside them) are not sent again."""
         async with self._renderer(request, resolution, prefetch=prefetch) as renderer:
-
-            async def one(item: Any) -> str:
-                html = await renderer.render(item)
-                return self._document(html) if item.parent is None else html
-
             try:
-                rendered = await gather(*((partial(one, r), renderer.may_wait(r.outcome))
-                                          for r in resolution.renders))
+                rendered = [self.answers.html(html) if item.parent is None else html
+                            for item, html in zip(resolution.renders,
+                                                  await renderer.render_all(resolution.renders),
+                                                  strict=True)]
             except Redirect as exc:
                 return answer(RedirectRecord(within_mount(exc.url, request.scope)))
             except Exception as exc:
                 if self.dev:
-                    return self._overlay(exc, f"error rendering {resolution.url} (soft navigation)")
+                    return self.answers.overlay(
+                        exc, f"error rendering {resolution.url} (soft navigation)")
                 logger.exception("error in a soft navigation to %s: loading it in full",
                                  resolution.url)
                 return answer(Hard())
-            renderer.handed = renderer.streaming  # the fills go on, in the stream that sends them
-            return await self._patched(request, resolution, shown, renderer, rendered, browser,
-                                       prefetch, held)
-
-    async def _patched(self, request: Request, resolution: Resolution, shown: _Shown,
-                       renderer: Renderer, rendered: list[str], browser: str | None,
-                       prefetch: bool, held: State | None) -> Response:
-        """The answer to a soft navigation whose regions rendered: the patch record, and the
-        stream of what follows it (see :meth:`patch`)."""
-        target = self.model.plan_for(resolution.url, via=resolution.base)
-        if any(r.parent is None for r in resolution.renders):  # the document (others: as rendered)
-            renderer.digested("", renderer.owns.pop("", ""))
-        binding = self._binding(request)
-        regions = [r.region for r in resolution.renders]
-        if held is not None:
-            sent = [i for i, rid in enumerate(regions) if not _holds(held, renderer.shown, rid)]
-            regions, rendered = [regions[i] for i in sent], [rendered[i] for i in sent]
-        replaced = resolution.replaced()
-        url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
-
-        def new_state() -> State:
-            return replace_regions(shown.state, url, replaced, renderer.shown, base)
-
-        def wire(digest: str | None) -> dict[str, Any]:
-            return protocol.to_json(new_state(), self.key, binding, digest)
-
-        shown_head = shown.wire.get("h")
-        head = None
-        if target is not None:  # the head follows: sent when it changed
-            head = await renderer.head(*target, new_state().regions)
-        digest = _digest(head) if head is not None else shown_head
-        provisional = wire(digest)
-        first = Patch(tuple(regions), tuple(rendered),
-                      protocol.state_update(shown.wire, provisional), resolution.push,
-                      head.json if head is not None and digest != shown_head else None,
-                      partial=prefetch and bool(renderer.streamed))
-        if not renderer.streaming:
-            self.navigations.remember(request.scope, shown, prefetch, first,
-                                              new_state(), digest, renderer.ledger)
-            return answer(first)
-
-        def finish() -> str:  # regions placed inside streamed content join the state
-            late = None
-            if target is not None and head is None:  # metadata behind a loading boundary
-                late = renderer.head_ready(target[0], target[1],
-                                           new_state().regions)
-            final = wire(_digest(late) if late is not None else digest)
-            changed = late is not None and final.get("h") != shown_head
-            return protocol.frame(StateRecord(protocol.state_update(provisional, final),
-                                              late.json if changed and late else None))
-
-        return NavigationStream(renderer, protocol.frame(first), finish)
-
-    def _overlay(self, exc: Exception, what: str) -> Response:
-        """Under ``panes dev``: the error overlay over the page, which keeps what it shows."""
-        from panes.render.overlay import error_answer, overlay_html, terminal
-
-        terminal(exc, what)
-        body, headers = error_answer(overlay_html(exc))
-        return Response(body, 200, media_type=protocol.MEDIA_TYPE, headers=headers)
+            target = self.model.plan_for(resolution.url, via=resolution.base)
+            return await self.answers.patch(request, resolution, shown, renderer, rendered,
+                                            browser, prefetch, held, target,
+                                            self._binding(request))
 
     # -- refreshes --------------------------------------------------------------------------
 
-    async def refresh(self, request: Request, resolution: Resolution, shown: _Shown,
+    async def refresh(self, request: Request, resolution: Resolution, shown: Shown,
                       browser: str | None = None, **options: Any) -> Response:
         """Render everything the browser shows again (see :func:`resolve_refresh`), and send
         only the regions whose HTML changed (:mod:`panes.core.diff`). It streams like a
@@ -535,104 +382,21 @@ class App:
         async with self._renderer(request, resolution, **options) as renderer:
             result = await renderer.result(resolution.renders[0], wait=True)
             if isinstance(result, Rendered):
-                return self._refreshed(request, resolution, shown, browser, renderer, result)
+                return self.answers.refresh(request, resolution, shown, browser, renderer, result,
+                                            self._binding(request))
         match result:  # (the renderer is closed: what it started has stopped)
             case Redirected(url):
                 return answer(RedirectRecord(url))
             case Missing():
                 return answer(Hard())
             case Failed(exc) if self.dev:
-                return self._overlay(exc, f"error rendering {resolution.url} again")
+                return self.answers.overlay(exc, f"error rendering {resolution.url} again")
             case Failed(exc):
                 logger.error("error rendering %s again", resolution.url, exc_info=exc)
                 return HTMLResponse(error_document(500, "Internal Server Error"), 500)
         raise AssertionError(result)
 
-    def _refreshed(self, request: Request, resolution: Resolution, shown: _Shown,
-                   browser: str | None, renderer: Renderer, rendered: Rendered) -> Response:
-        """The regions of a refresh whose HTML changed, then the fills (see :meth:`refresh`)."""
-        top = resolution.renders[0]
-        plan = top.outcome
-        assert isinstance(plan, Branch)  # a refresh renders the document
-        body, head = rendered.html, rendered.head
-        html = self._document(body, head)
-        if renderer.failed is not None and not renderer.streaming:
-            raised = renderer.failed[1]  # the failed page is not on this page: no boundary
-            logger.error("error in an action, not shown on the page", exc_info=raised)
-            return HTMLResponse(
-                error_document(500, "Internal Server Error", raised if self.dev else None), 500)
-        renderer.digested("", renderer.owns.pop("", body))  # as document() does
-        before = shown.state.regions
-        new: dict[str, str | None] = {rid: entry.digest for rid, entry in renderer.shown.items()
-                                      if entry.digest}
-        kept = diff.waiting(renderer.streamed, before, renderer.shown)
-        new.update(kept)
-        regions, parts = diff.changes(html, new, {rid: e.digest for rid, e in before.items()})
-        url, base = _urls(browser if resolution.push else None, resolution.url, resolution.base)
-        binding = self._binding(request)
-
-        def wire(head: Head | None) -> dict[str, Any]:
-            state = replace_regions(shown.state, url, [""], renderer.shown, base)
-            digest = _digest(head) if head is not None else shown.wire.get("h")
-            return protocol.to_json(state, self.key, binding, digest)
-
-        provisional = wire(head)
-        changed_head = head.json if head is not None and _digest(head) != shown.wire.get("h") \
-            else None
-        first = Patch(tuple(regions), tuple(parts), protocol.state_update(shown.wire, provisional),
-                      resolution.push, changed_head)
-        if not renderer.streaming:
-            return answer(first)
-        each = _refill(renderer, before, set(kept))
-
-        def finish() -> str:
-            if renderer.failed is not None:
-                logger.error("error in an action, not shown on the page",
-                             exc_info=renderer.failed[1])
-            late = head or renderer.head_ready(plan, top.src, renderer.shown)
-            final = wire(late)
-            news = late.json if head is None and late is not None \
-                and final.get("h") != shown.wire.get("h") else None
-            return protocol.frame(StateRecord(protocol.state_update(provisional, final), news))
-
-        return NavigationStream(renderer, protocol.frame(first), finish, each)
-
     # -- form posts -------------------------------------------------------------------------
-
-def _holds(held: State, shown: Mapping[str, Entry], rid: str) -> bool:
-    """Whether the browser holds region ``rid`` as it is rendered now, from a prefetch: its
-    entry and the entry of every region inside it are the same (a streamed one's content is
-    to come: its fill is sent either way)."""
-    return all(held.regions.get(r) == shown[r] for r in (rid, *regions_under(shown, rid)))
-
-
-def _digest(head: Head | None) -> str | None:
-    return None if head is None else head.digest
-
-
-def _refill(renderer: Renderer, before: Mapping[str, Any], keeping: set[str]
-            ) -> Callable[[Fill], str]:
-    """A refresh's records for each fill: a region the browser keeps until its fill (in
-    ``keeping``) gets only what changed in it; the others are replaced as they come."""
-
-    def each(fill: Fill) -> str:
-        if fill.redirect is not None or fill.target not in keeping:
-            for rid, digest in diff.digests(fill.html, fill.target).items():
-                if rid in renderer.shown and (rid == fill.target
-                                              or rid not in renderer.streamed):
-                    renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
-            return fill_record(fill)
-        swaps, html, digests, inside = diff.fill_changes(
-            fill.html, fill.target, renderer.streamed, before, renderer.shown)
-        keeping.update(inside)
-        for rid, digest in digests.items():
-            if rid in renderer.shown:
-                renderer.shown[rid] = renderer.shown[rid].with_digest(digest)
-        return "".join(protocol.frame(protocol.Fill(rid, part))
-                       for rid, part in zip(swaps, html, strict=True))
-
-    return each
-
 
 def _state_key(secret: str | bytes | None, root: Any, deploy: str = "") -> bytes:
     """The key that signs this app's states: the secret, bound to the app's files, so that a
@@ -647,40 +411,3 @@ def _state_key(secret: str | bytes | None, root: Any, deploy: str = "") -> bytes
     files = "\n".join(sorted(f for node in root.walk() for f in node.files.values()))
     return hmac.new(raw, b"panes navigation state\x00" + f"{deploy}\x00{files}".encode(),
                     hashlib.sha256).digest()
-
-
-_SAFE = "/%:@!$&'()*+,;=-._~"
-
-
-def _runtime_headers(scope: Scope) -> dict[str, str]:
-    """The headers the client runtime sends (``Panes-*``) and ``Sec-Purpose``, by their
-    lowercase names (as ASGI gives them): one pass over the request's headers."""
-    found: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        if name.startswith(b"panes-") or name == b"sec-purpose":
-            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
-    return found
-
-
-def _query(scope: Scope) -> str:
-    try:
-        query: str = scope.get("query_string", b"").decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadRequest("the query string is not valid UTF-8") from None
-    return query
-
-
-def _trailing_slash(segments: Sequence[str]) -> bool:
-    """``/settings/``: one empty segment, at the end (``//x`` is no page's URL at all)."""
-    return len(segments) > 1 and segments[-1] == "" and "" not in segments[:-1]
-
-
-def _urls(browser: str | None, app: str, base: str | None) -> tuple[str, str | None]:
-    """The state's URL (the browser's) and base (the URL of what the app rendered below: an
-    intercepted page's background, or the path a middleware rewrote the URL to), so that
-    interceptions and restores resolve the app's URLs while the browser keeps its own."""
-    if browser is None or browser == app:
-        return app, base
-    return browser, base or app
-
-

@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
 from starlette.types import Message, Receive, Scope, Send
 
+from panes.cache.region import RegionCache
 from panes.core import protocol
 
 DISCONNECT: Message = {"type": "http.disconnect"}
@@ -50,19 +51,21 @@ class Connection:
     :meth:`close` ends the reader once the response is complete.
     """
 
-    __slots__ = ("_ended", "_left", "_limit", "_messages", "_reader", "_ready", "_receive",
-                 "_received", "_send", "_settle", "_soft", "_taken", "redirected", "started",
+    __slots__ = ("_cache", "_ended", "_left", "_limit", "_messages", "_reader", "_ready",
+                 "_receive", "_received", "_send", "_soft", "_taken", "redirected", "started",
                  "too_large")
 
     def __init__(self, receive: Receive, send: Send | None = None, *,
-                 limit: int | None = None, soft: bool = False,
-                 settle: Callable[[], Awaitable[None]] | None = None) -> None:
+                 limit: int | None = None, scope: Scope | None = None,
+                 cache: RegionCache | None = None) -> None:
         self._receive = receive
         self._send = send
         self._limit = limit
         self._received = 0
-        self._soft = soft  # the client runtime asks: a redirect becomes a record
-        self._settle = settle
+        # the client runtime asks (it sends its state): a redirect becomes a record
+        self._soft = scope is not None and any(
+            name == b"panes-state" for name, _ in scope["headers"])
+        self._cache = cache  # whose invalidations an answer waits for
         self.started = False  # the answer's start has gone out
         self.redirected = False  # a redirect record went instead of the answer
         self.too_large = False  # the body passed the limit: the 413 goes instead
@@ -105,8 +108,8 @@ class Connection:
             return
         if message["type"] == "http.response.start":
             self.started = True
-            if self._settle is not None:
-                await self._settle()
+            if self._cache is not None and self._cache.pending:
+                await self._cache.settle()
             if self._soft and message["status"] in REDIRECTS:
                 headers = message.get("headers", ())
                 location = next((v for k, v in headers if k.lower() == b"location"), None)

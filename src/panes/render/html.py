@@ -1,75 +1,15 @@
-"""Turning what user functions return into HTML, and the few documents panes writes itself."""
+"""The few documents panes writes itself, and what it writes into a layout's document: the
+head's tags, the doctype. (What user functions return becomes HTML in
+:mod:`panes.render.calls`.)"""
 
 from __future__ import annotations
 
-import inspect
-import numbers
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
 
 from markupsafe import Markup, escape
-from starlette.responses import Response
 
-from panes.core.errors import UnrenderableValue
-
-__all__ = ["Markup", "escape", "to_html", "document", "ensure_doctype", "error_document",
-           "builtin_not_found", "is_document", "with_head"]
-
-
-def to_html(value: Any) -> str:
-    """What a function returned, as HTML: ``__html__`` is inserted as is, a ``str`` (or a
-    number, as React renders numbers) is escaped text, ``None`` and booleans are nothing (as in
-    React, so ``cond and Markup(...)`` works), a list, tuple or iterator is its items in order.
-    Anything else raises :class:`UnrenderableValue` naming it and what to return instead."""
-    return _render(value, None)
-
-
-def _render(value: Any, inside: str | None) -> str:
-    if value is None or isinstance(value, bool):
-        return ""
-    html = getattr(value, "__html__", None)
-    if html is not None:
-        return str(html())
-    if isinstance(value, str):
-        return str(escape(value))
-    if isinstance(value, numbers.Number):
-        return str(escape(str(value)))
-    if isinstance(value, list | tuple | Iterator):
-        where = inside or f"a {type(value).__name__}"
-        return "".join(_render(item, where) for item in value)
-    what, fix = _unrenderable(value)
-    raise UnrenderableValue(value, what if inside is None else f"{what} inside {inside}", fix)
-
-
-def _unrenderable(value: Any) -> tuple[str, str]:
-    """How to name ``value`` and what to return instead."""
-    name = type(value).__name__
-    article = "an" if name[:1].lower() in "aeiou" else "a"
-    if isinstance(value, Response):
-        return (f"{article} {name}", "a page returns HTML; to answer with a Response, "
-                "use a route handler (route.py)")
-    if isinstance(value, Mapping):
-        return (f"{article} {name}", "return markup (Markup, htpy, a Jinja2 template) or text; "
-                "to answer with JSON, use a route handler (route.py)")
-    if isinstance(value, bytes | bytearray | memoryview):
-        what = "bytes" if name == "bytes" else f"{article} {name}"
-        return (what, "decode it first (value.decode()) and return the str, "
-                "or wrap trusted HTML in Markup(value.decode())")
-    if inspect.isawaitable(value):
-        return (f"{article} {name}", "await it: make the function async def and return "
-                "await ...")
-    if isinstance(value, Iterable):  # a set, a dict view: unordered or not meant as content
-        return (f"{article} {name}", "return a list (its order is the order on the page) "
-                "of markup or text")
-    return (f"{article} {name} ({_short(value)})",
-            "return markup (anything with __html__: Markup, htpy, Jinja2), a str for text, "
-            "a list of these, or None")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+__all__ = ["builtin_not_found", "document", "ensure_doctype", "error_document", "is_document",
+           "late_head", "with_head"]
 
 
 def document(body: str, title: str = "", head: str | None = None) -> str:

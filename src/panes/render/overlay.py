@@ -13,15 +13,18 @@ import logging
 import os
 import sysconfig
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from markupsafe import escape
 
+from panes.appdir.loader import UserFunction, slot_argument
 from panes.core import protocol
 from panes.core.errors import Problem
+from panes.core.plan import Branch, Outcome
+from panes.core.tree import CHILDREN
 
 logger = logging.getLogger("panes")
 
@@ -271,3 +274,26 @@ def warn_unplaced(layout: str, slot: str, page: str, url: str) -> None:
         "it: nothing of it is shown. Fix: put %s in what layout() returns (e.g. "
         "html[body[children, %s]]), or, if leaving it out is on purpose (a slot for admins "
         "only), ignore this warning.", layout, slot, url, page, slot, slot)
+
+
+def warn_unplaced_slots(fn: UserFunction, app_name: str, layout: str, branch: Branch,
+                        placeholders: Mapping[str, str], html: str, url: str) -> None:
+    """A slot the layout declared, that has a page here, and that it left out (a typo in the
+    markup, a forgotten ``modal``) is a warning naming both."""
+    for key, placeholder in placeholders.items():
+        declared = fn.takes_all or (CHILDREN if key == CHILDREN else slot_argument(key)) \
+            in fn.wants
+        if not declared or placeholder in html:
+            continue
+        page = _page_of(branch.slots[key])
+        if page is not None:
+            warn_unplaced(f"{app_name}/{layout}", slot_argument(key), f"{app_name}/{page}", url)
+
+
+def _page_of(outcome: Outcome) -> str | None:
+    """The page a slot's outcome shows (following its children), if it shows one."""
+    while isinstance(outcome, Branch):
+        if CHILDREN not in outcome.slots:
+            return None
+        outcome = outcome.slots[CHILDREN]
+    return outcome.file if outcome.kind == "page" else None

@@ -23,33 +23,19 @@ The renderer never sees ASGI: it returns the text before the first flush, and yi
 from __future__ import annotations
 
 import asyncio
-import inspect
-import logging
 import re
 import secrets
-import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.requests import Request
 
-from panes.appdir.loader import UserFunction, slot_argument
-from panes.cache.region import Reads
 from panes.core.diff import KEEP
-from panes.core.errors import (
-    BadRequest,
-    MissingSlot,
-    NotFound,
-    Redirect,
-    ServerError,
-    UnrenderableValue,
-    within_mount,
-)
-from panes.core.metadata import Head
+from panes.core.errors import BadRequest, MissingSlot, NotFound, Redirect, within_mount
 from panes.core.plan import Branch, Leaf, Outcome
 from panes.core.resolve import (
     Render,
@@ -58,59 +44,31 @@ from panes.core.resolve import (
     template_entry,
     template_region,
 )
-from panes.core.state import Entry, Source, Trail, collapse, join, segments_below
-from panes.core.tree import CHILDREN, Node
-from panes.render.context import LayoutContext, current_layout
+from panes.core.state import Entry, Source, Trail, join, segments_below
+from panes.core.tree import CHILDREN
+from panes.render.calls import Calls, already
+from panes.render.context import LayoutContext
 from panes.render.context import segments_below as plan_segments_below
-from panes.render.forms import mark
-from panes.render.heads import Evaluations
-from panes.render.html import builtin_not_found, is_document, to_html
-from panes.render.site import Arguments, Site
+from panes.render.html import builtin_not_found, is_document
+from panes.render.results import (
+    Failed,
+    Fill,
+    Fills,
+    Job,
+    Missing,
+    Redirected,
+    Rendered,
+    Result,
+    gather,
+)
+from panes.render.site import Site, template_slots
 
 if TYPE_CHECKING:  # the response's task group, handed in by the App
     from panes.http.connection import Work
 
-T = TypeVar("T")
-
-#: A render to run, and whether it may wait (see :func:`gather`).
-Job = tuple[Callable[[], Awaitable[str]], bool]
-
-logger = logging.getLogger("panes")
 
 #: Slot placeholders carry a per-request nonce, so no text a user wrote can forge one.
 _PLACEHOLDER = re.compile("\ue000([0-9a-f]{12}):(\\d+)\ue001")
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """The document's HTML, and its head (``None`` while it is pending)."""
-
-    html: str
-    head: Head | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Redirected:
-    """A ``redirect()`` before the first byte: where to (within the mount path)."""
-
-    url: str
-    status: int
-
-
-@dataclass(frozen=True, slots=True)
-class Missing:
-    """A ``not_found()`` that no ``not_found.py`` caught (or a placed slot with nothing)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Failed:
-    """An error that no ``error.py`` caught before the first byte."""
-
-    error: Exception
-
-
-#: What a render before the first byte comes to (see :meth:`Renderer.result`).
-Result = Rendered | Redirected | Missing | Failed
 
 
 @dataclass(slots=True)  # (not frozen: made for every slot of every request, and never changed)
@@ -142,17 +100,6 @@ class SlotPlaceholder(Markup):
         return str.__new__(cls, token)  # (a token is markup: nothing to escape)
 
 
-@dataclass(frozen=True, slots=True)
-class Fill:
-    """Content that arrives after the first flush: it replaces region ``target``'s content,
-    or sends the browser to ``redirect``."""
-
-    target: str
-    html: str
-    flushed: asyncio.Event  # set once this fill is sent: fills inside it wait for it
-    redirect: str | None = None
-
-
 class Renderer:
     """Renders the regions of one request's :class:`~panes.core.resolve.Resolution`. Holds the
     status boundaries may change (404), the fills to stream, and ``shown``: what each region it
@@ -165,14 +112,13 @@ class Renderer:
                  prefetch: bool = False, work: Work | None = None) -> None:
         self.site = site
         self.functions = site.functions
-        self.heads = site.heads
         self.regions = site.regions
         self.slot_timeout = site.slot_timeout
         self.dev = site.dev
-        self.app_name = site.app_name
         self.request = request
-        self.arguments = Arguments(request, state, action_result, site.app_name)
-        self.ledger = self.arguments.ledger  # whether every region came fresh from the cache
+        #: how each file renders: its arguments, the call, the cache, its metadata()
+        self.calls = Calls(site, request, state, action_result, work)
+        self.ledger = self.calls.ledger  # whether every region came fresh from the cache
         self.resolution = resolution
         self.stream = stream
         self.status = 200
@@ -182,22 +128,20 @@ class Renderer:
         self.failed = failed
         # a prefetch renders loading boundaries' UI and stops there: nothing below runs
         self.prefetch = prefetch
-        self.streamed: set[str] = set()  # regions whose content comes later (or on click)
+        self.streamed = self.calls.streamed  # regions whose content comes later (or on click)
         #: the regions that may hold the whole document (see :func:`document_regions`)
         self.documents: frozenset[str] = frozenset()
         #: each region's own HTML (the regions inside it emptied), left by the branch that
-        #: rendered it, taken by the slot that holds it (see :meth:`digested`)
+        #: rendered it, taken by the slot that holds it
         self.owns: dict[str, str] = {}
+        #: the regions rendered before the first flush, with their own HTML: their digests
+        #: are computed together once the render is done (see :meth:`_digest`)
+        self.owned: list[tuple[str, str]] = []
         self.handed = False  # whether a stream sends the fills (see :meth:`result`)
         self._nonce = secrets.token_hex(6)
         self._next_id = 0
-        self._fills: asyncio.Queue[Fill] | None = None  # made when a slot streams
-        self.work = work  # the response's tasks: where the fills run
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._unsent = 0
-        #: metadata()/viewport(), started with each file's render and awaited with it
-        self.evaluations = Evaluations(site.heads, self.arguments.invoke,
-                                       self.arguments.available, site.dev, site.app_name)
+        self._work = work  # the response's task group: where fills run
+        self._fills: Fills | None = None  # made with the first slot that streams
 
     async def __aenter__(self) -> Renderer:
         return self
@@ -206,8 +150,9 @@ class Renderer:
                         tb: TracebackType | None) -> None:
         """Leaving the renderer stops its fills, unless a stream sends them (they end with the
         response then, in its :class:`~panes.http.connection.Work`)."""
-        if self._tasks and (kind is not None or not self.handed):
-            self.close()
+        if self._fills is not None and self._fills.running \
+                and (kind is not None or not self.handed):
+            self._fills.close()
 
     async def result(self, item: Render, wait: bool = False) -> Result:
         """The document and its head (once every file it needs has been evaluated, or, to
@@ -217,18 +162,40 @@ class Renderer:
         assert isinstance(plan, Branch)  # the document is a whole plan
         try:
             html = await self.render(item)
+            self._digest()
             if wait:
-                found = await self.head(plan, item.src, self.shown)
+                found = await self.calls.head(plan, item.src, self.shown)
             else:
-                found = self.head_ready(plan, item.src, self.shown)
+                found = self.calls.ready(plan, item.src, self.shown)
         except Redirect as exc:
             return Redirected(within_mount(exc.url, self.request.scope), exc.status)
         except NotFound:
             return Missing()
         except Exception as exc:  # noqa: BLE001 - the caller shows it (a 500, an overlay)
             return Failed(exc)
-        self.handed = self._unsent > 0  # the fills go on, in the stream that sends them
+        self.handed = self.streaming  # the fills go on, in the stream that sends them
         return Rendered(html, found)
+
+    async def render_all(self, items: Collection[Render]) -> list[str]:
+        """The regions of a soft navigation, side by side (those that may wait concurrently)."""
+
+        if len(items) == 1:  # (most navigations: one region, nothing to run beside it)
+            rendered = [await self.render(next(iter(items)))]
+        else:
+            rendered = await gather(*((partial(self.render, r), self.site.may_wait(r.outcome))
+                                      for r in items))
+        self._digest()
+        self.handed = self.streaming
+        return rendered
+
+    def _digest(self) -> None:
+        """Every region rendered before the first flush gets the digest of its own HTML (see
+        :mod:`panes.core.diff`), all at once: no scan of the page for its regions afterwards."""
+        owned = [(rid, own) for rid, own in self.owned if rid in self.shown and own != KEEP]
+        self.owned.clear()
+        for (rid, _), entry in zip(owned, self.site.with_digests(
+                [self.shown[rid] for rid, _ in owned], [own for _, own in owned]), strict=True):
+            self.shown[rid] = entry
 
     async def render(self, item: Render) -> str:
         """One region of the resolution; the document (``""``) is the whole plan's HTML."""
@@ -243,6 +210,9 @@ class Renderer:
             self.documents = document_regions(item.outcome)
             html = await self.branch(item.outcome, Place("", (), item.src))
             self.shown.setdefault("", self.site.entry(item.outcome, item.src, root=True))
+            # the document's own digest is of the root layout's own HTML, without the head's
+            # tags: those follow navigation on their own
+            self.owned.append(("", self.owns.pop("", html)))
             return html
         at = Place(item.region, (*item.trail, (item.parent, item.region)), item.src)
         return await self.slot(item.parent, item.outcome, at)
@@ -271,10 +241,13 @@ class Renderer:
         html: str = str(placeholders[CHILDREN])
         layout = branch.node.files.get("layout")
         if layout is not None:
-            html, reads = await self._layout(branch, at, layout, placeholders, context)
+            html, reads = await self.calls.layout(branch, at.src, layout, placeholders, context)
             context.reads.update(reads)
             if self.dev:
-                self._warn_unplaced(layout, branch, placeholders, html, at.src)
+                from panes.render.overlay import warn_unplaced_slots
+
+                warn_unplaced_slots(self.functions[layout], self.site.app_name, layout, branch,
+                                    placeholders, html, at.src.url)
         html, self.owns[at.region] = await self._fill_placeholders(html, renders, rids)
         if context.reads:  # (the template's too, rendered with the slots)
             entry = self.shown.get(at.region) or self.site.entry(branch, at.src, root=True)
@@ -296,17 +269,17 @@ class Renderer:
         renders: dict[int, Job] = {}
         rids: dict[int, str] = {}
         placeholders: dict[str, SlotPlaceholder] = {}
-        for key, outcome in branch.slots.items():
+        for key, rid, may_wait in self.site.slots(branch, at.region):
             slot_id = self._slot_id()
             placeholders[key] = self._placeholder(slot_id)
-            rid = join(at.region, key)
-            src = at.src
+            outcome, src = branch.slots[key], at.src
             inner = self.resolution.inner.get(rid)
             if inner is not None:
                 outcome, src = inner.outcome, inner.src
+                may_wait = self.site.may_wait(outcome)
             rids[slot_id] = rid
             renders[slot_id] = (partial(self.slot, branch, outcome, at.slot(branch, rid, src)),
-                                self.site.may_wait(outcome))
+                                may_wait)
         return renders, rids, placeholders
 
     async def _template(self, branch: Branch, at: Place, context: LayoutContext,
@@ -319,26 +292,13 @@ class Renderer:
         assert file is not None
         rid = template_region(at.region)
         self.shown[rid] = template_entry(file, at.src)
-        html = await self._wrapper(file, branch, at, {k: placeholders[k] for k in wraps},
-                                   context)
+        html = await self.calls.wrapped(file, branch.params, at.src,
+                                        {k: placeholders[k] for k in wraps}, context)
         html, own = await self._fill_placeholders(
             html, {i: job for i, job in renders.items() if _key(rids[i]) in wraps}, rids)
         if at.flushed is None:  # (inside streamed content: its digest is unknown, as theirs)
-            self.digested(rid, own)
+            self.owned.append((rid, own))
         return html
-
-    async def _wrapper(self, file: str, branch: Branch, at: Place,
-                       placeholders: Mapping[str, SlotPlaceholder],
-                       context: LayoutContext) -> str:
-        """A layout (or template) around its slots, with the layout context set."""
-        available = self.arguments.available(branch.params, at.src, layout=True)
-        for key, placeholder in placeholders.items():
-            available[slot_argument(key)] = placeholder
-        token = current_layout.set(context)
-        try:
-            return await self.html(file, available, at.src)
-        finally:
-            current_layout.reset(token)
 
     async def slot(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The content of one slot of ``branch`` (its region's markers are the caller's),
@@ -352,14 +312,14 @@ class Renderer:
         loading = branch.node.files.get("loading")
         cached = None
         if loading is not None and self.stream and not self.prefetch and self.regions is not None:
-            cached = await self._peek(outcome, at.src)  # cached content: no loading UI
+            cached = await self.calls.peek(outcome, at.src)  # cached content: no loading UI
         if cached is not None:
             html = cached
         elif loading is not None and (self.stream or self.prefetch):
-            html = await self.html(loading, self.arguments.available(branch.params, at.src))
+            html = await self.calls.html(loading, self.calls.available(branch.params, at.src))
             self.streamed.add(at.region)
             if not self.prefetch:
-                self._spawn(self._streamed(branch, outcome, at))
+                self.fills.start(self._streamed(branch, outcome, at))
         else:
             html = await self.caught(branch, outcome, at)
         if at.region not in self.streamed and at.flushed is None:  # sent in the first flush
@@ -367,15 +327,8 @@ class Renderer:
             if at.region in self.documents and is_document(html):
                 self.owns[at.region] = own  # the document's own HTML: the fill above takes it
             else:
-                self.digested(at.region, own)
+                self.owned.append((at.region, own))
         return html
-
-    def digested(self, rid: str, own: str) -> None:
-        """Region ``rid``'s entry with the digest of its own HTML (see :mod:`panes.core.diff`),
-        computed as it renders: no scan of the page for its regions afterwards."""
-        entry = self.shown.get(rid)
-        if entry is not None and own != KEEP:
-            self.shown[rid] = self.site.with_digest(entry, self.site.digests(own))
 
     async def caught(self, branch: Branch, outcome: Outcome, at: Place) -> str:
         """The outcome, or the folder's not_found.py / error.py when it raises."""
@@ -391,12 +344,12 @@ class Renderer:
             if not_found is None:
                 raise
             self.status = 404
-            return await self.html(not_found, self.arguments.available(branch.params, at.src))
+            return await self.calls.html(not_found, self.calls.available(branch.params, at.src))
         except Exception as exc:
             error = branch.node.files.get("error")
             if error is None:
                 raise
-            return await self._error(branch, error, exc, outcome, at.src)
+            return await self.calls.error(branch, error, exc, outcome, at.src)
 
     def outcome(self, outcome: Outcome, at: Place) -> Awaitable[str]:
         """The outcome's HTML, to await (not a coroutine itself: one frame fewer per slot)."""
@@ -412,136 +365,27 @@ class Renderer:
         if leaf.kind == "missing":
             raise MissingSlot(leaf.node.path or CHILDREN)
         if leaf.kind == "empty":
-            return _ready("")
+            return already("")
         if leaf.file is None:  # the root not_found.py is missing: panes's own
-            return _ready(builtin_not_found())
+            return already(builtin_not_found())
         if self.failed is not None and leaf.file == self.failed[0]:
             failed, self.failed = self.failed[1], None
             raise failed
-        file = leaf.file
-        available = self.arguments.available(leaf.params, src)
-        head_src = src if leaf.kind == "page" else None
-
-        def html_of() -> Awaitable[str]:  # the render the cache may skip
-            return self.html(file, available, head_src)
-
-        spec = self.regions.specs.get(file) if self.regions is not None else None
-        if spec is None:
-            return html_of()
-        assert self.regions is not None
-        return self._cached(file, available, head_src,
-                            self.regions.leaf(spec, leaf, src, html_of, self.ledger))
-
-    def _cached(self, file: str, available: Mapping[str, Any], src: Source | None,
-                cached: Awaitable[T]) -> Awaitable[T]:
-        """What the cache answers for ``file`` (a cached region). Its ``metadata()`` runs
-        either way: a cache hit gets the head a render gets, and a failure of it renders the
-        error boundary, as when the file renders."""
-        if src is None or file not in self.heads.evaluated:
-            return cached  # (no function to run: no frame more)
-        return self._with_head(file, available, src, cached)
-
-    async def _with_head(self, file: str, available: Mapping[str, Any], src: Source,
-                         cached: Awaitable[T]) -> T:
-        task = self.evaluations.start(file, available, src)
-        try:
-            value = await cached
-        except BaseException:
-            if task is not None:
-                task.cancel()
-            raise
-        if task is not None:
-            await task
-        return value
-
-    async def html(self, file: str, available: Mapping[str, Any],
-                   src: Source | None = None) -> str:
-        """What a user function returned, as HTML; what cannot be is an error naming the file
-        and the function. With ``src`` (a layout or a page), the file's ``metadata()`` runs at
-        the same time and must succeed too: if it raises, the error boundary renders instead,
-        as in Next.js."""
-        task = None if src is None or file not in self.heads.evaluated \
-            else self.evaluations.start(file, available, src)  # (no metadata: no call)
-        try:
-            result = self.arguments.invoke(self.functions[file], file, available)
-            if inspect.isawaitable(result):
-                if self.work is not None:
-                    self.work.watch()  # it waits: the client leaving cancels it
-                result = await result
-        except BaseException:
-            if task is not None:
-                task.cancel()
-                if task.done() and not task.cancelled():
-                    task.exception()  # the file's own failure is the one shown
-            raise
-        try:
-            html = to_html(result)
-        except UnrenderableValue as exc:
-            exc.args = (exc.describe(file, file.rsplit("/", 1)[-1].removesuffix(".py")),)
-            raise
-        action = self.site.actions.get(file)
-        if action is not None:  # its forms name it: a post runs this page's action()
-            html = mark(html, action)
-        if task is not None:
-            await task
-        return html
-
-    # -- metadata ---------------------------------------------------------------------------
-
-    async def head(self, plan: Branch, src: Source, placed: Collection[str], *,
-                   wait: bool = False) -> Head | None:
-        """The head of ``src``'s URL (see :meth:`panes.render.heads.Evaluations.head`)."""
-        return await self.evaluations.head(plan, src, placed, self.streamed,
-                                           wait=wait)
-
-    def head_ready(self, plan: Branch, src: Source,
-                   placed: Collection[str]) -> Head | None:
-        """The head, if every file it needs has been evaluated; else None."""
-        return self.evaluations.ready(plan, src, placed, self.streamed)
+        return self.calls.leaf(leaf, leaf.file, src)
 
     # -- after the first flush --------------------------------------------------------------
 
     @property
     def streaming(self) -> bool:
         """Whether fills are still to come after the first flush."""
-        return self._unsent > 0
+        return self._fills is not None and self._fills.streaming
 
-    @overload
-    def fills(self) -> AsyncIterator[Fill]: ...
-
-    @overload
-    def fills(self, beat: float) -> AsyncIterator[Fill | None]: ...
-
-    def fills(self, beat: float | None = None) -> AsyncIterator[Fill | None]:
-        """The fills in the order they finish; the caller sets ``flushed`` once it sent one.
-        With ``beat``: also ``None`` each time no fill came for that many seconds."""
-        return self._fills_every(beat)  # (typed apart: without a beat, never None)
-
-    async def _fills_every(self, beat: float | None) -> AsyncIterator[Fill | None]:
-        while self._unsent:
-            assert self._fills is not None  # made with the first streamed slot
-            try:
-                async with asyncio.timeout(beat):  # (a wait for the queue stops cleanly)
-                    fill = await self._fills.get()
-            except TimeoutError:
-                yield None
-                continue
-            self._unsent -= 1
-            yield fill
-
-    def close(self) -> None:
-        """Cancel the fills still running (no stream will send them)."""
-        for task in self._tasks:
-            task.cancel()
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    @property
+    def fills(self) -> Fills:
+        """What comes after the first flush, in the order it finishes."""
         if self._fills is None:
-            self._fills = asyncio.Queue()
-        self._unsent += 1
-        assert self.work is not None  # (a renderer that streams has the response's)
-        task = self.work.start(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+            self._fills = Fills(self._work)
+        return self._fills
 
     async def _streamed(self, branch: Branch, outcome: Outcome, at: Place) -> None:
         flushed = asyncio.Event()
@@ -552,109 +396,12 @@ class Renderer:
         except Redirect as exc:
             html, redirect = "", within_mount(exc.url, self.request.scope)
         except Exception as exc:  # noqa: BLE001 - every failure renders somewhere in the stream
-            target, html = await self._escalate(exc, at, outcome)
+            target, html = await self.calls.escalate(exc, at.trail, at.region, outcome, at.src)
         if at.flushed is not None:
             await at.flushed.wait()
-        assert self._fills is not None
-        self._fills.put_nowait(Fill(target, html, flushed, redirect))
-
-    async def _escalate(self, exc: Exception, at: Place, outcome: Outcome) -> tuple[str, str]:
-        """A failure no boundary inside the streamed region caught: the nearest one above."""
-        kind = "not_found" if isinstance(exc, NotFound) else "error"
-        for branch, above in reversed(at.trail[:-1]):
-            file = branch.node.files.get(kind)
-            if file is None:
-                continue
-            try:
-                if kind == "error":
-                    return above, await self._error(branch, file, exc, outcome, at.src)
-                available = self.arguments.available(branch.params, at.src)
-                return above, await self.html(file, available)
-            except Exception as again:  # noqa: BLE001 - the boundary failed: try the next one
-                exc = again
-        logger.error("error in %s after the response started", _describe(outcome), exc_info=exc)
-        text = "This part of the page could not be loaded."
-        if kind == "not_found":
-            text = "This part of the page could not be found."
-        details = ""
-        if self.dev:
-            details = f"<pre>{escape(''.join(traceback.format_exception(exc)))}</pre>"
-        return at.region, f'<div role="alert">{text}</div>{details}'
-
-    async def _error(self, branch: Branch, file: str, exc: Exception, outcome: Outcome,
-                     src: Source) -> str:
-        digest = secrets.token_hex(4)
-        logger.error("error in %s, shown by %s (digest %s)", _describe(outcome), file, digest,
-                     exc_info=exc)
-        available = self.arguments.available(branch.params, src)
-        available["error"] = exc if self.dev else ServerError(digest)
-        return await self.html(file, available)
-
-    # -- caching (see panes.render.caching) ----------------------------------------------------
-
-    async def _layout(self, branch: Branch, at: Place, layout: str,
-                      placeholders: Mapping[str, SlotPlaceholder],
-                      context: LayoutContext) -> tuple[str, Reads]:
-        """The layout's HTML (its slots still placeholders) and the segments it read: from the
-        cache when the layout says ``revalidate``."""
-
-        async def render() -> tuple[str, Reads]:
-            html = await self._wrapper(layout, branch, at, placeholders, context)
-            return html, dict(context.reads)
-
-        spec = self.regions.specs.get(layout) if self.regions is not None else None
-        if spec is None:
-            return await render()
-        assert self.regions is not None
-        tokens = {key: str(p) for key, p in placeholders.items()}
-        cached = self.regions.layout(spec, branch, layout, at.src, render, context.lookup,
-                                     tokens, self.ledger)
-        if layout not in self.heads.evaluated:
-            return await cached
-        available = self.arguments.available(branch.params, at.src, layout=True)
-        return await self._with_head(layout, available, at.src, cached)
-
-    async def _peek(self, outcome: Outcome, src: Source) -> str | None:
-        """A streamed slot's content if the cache holds it (a page or default, through the
-        folders that add nothing around it), else ``None``."""
-        head = collapse(outcome)[1]
-        spec = self.regions.specs.get(head.file) if isinstance(head, Leaf) and self.regions \
-            else None
-        if spec is None or not isinstance(head, Leaf) or head.file is None:
-            return None
-        assert self.regions is not None
-        file = head.file
-        available = self.arguments.available(head.params, src)
-        found = await self.regions.peek(spec, head, src, lambda: self.html(file, available),
-                                        self.ledger)
-        if found is None or head.kind != "page" or file not in self.heads.evaluated:
-            return found
-        return await self._with_head(file, available, src, _ready(found))
+        self.fills.put(Fill(target, html, flushed, redirect))
 
     # -- helpers ----------------------------------------------------------------------------
-
-    def may_wait(self, outcome: Outcome) -> bool:
-        """Whether rendering ``outcome`` may wait (see :meth:`panes.render.site.Site.may_wait`)."""
-        return self.site.may_wait(outcome)
-
-    def _warn_unplaced(self, layout: str, branch: Branch,
-                       placeholders: Mapping[str, SlotPlaceholder], html: str,
-                       src: Source) -> None:
-        """``panes dev``: a slot the layout declared, that has a page here, and that it left
-        out (a typo in the markup, a forgotten ``modal``) is a warning naming both."""
-        from panes.render.overlay import warn_unplaced
-
-        fn = self.functions[layout]
-        for key, placeholder in placeholders.items():
-            declared = fn.takes_all or (CHILDREN if key == CHILDREN else slot_argument(key)) \
-                in fn.wants
-            if not declared or placeholder in html:
-                continue
-            page = _page_of(branch.slots[key])
-            if page is not None:
-                warn_unplaced(f"{self.app_name}/{layout}", slot_argument(key),
-                              f"{self.app_name}/{page}", src.url)
-
 
     def _lookup(self, branch: Branch, at: Place) -> Callable[[str], list[str]]:
         """What ``selected_layout_segments`` reads: the plan, or what the browser keeps."""
@@ -694,65 +441,6 @@ class Renderer:
             own.append(text)
         return "".join(filled), "".join(own)
 
-async def _ready(html: str) -> str:
-    return html
-
-
 def _key(rid: str) -> str:
     """The slot key a region id ends with."""
     return rid.rpartition("/")[2]
-
-
-def template_slots(fn: UserFunction, node: Node) -> frozenset[str]:
-    """The slots of ``node`` that its ``template.py`` places: those its function declares
-    (the layout places the others)."""
-    return frozenset(key for key in (CHILDREN, *node.slots)
-                     if fn.takes_all or slot_argument(key) in fn.wants)
-
-
-def _page_of(outcome: Outcome) -> str | None:
-    """The page a slot's outcome shows (following its children), if it shows one."""
-    while isinstance(outcome, Branch):
-        if CHILDREN not in outcome.slots:
-            return None
-        outcome = outcome.slots[CHILDREN]
-    return outcome.file if outcome.kind == "page" else None
-
-
-def _describe(outcome: Outcome) -> str:
-    if isinstance(outcome, Leaf):
-        return outcome.file or outcome.node.path
-    return outcome.node.path or "."
-
-
-async def gather(*jobs: Job) -> list[str]:
-    """Run the jobs: those that may wait concurrently, a task each in one task group, the
-    others in turn in this task (a task costs more than most pages; a function that never
-    waits gains nothing from one: then no group is made at all). The first failure cancels
-    the rest, and is raised as it was (not in an exception group)."""
-    waits = [may_wait for _, may_wait in jobs]
-    if len(jobs) < 2 or not any(waits):
-        return [await job() for job, _ in jobs]
-    results: list[str] = [""] * len(jobs)
-
-    async def into(i: int, job: Callable[[], Awaitable[str]]) -> None:
-        results[i] = await job()
-
-    failure: BaseException | None = None
-    try:
-        async with asyncio.TaskGroup() as group:
-            for i, (job, may_wait) in enumerate(jobs):
-                if may_wait:
-                    group.create_task(into(i, job))
-            for i, (job, may_wait) in enumerate(jobs):
-                if not may_wait:  # (in this task, meanwhile)
-                    results[i] = await job()
-    except BaseExceptionGroup as failed:
-        failed.__traceback__ = None  # (its frame holds it: no cycle left behind)
-        failure = failed.exceptions[0]
-    if failure is not None:
-        try:
-            raise failure
-        finally:
-            failure = None
-    return results

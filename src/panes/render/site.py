@@ -1,25 +1,19 @@
-"""What every render of one app shares (:class:`Site`: its functions, what is known of them,
-made once, and what it keeps across requests), and what one request gives the functions it
-calls (:class:`Arguments`). The renderer (:mod:`panes.render`) walks a resolution with them."""
+"""What every render of one app shares (:class:`Site`): its functions, what is known of them,
+made once, and what it keeps across requests. The renderer (:mod:`panes.render.render`) walks a
+resolution with it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from starlette.datastructures import QueryParams
-from starlette.requests import Request
-
-from panes.appdir.loader import UserFunction
-from panes.cache.region import Ledger
+from panes.appdir.loader import UserFunction, slot_argument
 from panes.core import diff
 from panes.core.kept import Kept, size_of
-from panes.core.plan import Branch, Leaf, Outcome, ParamSpec
-from panes.core.state import Entry, Source, entry_for, root_entry
+from panes.core.plan import Branch, Leaf, Outcome
+from panes.core.state import Entry, Source, entry_for, join, root_entry
 from panes.core.tree import CHILDREN, Node
 from panes.render.caching import Regions
-from panes.render.cookies import cookies_for
 from panes.render.forms import action_id
 from panes.render.heads import Heads
 
@@ -42,9 +36,13 @@ class Site:
     actions: Mapping[str, str] = field(init=False)
     #: the same, from the id to the page
     action_pages: Mapping[str, str] = field(init=False)
+    #: the argument each slot key is given as (``@side-panel``: ``side_panel``), by key
+    slot_names: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _entries: Kept[tuple[Outcome, str, str | None, bool, bool], Entry] = field(
         default_factory=Kept, init=False, repr=False)
     _waits: Kept[Outcome, bool] = field(default_factory=Kept, init=False, repr=False)
+    _slots: Kept[tuple[Branch, str], tuple[tuple[str, str, bool], ...]] = field(
+        default_factory=Kept, init=False, repr=False)
     _restores: Kept[tuple[Node, str], bool] = field(default_factory=Kept, init=False, repr=False)
     _digested: Kept[tuple[int, str], tuple[Entry, Entry]] = field(
         default_factory=Kept, init=False, repr=False)
@@ -64,6 +62,17 @@ class Site:
             else:
                 found = entry_for(outcome, src, restore)
             self._entries.keep(key, found, _size(found))
+        return found
+
+    def slots(self, branch: Branch, region: str) -> tuple[tuple[str, str, bool], ...]:
+        """Each slot of ``branch`` rendered in ``region``: its key, its region and whether it
+        may wait (see :meth:`may_wait`), made once per plan and place."""
+        key = (branch, region)
+        found = self._slots.get(key)
+        if found is None:
+            found = self._slots.keep(key, tuple(
+                (slot, join(region, slot), self.may_wait(outcome))
+                for slot, outcome in branch.slots.items()), size_of(region))
         return found
 
     def may_wait(self, outcome: Outcome) -> bool:
@@ -88,6 +97,11 @@ class Site:
         if found is not None:
             return found[1]
         return self._digested.keep(key, (entry, entry.with_digest(digest)), _size(entry))[1]
+
+    def with_digests(self, entries: Sequence[Entry], owns: list[str]) -> list[Entry]:
+        """Each entry with the digest of its region's own HTML (see :meth:`with_digest`)."""
+        return [self.with_digest(entry, digest)
+                for entry, digest in zip(entries, self.digests.many(owns), strict=True)]
 
     def restores(self, node: Node, rid: str) -> bool:
         """Whether region ``rid``, a slot of the folder ``node``, shows a ``default.py`` that
@@ -118,53 +132,8 @@ def _size(entry: Entry) -> int:
     return size_of(entry.url, entry.via, *entry.segments)
 
 
-class Arguments:
-    """What one request gives the functions it calls: the arguments they may declare, and the
-    ledger that notes that user code ran. Apart from the :class:`Renderer`, so that what holds
-    these (its metadata evaluations) does not hold the renderer: a request leaves no reference
-    cycle behind, nothing for the garbage collector to find."""
-
-    def __init__(self, request: Request, state: Mapping[str, Any] | None, action_result: Any,
-                 app_name: str) -> None:
-        self.request = request
-        self.state = state if state is not None else {}
-        self.action_result = action_result  # after an action: its result, for every function
-        self.app_name = app_name
-        self.ledger = Ledger()
-        self._query = request.scope.get("query_string", b"").decode("latin-1")
-        self._query_params: QueryParams | None = None  # the request's, parsed when asked for
-        self._paths: dict[str, str] = {}  # each URL's ``pathname``, decoded once
-
-    def invoke(self, fn: UserFunction, file: str, available: Mapping[str, Any]) -> Any:
-        """Call a user function of ``file`` with the arguments it declared."""
-        if not fn.value:
-            self.ledger.complete = False  # a user function ran: this response is not all cached
-        if fn.per_call:
-            # rendering may be streaming already: the cookies are read-only, naming the file
-            available = {**available, "state": self.state,
-                         "cookies": cookies_for(self.request, f"{self.app_name}/{file}")}
-        if fn.takes_all:
-            return fn.func(**available)
-        return fn.func(**{name: available[name] for name in fn.wants if name in available})
-
-    def pathname(self, src: Source) -> str:
-        """The path inside the app of the URL ``src`` renders (``/login``, decoded)."""
-        found = self._paths.get(src.url)
-        if found is None:
-            found = self._paths[src.url] = src.pathname
-        return found
-
-    def available(self, params: ParamSpec, src: Source, layout: bool = False) -> dict[str, Any]:
-        """The arguments a file's function may declare (a layout gets no ``search_params``)."""
-        available: dict[str, Any] = {
-            "params": params.bind(src.segments) if params.entries else {},
-            "request": self.request, "action_result": self.action_result,
-            "pathname": self.pathname(src)}
-        if not layout:
-            if src.query != self._query:
-                available["search_params"] = QueryParams(src.query)
-            else:
-                if self._query_params is None:
-                    self._query_params = self.request.query_params
-                available["search_params"] = self._query_params
-        return available
+def template_slots(fn: UserFunction, node: Node) -> frozenset[str]:
+    """The slots of ``node`` that its ``template.py`` places: those its function declares
+    (the layout places the others)."""
+    return frozenset(key for key in (CHILDREN, *node.slots)
+                     if fn.takes_all or slot_argument(key) in fn.wants)

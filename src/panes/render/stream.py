@@ -23,8 +23,8 @@ from starlette.types import Receive, Scope, Send
 
 from panes.core import protocol
 from panes.core.protocol import MEDIA_TYPE, Fill, RedirectRecord
-from panes.render.render import Fill as Rendered
 from panes.render.render import Renderer
+from panes.render.results import Fill as Rendered
 
 
 def fill_chunk(fill: Rendered) -> str:
@@ -90,7 +90,7 @@ class StreamedDocument(_Streamed):
 
     async def chunks(self) -> AsyncIterator[str]:
         yield self.head
-        async for fill in self.renderer.fills(beat=BEAT_EVERY):
+        async for fill in self.renderer.fills.each(BEAT_EVERY):
             if fill is None:
                 yield BEAT
                 continue
@@ -113,7 +113,7 @@ class NavigationStream(_Streamed):
 
     async def chunks(self) -> AsyncIterator[str]:
         yield self.first
-        async for fill in self.renderer.fills():
+        async for fill in self.renderer.fills.each():
             records = self.each(fill)
             if records:
                 yield records
