@@ -44,7 +44,6 @@ the same rule, for tests and :mod:`panes.testing`).
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -107,8 +106,7 @@ def _canonical(obj: Mapping[str, Any]) -> bytes:
 
 def _mac(key: bytes, text: str | bytes, size: int = 12) -> str:
     raw = text.encode() if isinstance(text, str) else text
-    digest = hmac.new(key, raw, hashlib.sha256).digest()[:size]
-    return url_safe(digest)
+    return url_safe(hmac.digest(key, raw, "sha256")[:size])
 
 
 def binding(cookies: Mapping[str, str], authorization: str, key: bytes) -> str:
@@ -119,10 +117,12 @@ def binding(cookies: Mapping[str, str], authorization: str, key: bytes) -> str:
 
 
 def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> dict[str, Any]:
-    """The signed wire object of a state; ``head`` names the head the browser shows."""
+    """The signed wire object of a state; ``head`` names the head the browser shows. Made in
+    one pass, whose digests (each URL's id, then the signature) follow one another."""
     urls: dict[str, str] = {}  # id -> URL
     ids: dict[str, str] = {}  # URL -> id: most regions share a URL, its id is made once
-    for entry in state.regions.values():
+    regions: dict[str, dict[str, Any]] = {}
+    for rid, entry in state.regions.items():
         for url in (entry.url, entry.via):
             if url is not None and url not in ids:
                 uid = short_digest(url, 3)
@@ -130,7 +130,20 @@ def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> di
                     uid = short_digest(uid + url, 3)
                 urls[uid] = url
                 ids[url] = uid
-    regions = {rid: _entry_json(entry, ids) for rid, entry in state.regions.items()}
+        item: dict[str, Any] = {"k": entry.key, "u": ids[entry.url]}
+        if entry.segments:
+            item["seg"] = list(entry.segments)
+        if entry.reads:
+            item["reads"] = {slot: list(values) for slot, values in entry.reads.items()}
+        if entry.restore:
+            item["restore"] = 1
+        if entry.via is not None:
+            item["via"] = ids[entry.via]
+        if entry.digest is not None:
+            item["h"] = entry.digest
+        if entry.default:
+            item["d"] = 1
+        regions[rid] = item
     obj: dict[str, Any] = {"v": VERSION, "url": state.url}
     if state.root is not None:
         obj["root"] = state.root
@@ -139,25 +152,9 @@ def to_json(state: State, key: bytes, bound: str, head: str | None = None) -> di
     obj.update(b=bound, urls=urls, regions=regions)
     if head is not None:
         obj["h"] = head
-    obj["sig"] = _mac(key, orjson.dumps(obj, option=orjson.OPT_SORT_KEYS))  # = _canonical(obj)
+    text = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)  # = _canonical(obj)
+    obj["sig"] = url_safe(hmac.digest(key, text, "sha256")[:12])  # = _mac(key, text)
     return obj
-
-
-def _entry_json(entry: Entry, ids: Mapping[str, str]) -> dict[str, Any]:
-    item: dict[str, Any] = {"k": entry.key, "u": ids[entry.url]}
-    if entry.segments:
-        item["seg"] = list(entry.segments)
-    if entry.reads:
-        item["reads"] = {slot: list(values) for slot, values in entry.reads.items()}
-    if entry.restore:
-        item["restore"] = 1
-    if entry.via is not None:
-        item["via"] = ids[entry.via]
-    if entry.digest is not None:
-        item["h"] = entry.digest
-    if entry.default:
-        item["d"] = 1
-    return item
 
 
 _BOUND = "\x00bound\x00"  # JSON-escaped as \u0000bound\u0000: in no real text
