@@ -74,3 +74,42 @@ def test_a_gigabyte_upload_is_refused_early_over_a_socket():
         answer = sock.recv(200)
         assert answer.startswith(b"HTTP/1.1 413")
         assert time.monotonic() - start < 1
+
+
+ACTION_APP = {
+    "page.py": """
+        RAN = []
+
+        def action(form):
+            RAN.append(len(form.get("f", "")))
+
+        def page(action_result):
+            return f"ran {RAN}"
+    """,
+}
+
+
+async def test_the_app_counts_a_body_sent_without_a_length_and_nothing_runs(tmp_path,
+                                                                          client_for):
+    """A chunked post over ``max_body_size`` is a 413 from the App itself (its connection
+    counts the body as it is read), and the action never runs."""
+    from conftest import write_app
+
+    from panes import App
+
+    app = App(write_app(tmp_path / "app", ACTION_APP), secret="s" * 40, max_body_size=1000)
+
+    async def chunks():
+        for _ in range(10):
+            yield b"f=" + b"x" * 200 if _ == 0 else b"x" * 200
+
+    client = client_for(app)
+    response = await client.post("/", content=chunks(),
+                                 headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+    assert response.text == "Request body too large"
+    assert "ran []" in (await client.get("/")).text
+    small = await client.post("/", content=b"f=xyz",
+                              headers={"content-type": "application/x-www-form-urlencoded"})
+    assert small.status_code == 303  # within the limit: it runs (then Post/Redirect/Get)
+    assert "ran [3]" in (await client.get("/")).text

@@ -392,3 +392,37 @@ async def page(request):
     })
     async with client(App(app_dir, secret=b"x")) as c:
         assert "var=alice state=alice" in (await c.get("/slow")).text
+
+
+async def test_a_redirect_by_starlette_middleware_reaches_the_runtime_as_a_record(tmp_path,
+                                                                                 client_for):
+    """A soft navigation that the App's own Starlette middleware answers with a redirect (a
+    login wall) is a redirect record, so that the runtime moves the browser's URL there
+    (``fetch`` would follow a 307 silently and show the login page at the old URL)."""
+    from conftest import write_app
+
+    from panes import App
+    from panes.core import protocol
+
+    class LoginWall:
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            if scope["type"] == "http" and scope["path"] == "/private":
+                response = RedirectResponse("/login", 307)
+                response.set_cookie("next", "/private")
+                await response(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+
+    app = App(write_app(tmp_path / "app", ["layout.py", "page.py", "private/page.py",
+                                           "login/page.py"]),
+              secret="s" * 40, middleware=[Middleware(LoginWall)])
+    client = client_for(app)
+    hard = await client.get("/private")
+    assert hard.status_code == 307 and hard.headers["location"] == "/login"
+    soft = await client.get("/private", headers={"panes-state": "anything"})
+    assert soft.status_code == 200
+    assert [(r["t"], r["url"]) for r in protocol.parse(soft.text)] == [("redirect", "/login")]
+    assert "next=" in soft.headers["set-cookie"]

@@ -178,7 +178,6 @@ class Renderer:
 
     async def render_all(self, items: Collection[Render]) -> list[str]:
         """The regions of a soft navigation, side by side (those that may wait concurrently)."""
-
         if len(items) == 1:  # (most navigations: one region, nothing to run beside it)
             rendered = [await self.render(next(iter(items)))]
         else:
