@@ -43,7 +43,7 @@ from panes.render.site import Site
 
 if TYPE_CHECKING:
     from panes.http.answers import Shown
-    from panes.http.app import App
+    from panes.http.pages import Pages
 
 logger = logging.getLogger("panes")
 
@@ -114,7 +114,7 @@ class Acted:
     missing: bool = False
 
 
-async def act(app: App, request: Request, src: Source,
+async def act(pages: Pages, request: Request, src: Source,
               browser: str | None = None) -> Response:
     """A form posted to a URL runs the ``action()`` of the page that rendered it (the page
     its hidden field names, else the URL's own page), once, if the layouts place that page
@@ -136,30 +136,30 @@ async def act(app: App, request: Request, src: Source,
     shown: Shown | None = None
     if soft:
         with contextlib.suppress(BadRequest):  # a stale state: decided as a hard load would
-            shown = app._decode(request, request.headers[protocol.STATE_HEADER])
-    refresh = None if shown is None else resolve_refresh(app.model, shown.state, src.url)
+            shown = pages.decode(request, request.headers[protocol.STATE_HEADER])
+    refresh = None if shown is None else resolve_refresh(pages.model, shown.state, src.url)
     if refresh is not None and refresh.hard:
         shown, refresh = None, None
-    load = resolve_load(app.model, src)
-    found = app.model.matcher.match(src.segments)
-    page = _posted_page(app, token, found)
+    load = resolve_load(pages.model, src)
+    found = pages.model.matcher.match(src.segments)
+    page = _posted_page(pages, token, found)
     if page is None:
-        return await _unserved(app, request, src, browser, found, soft)
+        return await _unserved(pages, request, src, browser, found, soft)
     # what the browser shows (a slot's page, a modal) when the form came from it; else what
     # a hard load of the URL shows
     decided = refresh if refresh is not None and token is not None else load
-    placed = await _decide(app, request, decided, page, src, browser, soft)
+    placed = await _decide(pages, request, decided, page, src, browser, soft)
     if isinstance(placed, Response):
         return placed
     if placed is None:  # the layouts do not show the page to this request
         logger.info("a post to %s for %s, which its layouts do not place: refused", src.url,
                     page)
         if shown is not None and refresh is not None:
-            return await app.refresh(request, refresh, shown, browser)
-        return _private(await app.document(request, load, browser, stream=False), 403)
+            return await pages.refresh(request, refresh, shown, browser)
+        return _private(await pages.document(request, load, browser, stream=False), 403)
     cookies = cookies_for(request)
-    acted = await _run(app, request, page, *placed, src, form, cookies)
-    return cookies.apply(await _answer(app, request, src, browser, acted, shown, refresh, load))
+    acted = await _run(pages, request, page, *placed, src, form, cookies)
+    return cookies.apply(await _answer(pages, request, src, browser, acted, shown, refresh, load))
 
 
 async def _form(request: Request) -> Any:
@@ -177,23 +177,23 @@ async def _form(request: Request) -> Any:
     return raw
 
 
-def _posted_page(app: App, token: str | None, found: Any) -> str | None:
+def _posted_page(pages: Pages, token: str | None, found: Any) -> str | None:
     """The page whose action the post runs: the one its hidden field names, else (a form
     without it: no JavaScript, another page's markup) the URL's own page, if it has one."""
     if token is not None:
-        return app._site.action_pages.get(token)
+        return pages.site.action_pages.get(token)
     if found is not None:
         leaf = children_leaf(found.plan)
-        if leaf.kind == "page" and leaf.file in app._site.actions:
+        if leaf.kind == "page" and leaf.file in pages.site.actions:
             return leaf.file
     return None
 
 
-async def _decide(app: App, request: Request, decided: Resolution, page: str, src: Source,
+async def _decide(pages: Pages, request: Request, decided: Resolution, page: str, src: Source,
                   browser: str | None, soft: bool) -> tuple[Leaf, Source] | Response | None:
     """Where the layouts place ``page`` for this request (its leaf and the URL it renders
     from), ``None`` when they do not, or the answer when they send the request elsewhere."""
-    decider = _Decider(app._site, request, decided, page, app.state_for(request))
+    decider = _Decider(pages.site, request, decided, page, pages.state_for(request))
     async with decider:
         try:
             await decider.render(decided.renders[0])
@@ -203,7 +203,7 @@ async def _decide(app: App, request: Request, decided: Resolution, page: str, sr
         except NotFound:
             if soft:
                 return answer(Hard())
-            return await app.document(request, not_found_document(app.model, src), browser)
+            return await pages.document(request, not_found_document(pages.model, src), browser)
         except BadRequest as exc:
             return PlainTextResponse(f"Bad request: {exc}", 400)
         except Exception:  # noqa: BLE001 - a layout failed: the page it would show is not shown
@@ -212,14 +212,14 @@ async def _decide(app: App, request: Request, decided: Resolution, page: str, sr
         return decider.found
 
 
-async def _run(app: App, request: Request, page: str, leaf: Leaf, at: Source, src: Source,
+async def _run(pages: Pages, request: Request, page: str, leaf: Leaf, at: Source, src: Source,
                form: Any, cookies: Cookies) -> Acted:
     """Run the page's ``action()`` once, with the arguments it declares; what it came to."""
-    action = app.functions[function_key(page, "action")]
+    action = pages.site.functions[function_key(page, "action")]
     search = request.query_params if at.query == src.query else QueryParams(at.query)
     available = {"params": leaf.params.bind(at.segments), "request": request,
                  "search_params": search, "form": form, "cookies": cookies,
-                 "state": app.state_for(request), "pathname": at.pathname}
+                 "state": pages.state_for(request), "pathname": at.pathname}
     try:
         result = action.func(**action.kwargs(available))
         if inspect.isawaitable(result):
@@ -235,7 +235,7 @@ async def _run(app: App, request: Request, page: str, leaf: Leaf, at: Source, sr
     return Acted(value, status)
 
 
-async def _answer(app: App, request: Request, src: Source, browser: str | None, acted: Acted,
+async def _answer(pages: Pages, request: Request, src: Source, browser: str | None, acted: Acted,
                   shown: Shown | None, refresh: Resolution | None,
                   load: Resolution) -> Response:
     """The answer to a post whose action ran (see :func:`act`)."""
@@ -245,20 +245,20 @@ async def _answer(app: App, request: Request, src: Source, browser: str | None, 
             return RedirectResponse(acted.redirect, 303)
         records: list[protocol.Record] = [RedirectRecord(acted.redirect)]
         if shown is not None:  # the same state, for the cookies the browser will hold
-            wire = protocol.to_json(shown.state, app.key, app._binding(request))
+            wire = protocol.to_json(shown.state, pages.key, pages.binding(request))
             records.insert(0, StateRecord(protocol.state_update(shown.wire, wire)))
         return answer(*records)
     if acted.missing:
-        return await app.document(request, not_found_document(app.model, src), browser)
+        return await pages.document(request, not_found_document(pages.model, src), browser)
     options = {"action_result": acted.result, "failed": acted.failed}
     if shown is not None and refresh is not None:
-        return await app.refresh(request, refresh, shown, browser, **options)
+        return await pages.refresh(request, refresh, shown, browser, **options)
     if acted.result is None and acted.failed is None:
         location = within_mount(browser or src.url, request.scope)
         if soft:  # a stale state: load the page in full
             return answer(RedirectRecord(location))
         return RedirectResponse(location, 303)
-    response = await app.document(request, load, browser, stream=False, **options)
+    response = await pages.document(request, load, browser, stream=False, **options)
     return _private(response, 500 if acted.failed is not None else acted.status)
 
 
@@ -271,21 +271,21 @@ def _private(response: Response, status: int) -> Response:
     return response
 
 
-async def _unserved(app: App, request: Request, src: Source, browser: str | None,
+async def _unserved(pages: Pages, request: Request, src: Source, browser: str | None,
                     found: Any, soft: bool) -> Response:
     """A post that no action serves: a 404 where no page is, else a 405 that says why (under
     ``panes dev``, for the runtime, the error overlay over the page)."""
     if found is None:
-        return await app.document(request, not_found_document(app.model, src), browser)
+        return await pages.document(request, not_found_document(pages.model, src), browser)
     leaf = children_leaf(found.plan)
     # the file is named under panes dev only: a production answer does not map the app
-    file = f"{app.app_dir.name}/{leaf.file}" if leaf.file and app.dev else "its page"
+    file = f"{pages.site.app_name}/{leaf.file}" if leaf.file and pages.dev else "its page"
     error = NoAction(
         f"a form was posted to {src.url.partition('?')[0]}, and no action() serves it: "
         f"{file} defines no action() (a page's action() serves the forms it renders; "
         "a form in a page without one posts to its action attribute's URL)")
-    if app.dev and soft:
-        return app.answers.overlay(error, f"a post to {src.url}")
+    if pages.dev and soft:
+        return pages.answers.overlay(error, f"a post to {src.url}")
     message = f"Method Not Allowed: {error}"
-    page = error_document(405, message, error if app.dev else None)
+    page = error_document(405, message, error if pages.dev else None)
     return HTMLResponse(page, 405, headers={"Allow": "GET, HEAD"})

@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from panes.appdir.check import analyze
@@ -30,25 +30,15 @@ from panes.appdir.public import PublicFiles
 from panes.cache import activate, build_id, create_cache, deactivate, install, uninstall
 from panes.cache.region import RegionCache
 from panes.core import protocol
-from panes.core.errors import AppDirError, BadRequest, Redirect, within_mount
+from panes.core.errors import AppDirError
 from panes.core.match import Matcher
-from panes.core.plan import Branch
-from panes.core.protocol import Hard, RedirectRecord, StaleState
 from panes.core.resolve import (
-    Render,
-    Resolution,
     RouteModel,
-    not_found_document,
-    resolve_load,
-    resolve_navigation,
-    resolve_refresh,
-    resolve_restore,
 )
 from panes.core.routes import not_found_plan
-from panes.core.state import State
 from panes.http import mount
 from panes.http.actions import act
-from panes.http.answers import Answers, Shown
+from panes.http.answers import Answers
 from panes.http.ask import Handler, Moved, Page, Post, Refused, Runtime, read
 from panes.http.compress import CompressMiddleware
 from panes.http.connection import SCOPE_KEY, WORK_KEY, BodyTooLarge, Connection, Work
@@ -59,28 +49,18 @@ from panes.http.middleware import (
     UserMiddleware,
     wrap,
 )
+from panes.http.pages import Pages
 from panes.http.remembered import MEMO_BYTES, Documents, Navigations
-from panes.http.wrappers import answer, not_allowed
+from panes.http.wrappers import not_allowed
 from panes.render import client
 from panes.render.caching import Regions
-from panes.render.cookies import SCOPE_KEY as JAR_KEY
-from panes.render.cookies import anonymous, cookie_values
-from panes.render.html import (
-    builtin_not_found,
-    error_document,
-)
-from panes.render.render import Renderer
-from panes.render.results import Failed, Missing, Redirected, Rendered
+from panes.render.html import error_document
 from panes.render.site import Site, template_slots
 
 logger = logging.getLogger("panes")
 
 SECRET_ENV = "PANES_SECRET"
 DEV_ENV = "PANES_DEV"
-
-
-_BINDING_KEY = "panes.binding"  # the request's binding, while no cookie was set
-
 
 
 class App:
@@ -125,7 +105,6 @@ class App:
         build = build_id(self.app_dir)
         # a state made by another deploy (other code, another runtime) is stale: a full load
         self.key = _state_key(secret, self.root, "" if self.dev else f"{build} {client.path()}")
-        self._anonymous = protocol.binding({}, "", self.key)  # no cookie, no Authorization
         self._signer = protocol.Signer(self.key)  # a document's state, signed once per page
         self.cache = cache or create_cache()  # in process, or Redis with PANES_CACHE_URL
         self.regions = Regions(self.cache, build, self.functions)
@@ -136,6 +115,8 @@ class App:
                                self.documents, self.navigations, self.dev)
         self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
                           self.app_dir.name)
+        self.pages = Pages(self.model, self._site, self.answers, self.key, self._signer,
+                           self.state_for, self.dev)
         name = self.app_dir.name
         self.lifespan = Lifespan(analysis.loaded.lifespan, self, file=f"{name}/lifespan.py")
         stack: ASGIApp = self._dispatch
@@ -215,9 +196,9 @@ class App:
         """A request after the middleware: what it asks (:mod:`panes.http.ask`), answered."""
         match read(request, self.model.matcher):
             case Page() as page:
-                return await self.page(request, page)
+                return await self.pages(request, page)
             case Post(src, browser):
-                return await act(self, request, src, browser)
+                return await act(self.pages, request, src, browser)
             case Handler(file, params):
                 request.scope[WORK_KEY].watch()  # a handler may wait: the client leaving
                 return await self.handlers[file].respond(  # cancels it
@@ -234,169 +215,6 @@ class App:
                 return HTMLResponse(error_document(status, message), status)
         raise AssertionError("every ask is answered")
 
-    async def page(self, request: Request, page: Page) -> Response:
-        """A page, as it is asked for: the state the browser sent read once (its signature,
-        and the credentials it is bound to), what it renders resolved, then rendered."""
-        binding = self._binding(request, sent=True)  # (no cookie set yet: also the answer's)
-        try:
-            resolution, shown = self._resolve(page, binding)
-            held = None  # what a partial prefetch placed, that the click need not send again
-            if page.prefetched is not None and shown is not None:
-                held = self._signer.read(page.prefetched, binding).state
-        except StaleState:
-            return answer(Hard())
-        except BadRequest as exc:
-            return PlainTextResponse(f"Bad request: {exc}", 400)
-        if resolution.hard:
-            return answer(Hard())
-        if shown is None:
-            return await self.document(request, resolution, page.browser)
-        if page.prefetch:
-            if not self._prefetchable(resolution):
-                return Response(status_code=204, headers={"cache-control": protocol.PRIVATE})
-            return await self.patch(request, resolution, shown, page.browser, prefetch=True)
-        if resolution.renders and resolution.renders[0].parent is None:
-            return await self.refresh(request, resolution, shown, page.browser)
-        return await self.patch(request, resolution, shown, page.browser, held=held)
-
-    def _resolve(self, page: Page, binding: str) -> tuple[Resolution, Shown | None]:
-        """What the page renders, and the state the browser sent with it (if any)."""
-        if page.kind == "document":
-            return resolve_load(self.model, page.src), None
-        shown = self._signer.read(page.state, binding)
-        if page.kind == "refresh":
-            return resolve_refresh(self.model, shown.state, page.src.url), shown
-        if page.kind == "restore":
-            target = self._signer.read(page.target, binding).state
-            return resolve_restore(self.model, shown.state, target, page.regions), shown
-        return resolve_navigation(self.model, shown.state, page.src.url), shown
-
-    def _binding(self, request: Request, sent: bool = False) -> str:
-        """What a state is bound to: the request's cookies as the browser will hold them
-        after this response (an action's ``cookies.set`` included), or as it ``sent`` them;
-        the same while nothing set a cookie, so then it is made once per request."""
-        scope = request.scope
-        if JAR_KEY not in scope:
-            found: str | None = scope.get(_BINDING_KEY)
-            if found is None:
-                found = scope[_BINDING_KEY] = self._anonymous if anonymous(scope) else \
-                    protocol.binding(cookie_values(request, True),
-                                     request.headers.get("authorization", ""), self.key)
-            return found
-        return protocol.binding(cookie_values(request, sent),
-                                request.headers.get("authorization", ""), self.key)
-
-    def _decode(self, request: Request, text: str) -> Shown:
-        return self._signer.read(text, self._binding(request, sent=True))
-
-    def _renderer(self, request: Request, resolution: Resolution, **options: Any) -> Renderer:
-        return Renderer(self._site, request, resolution, state=self.state_for(request),
-                        work=request.scope.get(WORK_KEY), **options)
-
-    def _prefetchable(self, resolution: Resolution) -> bool:
-        """No page of what a prefetch would render says ``PREFETCH = False``."""
-        items: list[Any] = [*resolution.renders, *resolution.inner.values()]
-        while items:
-            item = items.pop()
-            outcome = item.outcome if isinstance(item, Render) else item
-            if isinstance(outcome, Branch):
-                items.extend(outcome.slots.values())
-            elif not self.model.setting(outcome.file, "PREFETCH", True):
-                return False
-        return True
-
-    # -- documents --------------------------------------------------------------------------
-
-    async def document(self, request: Request, resolution: Resolution,
-                       browser: str | None = None, **options: Any) -> Response:
-        """Render before the first byte (see :mod:`panes.render`), then stream what is left.
-
-        ``browser``: the URL the browser shows, when a middleware rewrote it to the one the
-        resolution renders (the state says both: the browser's URL, and the app's as base).
-        ``options`` go to the renderer (an action's result)."""
-        top = resolution.renders[0]
-        async with self._renderer(request, resolution, **options) as renderer:
-            result = await renderer.result(top)
-            if isinstance(result, Rendered):
-                return self.answers.document(request, resolution, renderer, result, browser,
-                                             self._binding(request))
-        match result:  # (the renderer is closed: what it started has stopped)
-            case Redirected(url, status):
-                return RedirectResponse(url, status)
-            case Missing() if resolution.status == 404:
-                return HTMLResponse(self.answers.html(builtin_not_found()), 404)
-            case Missing():
-                return await self.document(request, not_found_document(self.model, top.src),
-                                           browser, **options)
-            case Failed(exc):
-                if self.dev:  # short: the browser shows the whole of it
-                    from panes.render.overlay import terminal
-
-                    terminal(exc, f"error rendering {request.scope.get('path')}")
-                else:
-                    logger.error("error rendering %s", request.scope.get("path"), exc_info=exc)
-                return HTMLResponse(
-                    error_document(500, "Internal Server Error", exc if self.dev else None), 500)
-        raise AssertionError(result)
-
-    # -- soft navigations and restores ------------------------------------------------------
-
-    async def patch(self, request: Request, resolution: Resolution, shown: Shown,
-                    browser: str | None = None, prefetch: bool = False,
-                    held: State | None = None) -> Response:
-        """Render the resolution's regions; the browser gets them in one patch record, then the
-        fills, then the regions placed inside the fills. A ``prefetch`` stops at loading
-        boundaries: its patch is partial, and nothing streams. ``held``: the state a partial
-        prefetch made, whose regions the browser holds: those that are still what they were
-        (their entries, digests included, and all inside them) are not sent again."""
-        async with self._renderer(request, resolution, prefetch=prefetch) as renderer:
-            try:
-                rendered = [self.answers.html(html) if item.parent is None else html
-                            for item, html in zip(resolution.renders,
-                                                  await renderer.render_all(resolution.renders),
-                                                  strict=True)]
-            except Redirect as exc:
-                return answer(RedirectRecord(within_mount(exc.url, request.scope)))
-            except Exception as exc:
-                if self.dev:
-                    return self.answers.overlay(
-                        exc, f"error rendering {resolution.url} (soft navigation)")
-                logger.exception("error in a soft navigation to %s: loading it in full",
-                                 resolution.url)
-                return answer(Hard())
-            target = self.model.plan_for(resolution.url, via=resolution.base)
-            return await self.answers.patch(request, resolution, shown, renderer, rendered,
-                                            browser, prefetch, held, target,
-                                            self._binding(request))
-
-    # -- refreshes --------------------------------------------------------------------------
-
-    async def refresh(self, request: Request, resolution: Resolution, shown: Shown,
-                      browser: str | None = None, **options: Any) -> Response:
-        """Render everything the browser shows again (see :func:`resolve_refresh`), and send
-        only the regions whose HTML changed (:mod:`panes.core.diff`). It streams like a
-        navigation: what is ready goes in the first record; a slot behind ``loading.py``
-        keeps what the browser shows of it until its content follows as a fill (so a field
-        error after an action never waits for an unrelated slow slot). ``options`` go to the
-        renderer (an action's result, or its failure)."""
-        async with self._renderer(request, resolution, **options) as renderer:
-            result = await renderer.result(resolution.renders[0], wait=True)
-            if isinstance(result, Rendered):
-                return self.answers.refresh(request, resolution, shown, browser, renderer, result,
-                                            self._binding(request))
-        match result:  # (the renderer is closed: what it started has stopped)
-            case Redirected(url):
-                return answer(RedirectRecord(url))
-            case Missing():
-                return answer(Hard())
-            case Failed(exc) if self.dev:
-                return self.answers.overlay(exc, f"error rendering {resolution.url} again")
-            case Failed(exc):
-                logger.error("error rendering %s again", resolution.url, exc_info=exc)
-                return HTMLResponse(error_document(500, "Internal Server Error"), 500)
-        raise AssertionError(result)
-
-    # -- form posts -------------------------------------------------------------------------
 
 def _state_key(secret: str | bytes | None, root: Any, deploy: str = "") -> bytes:
     """The key that signs this app's states: the secret, bound to the app's files, so that a

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from panes.core.plan import Branch, Outcome
-from panes.core.state import Source, segment_value
+from panes.core.state import Entry, Source, join, segment_value
+from panes.core.state import segments_below as kept_segments_below
 from panes.core.tree import CHILDREN
 
 
@@ -63,3 +64,17 @@ def segments_below(outcome: Outcome, segments: Sequence[str]) -> list[str]:
             out.append(value)
         outcome = outcome.slots[CHILDREN]
     return out
+
+
+def lookup(keep: Mapping[str, Mapping[str, Entry]], branch: Branch, region: str,
+           src: Source) -> Callable[[str], list[str]]:
+    """What ``selected_layout_segments`` reads in ``branch``'s layout (rendered in ``region``):
+    the plan, or what the browser keeps (``keep``: a soft navigation's kept regions)."""
+
+    def segments(key: str) -> list[str]:
+        kept = keep.get(join(region, key))
+        if kept is not None:
+            return kept_segments_below(kept, join(region, key))
+        return segments_below(branch.slots[key], src.segments)
+
+    return segments

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from types import TracebackType
@@ -44,11 +44,10 @@ from panes.core.resolve import (
     template_entry,
     template_region,
 )
-from panes.core.state import Entry, Source, Trail, join, segments_below
+from panes.core.state import Entry, Source, Trail
 from panes.core.tree import CHILDREN
 from panes.render.calls import Calls, already
-from panes.render.context import LayoutContext
-from panes.render.context import segments_below as plan_segments_below
+from panes.render.context import LayoutContext, lookup
 from panes.render.html import builtin_not_found, is_document
 from panes.render.results import (
     Failed,
@@ -56,6 +55,7 @@ from panes.render.results import (
     Fills,
     Job,
     Missing,
+    Parts,
     Redirected,
     Rendered,
     Result,
@@ -176,16 +176,24 @@ class Renderer:
         self.handed = self.streaming  # the fills go on, in the stream that sends them
         return Rendered(html, found)
 
-    async def render_all(self, items: Collection[Render]) -> list[str]:
-        """The regions of a soft navigation, side by side (those that may wait concurrently)."""
-        if len(items) == 1:  # (most navigations: one region, nothing to run beside it)
-            rendered = [await self.render(next(iter(items)))]
-        else:
-            rendered = await gather(*((partial(self.render, r), self.site.may_wait(r.outcome))
-                                      for r in items))
+    async def render_all(self, items: Collection[Render]) -> Parts | Redirected | Missing | Failed:
+        """The regions of a soft navigation, side by side (those that may wait concurrently),
+        or what stopped them, as a value (see :meth:`result`)."""
+        try:
+            if len(items) == 1:  # (most navigations: one region, nothing to run beside it)
+                rendered = [await self.render(next(iter(items)))]
+            else:
+                rendered = await gather(*((partial(self.render, r), self.site.may_wait(
+                    r.outcome)) for r in items))
+        except Redirect as exc:
+            return Redirected(within_mount(exc.url, self.request.scope), exc.status)
+        except NotFound:
+            return Missing()
+        except Exception as exc:  # noqa: BLE001 - the caller shows it (a full load, an overlay)
+            return Failed(exc)
         self._digest()
         self.handed = self.streaming
-        return rendered
+        return Parts(tuple(rendered))
 
     def _digest(self) -> None:
         """Every region rendered before the first flush gets the digest of its own HTML (see
@@ -202,7 +210,8 @@ class Renderer:
             assert isinstance(item.outcome, Branch)  # the branch whose template it is
             at = Place(item.region.rpartition("/")[0], item.trail, item.src)
             jobs = self._slot_jobs(item.outcome, at)
-            context = LayoutContext(item.outcome, self._lookup(item.outcome, at))
+            context = LayoutContext(
+                item.outcome, lookup(self.resolution.keep, item.outcome, at.region, at.src))
             return await self._template(item.outcome, at, context, item.wraps, *jobs)
         if item.parent is None:
             assert isinstance(item.outcome, Branch)  # the document is a whole plan
@@ -223,7 +232,7 @@ class Renderer:
         A ``template.py`` is a region of its own inside the layout, around the slots it
         declares: the layout gets it as ``children``."""
         renders, rids, placeholders = self._slot_jobs(branch, at)
-        context = LayoutContext(branch, self._lookup(branch, at))
+        context = LayoutContext(branch, lookup(self.resolution.keep, branch, at.region, at.src))
         template = branch.node.files.get("template")
         if template is not None:
             wraps = tuple(k for k in branch.slots if k in template_slots(
@@ -401,17 +410,6 @@ class Renderer:
         self.fills.put(Fill(target, html, flushed, redirect))
 
     # -- helpers ----------------------------------------------------------------------------
-
-    def _lookup(self, branch: Branch, at: Place) -> Callable[[str], list[str]]:
-        """What ``selected_layout_segments`` reads: the plan, or what the browser keeps."""
-
-        def lookup(key: str) -> list[str]:
-            kept = self.resolution.keep.get(join(at.region, key))
-            if kept is not None:
-                return segments_below(kept, join(at.region, key))
-            return plan_segments_below(branch.slots[key], at.src.segments)
-
-        return lookup
 
     async def _fill_placeholders(self, html: str, renders: Mapping[int, Job],
                                  rids: Mapping[int, str]) -> tuple[str, str]:

@@ -48,6 +48,13 @@ class Failed:
     error: Exception
 
 
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """The regions of a soft navigation, rendered: their HTML, in the order asked for."""
+
+    html: tuple[str, ...]
+
+
 #: What a render before the first byte comes to (see :meth:`Renderer.result`).
 Result = Rendered | Redirected | Missing | Failed
 
