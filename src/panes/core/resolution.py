@@ -75,6 +75,9 @@ class Resolution:
     status: int = 200
     hard: bool = False
     push: bool = True
+    #: the plan of ``url`` and the source it renders from, when resolving found them (a soft
+    #: navigation): the head follows it, with no second match of the URL
+    target: tuple[Branch, Source] | None = None
 
     def replaced(self) -> list[str]:
         """The regions whose entries the renders replace (the others the browser keeps)."""

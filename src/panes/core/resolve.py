@@ -172,7 +172,8 @@ class _Diff:
             return HARD
         renders = [r for r in renders if r.parent is None] or renders  # the document: all
         keep = subtrees(self.old.regions, self.kept)
-        return Resolution(self.src.url, tuple(renders), keep, base=self.src.via)
+        return Resolution(self.src.url, tuple(renders), keep, base=self.src.via,
+                          target=(plan, self.src))
 
     def walk(self, branch: Branch, prefix: str, parent: Branch | None,
              trail: Trail) -> list[Render]:

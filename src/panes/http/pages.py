@@ -182,7 +182,8 @@ class Pages:
             if isinstance(result, Parts):
                 rendered = [self.answers.html(html) if item.parent is None else html
                             for item, html in zip(resolution.renders, result.html, strict=True)]
-                target = self.model.plan_for(resolution.url, via=resolution.base)
+                target = resolution.target or self.model.plan_for(resolution.url,
+                                                                  via=resolution.base)
                 return await self.answers.patch(request, resolution, shown, renderer, rendered,
                                                 browser, prefetch, held, target,
                                                 self.binding(request))
