@@ -113,3 +113,31 @@ async def test_the_app_counts_a_body_sent_without_a_length_and_nothing_runs(tmp_
                               headers={"content-type": "application/x-www-form-urlencoded"})
     assert small.status_code == 303  # within the limit: it runs (then Post/Redirect/Get)
     assert "ran [3]" in (await client.get("/")).text
+
+
+async def test_a_body_over_the_limit_is_a_413_whatever_the_app_makes_of_the_error(tmp_path,
+                                                                                client_for):
+    """A middleware.py that reads the body and hides the failure cannot answer 200 to it."""
+    from conftest import write_app
+
+    from panes import App
+
+    files = {**ACTION_APP, "middleware.py": """
+        from starlette.responses import PlainTextResponse
+
+        async def middleware(request, call_next):
+            if request.method == "POST":
+                try:
+                    await request.body()
+                except Exception:
+                    return PlainTextResponse("fine")
+            return await call_next(request)
+    """}
+    app = App(write_app(tmp_path / "app", files), secret="s" * 40, max_body_size=1000)
+
+    async def chunks():
+        for _ in range(10):
+            yield b"x" * 200
+
+    response = await client_for(app).post("/", content=chunks())
+    assert (response.status_code, response.text) == (413, "Request body too large")

@@ -11,6 +11,7 @@ checked once, what it renders resolved (:mod:`panes.core.resolve`), rendered
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -154,15 +155,16 @@ class App:
             receive, send, limit=self.max_body_size, scope=scope, cache=self.cache)
         try:
             if connection.declares_too_large(scope):
-                await connection.refuse()
+                connection.too_large = True
             else:
-                await self._stack(scope, connection.receive, connection.send)
-        except BodyTooLarge:
-            await connection.refuse()
+                with contextlib.suppress(BodyTooLarge):  # (answered below, whatever the app
+                    await self._stack(scope, connection.receive, connection.send)  # made of it)
+            if connection.too_large:
+                await connection.refuse()
         finally:
+            await connection.close()
             mount.deactivate(mounted)
             deactivate(token)
-            await connection.close()
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The innermost app: what :meth:`handle` answers."""
