@@ -182,11 +182,11 @@ class Answers:
         
         def wire(head: Head | None) -> dict[str, Any]:
             state = replace_regions(shown.state, url, [""], renderer.shown, base)
-            digest = _digest(head) if head is not None else shown.wire.get("h")
+            digest = head.digest if head is not None else shown.wire.get("h")
             return protocol.to_json(state, self.key, binding, digest)
 
         provisional = wire(head)
-        changed_head = head.json if head is not None and _digest(head) != shown.wire.get("h") \
+        changed_head = head.json if head is not None and head.digest != shown.wire.get("h") \
             else None
         first = Patch(tuple(regions), tuple(parts), protocol.state_update(shown.wire, provisional),
                       resolution.push, changed_head)

@@ -116,10 +116,10 @@ class App:
                                self.documents, self.navigations, self.dev)
         self._site = Site(self.functions, self.regions, self.slot_timeout, self.dev,
                           self.app_dir.name)
-        self.pages = Pages(self.model, self._site, self.answers, self.key, self._signer,
-                           self.state_for, self.dev)
         name = self.app_dir.name
         self.lifespan = Lifespan(analysis.loaded.lifespan, self, file=f"{name}/lifespan.py")
+        self.pages = Pages(self.model, self._site, self.answers, self.key, self._signer,
+                           self.lifespan.state_for, self.dev)
         stack: ASGIApp = self._dispatch
         if analysis.loaded.middleware is not None:
             stack = UserMiddleware(analysis.loaded.middleware, stack, dev=self.dev,

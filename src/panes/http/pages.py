@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.types import Scope
 
 from panes.core import protocol
 from panes.core.errors import BadRequest
@@ -51,7 +52,7 @@ class Pages:
     and bound, and the writer of its answers."""
 
     def __init__(self, model: RouteModel, site: Site, answers: Answers, key: bytes,
-                 signer: protocol.Signer, state_for: Callable[[Request], Mapping[str, Any]],
+                 signer: protocol.Signer, lifespan_state: Callable[[Scope], Mapping[str, Any]],
                  dev: bool) -> None:
         self.model = model
         self.site = site
@@ -59,8 +60,12 @@ class Pages:
         self.key = key
         self._signer = signer
         self._anonymous = protocol.binding({}, "", key)  # no cookie, no Authorization
-        self.state_for = state_for  # the ``state`` argument (what lifespan.py yielded)
+        self._lifespan_state = lifespan_state
         self.dev = dev
+
+    def state_for(self, request: Request) -> Mapping[str, Any]:
+        """The ``state`` argument: what ``app/lifespan.py`` yielded."""
+        return self._lifespan_state(request.scope)
 
     async def __call__(self, request: Request, page: Page) -> Response:
         """A page, as it is asked for: the state the browser sent read once (its signature,
